@@ -1,0 +1,30 @@
+# Every target creates .venv when missing and installs the project into it.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.data/dagster
+
+.PHONY: run test dev lint typecheck clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/funnel-ledger demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest -q
+
+dev: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	FUNNEL_LEDGER_MODE=demo $(VENV)/bin/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf .data

@@ -1,0 +1,78 @@
+"""HubSpot mirror asset: contacts, lifecycle stage dates, deals with their contacts, meetings, pipelines."""
+
+from __future__ import annotations
+
+import time
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from assets.hubspot_mirror import HubSpotMirror
+from pipelines.settings import SettingsResource
+from resources.hubspot import HubSpotResource
+from resources.warehouse import WarehouseResource
+
+MIRROR_KEY = ["raw", "hubspot_mirror"]
+
+
+@asset(
+    key=MIRROR_KEY,
+    group_name="hubspot",
+    pool="hubspot",
+    check_specs=[
+        AssetCheckSpec("rows_fetched_equal_rows_written", asset=MIRROR_KEY),
+        AssetCheckSpec("contacts_not_empty", asset=MIRROR_KEY),
+    ],
+)
+def hubspot_mirror(
+    context: AssetExecutionContext,
+    hubspot: HubSpotResource,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+) -> MaterializeResult:
+    """Current copy of the HubSpot CRM (contacts and their stage dates, deals, meetings, pipelines)."""
+    config = settings.load()
+    mirror = HubSpotMirror(
+        hubspot,
+        warehouse,
+        stages=config.stages,
+        now_ms=int(time.time() * 1000),
+        reconcile_every_days=config.hubspot.reconcile_every_days,
+        log=context.log.info,
+    )
+    report = mirror.run()
+    streams = report.streams
+    fetched_equals_written = all(s.distinct == s.written for s in streams.values())
+    return MaterializeResult(
+        metadata={
+            **{f"{name}_fetched": s.fetched for name, s in streams.items()},
+            **{f"{name}_sync_mode": s.mode for name, s in streams.items()},
+            **{f"{name}_marked_deleted": s.marked_deleted for name, s in streams.items()},
+            "pipeline_stages": report.pipeline_stages,
+            "stage_date_properties": len(report.stage_properties),
+            "api_calls_total": sum(report.api_calls.values()),
+            "api_calls": MetadataValue.json(report.api_calls),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name="rows_fetched_equal_rows_written",
+                passed=fetched_equals_written,
+                metadata={
+                    name: f"{s.distinct} distinct fetched, {s.written} written" for name, s in streams.items()
+                },
+            ),
+            AssetCheckResult(
+                check_name="contacts_not_empty",
+                passed=streams["contacts"].fetched > 0 or streams["contacts"].mode == "incremental",
+                severity=AssetCheckSeverity.WARN,
+                metadata={"contacts_fetched": streams["contacts"].fetched},
+            ),
+        ],
+    )

@@ -1,0 +1,335 @@
+"""Keeps the warehouse's HubSpot mirror current: incremental by last-modified watermark, full weekly.
+
+Incremental passes use search (200 a page, sorted by id, re-anchored past the 10,000 cap) for records
+modified since the watermark; a full reconciliation lists every live and archived record (100 a page)
+and marks the ones that vanished (deleted or merged away) as deleted. Each object type is written in
+one transaction together with its new watermark, so a failed sync leaves the previous state intact and
+a rerun picks up from there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.settings import SettingsError
+from resources.hubspot import (
+    CONTACT_PROPERTIES,
+    DEAL_PROPERTIES,
+    MEETING_PROPERTIES,
+    DealRecord,
+    HubSpotResource,
+    ObjectType,
+    parse_contact,
+    parse_deal,
+    parse_meeting,
+)
+from resources.warehouse import (
+    OBJECT_TABLES,
+    WarehouseResource,
+    hubspot_contact_stage_dates,
+    hubspot_deal_contacts,
+    hubspot_pipeline_stages,
+    sync_state,
+    upsert,
+)
+
+DAY_MS = 86_400_000
+# Search results trail writes by a few moments; re-reading an hour of changes costs little and upserts
+# are idempotent.
+WATERMARK_OVERLAP_MS = 3_600_000
+DELETE_CHUNK = 900
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class StreamReport:
+    """What one object type's sync did."""
+
+    mode: str
+    fetched: int = 0
+    distinct: int = 0
+    written: int = 0
+    archived: int = 0
+    marked_deleted: int = 0
+    watermark_ms: int | None = None
+
+
+@dataclass
+class SyncReport:
+    streams: dict[str, StreamReport] = field(default_factory=dict)
+    pipeline_stages: int = 0
+    stage_properties: list[str] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fetched(self) -> int:
+        return sum(stream.fetched for stream in self.streams.values())
+
+    @property
+    def written(self) -> int:
+        return sum(stream.written for stream in self.streams.values())
+
+
+def stage_date_properties(hubspot: HubSpotResource, stages: Sequence[str], log: Log) -> list[str]:
+    """The stage-date properties to request: both families for each configured stage, where they exist.
+
+    Custom lifecycle stages have numeric ids (``hs_v2_date_entered_153180554``); the properties API tells
+    which exist in this portal. A configured stage the portal does not know is a settings error.
+    """
+    definitions = {prop.name: prop for prop in hubspot.get_properties("contacts")}
+    lifecycle = definitions.get("lifecyclestage")
+    if lifecycle is not None and lifecycle.options:
+        known = {value for value, _ in lifecycle.options}
+        unknown = [stage for stage in stages if stage not in known]
+        if unknown:
+            choices = ", ".join(f"{value} ({label})" for value, label in lifecycle.options)
+            raise SettingsError(
+                f"setting 'stages': {', '.join(unknown)} is not a lifecycle stage of this HubSpot portal; "
+                f"use the internal values: {choices}"
+            )
+    wanted: list[str] = []
+    for stage in stages:
+        candidates = [f"hs_v2_date_entered_{stage}", f"hs_lifecyclestage_{stage}_date"]
+        present = [name for name in candidates if name in definitions]
+        if not present:
+            log(f"stage '{stage}' has no date property in this portal; its entries come from createdate only")
+        wanted.extend(present)
+    return wanted
+
+
+def _contact_rows(records: Sequence[Any], now_ms: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    contacts: list[dict[str, Any]] = []
+    dates: list[dict[str, Any]] = []
+    for record in records:
+        contacts.append(
+            {
+                "contact_id": record.contact_id,
+                "created_at_ms": record.created_at_ms,
+                "updated_at_ms": record.updated_at_ms,
+                "lifecyclestage": record.lifecyclestage,
+                "analytics_source": record.analytics_source,
+                "analytics_source_data_1": record.analytics_source_data_1,
+                "archived": record.archived,
+                "deleted": False,
+                "synced_at_ms": now_ms,
+            }
+        )
+        dates.extend(
+            {"contact_id": record.contact_id, "property": name, "value_ms": value}
+            for name, value in record.stage_dates_ms.items()
+        )
+    return contacts, dates
+
+
+def _deal_rows(records: Sequence[DealRecord], now_ms: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "deal_id": r.deal_id,
+            "created_at_ms": r.created_at_ms,
+            "updated_at_ms": r.updated_at_ms,
+            "close_date_ms": r.close_date_ms,
+            "amount": r.amount,
+            "amount_in_home_currency": r.amount_in_home_currency,
+            "currency_code": r.currency_code,
+            "pipeline": r.pipeline,
+            "dealstage": r.dealstage,
+            "is_closed": r.is_closed,
+            "is_closed_won": r.is_closed_won,
+            "deal_stage_probability": r.deal_stage_probability,
+            "mrr": r.mrr,
+            "analytics_source": r.analytics_source,
+            "analytics_source_data_1": r.analytics_source_data_1,
+            "archived": r.archived,
+            "deleted": False,
+            "synced_at_ms": now_ms,
+        }
+        for r in records
+    ]
+
+
+def _meeting_rows(records: Sequence[Any], now_ms: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": r.meeting_id,
+            "created_at_ms": r.created_at_ms,
+            "updated_at_ms": r.updated_at_ms,
+            "outcome": r.outcome,
+            "archived": r.archived,
+            "deleted": False,
+            "synced_at_ms": now_ms,
+        }
+        for r in records
+    ]
+
+
+def _delete_in(conn: sa.Connection, column: sa.Column[Any], ids: Sequence[str]) -> None:
+    for start in range(0, len(ids), DELETE_CHUNK):
+        conn.execute(sa.delete(column.table).where(column.in_(ids[start : start + DELETE_CHUNK])))
+
+
+class HubSpotMirror:
+    """One sync of the HubSpot mirror (contacts, deals with their contacts, meetings, pipelines)."""
+
+    def __init__(
+        self,
+        hubspot: HubSpotResource,
+        warehouse: WarehouseResource,
+        *,
+        stages: Sequence[str],
+        now_ms: int,
+        reconcile_every_days: int = 7,
+        log: Log = print,
+    ):
+        self.hubspot = hubspot
+        self.warehouse = warehouse
+        self.stages = list(stages)
+        self.now_ms = now_ms
+        self.reconcile_every_ms = reconcile_every_days * DAY_MS
+        self.log = log
+        self._distinct = 0
+
+    def run(self, *, force_full: bool = False) -> SyncReport:
+        report = SyncReport()
+        report.stage_properties = stage_date_properties(self.hubspot, self.stages, self.log)
+        stages = self.hubspot.get_deal_pipelines()
+        with self.warehouse.engine.begin() as conn:
+            conn.execute(sa.delete(hubspot_pipeline_stages))
+            upsert(conn, hubspot_pipeline_stages, [vars(stage) for stage in stages])
+        report.pipeline_stages = len(stages)
+        for object_type in ("contacts", "deals", "meetings"):
+            report.streams[object_type] = self._sync_stream(object_type, report.stage_properties, force_full)
+        report.api_calls = dict(self.hubspot.calls.counts)
+        return report
+
+    def _sync_stream(
+        self, object_type: ObjectType, stage_properties: list[str], force_full: bool
+    ) -> StreamReport:
+        state = self.warehouse.get_sync_state(object_type)
+        properties_key = json.dumps(stage_properties) if object_type == "contacts" else None
+        last_full = state.get("last_full_sync_ms")
+        full = (
+            force_full
+            or state.get("watermark_ms") is None
+            or last_full is None
+            or self.now_ms - last_full >= self.reconcile_every_ms
+            # A changed stage list needs every contact's stage dates again.
+            or (object_type == "contacts" and state.get("stage_properties") != properties_key)
+        )
+        properties = self._properties(object_type, stage_properties)
+        if full:
+            live = self._fetch_list(object_type, properties, archived=False)
+            archived = self._fetch_list(object_type, properties, archived=True)
+            records = live + archived
+            report = StreamReport(mode="full", fetched=len(records), archived=len(archived))
+        else:
+            since = max(0, int(state["watermark_ms"]) - WATERMARK_OVERLAP_MS)
+            records = []
+            for page in self.hubspot.search_modified_since(object_type, properties, since):
+                records.extend(self._parse(object_type, page, stage_properties))
+            report = StreamReport(mode="incremental", fetched=len(records))
+        if object_type == "deals" and not full:
+            associations = self.hubspot.deal_contact_ids([r.deal_id for r in records])
+            records = [_with_contacts(r, associations.get(r.deal_id, ())) for r in records]
+        watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or None
+        report.written, report.marked_deleted = self._write(object_type, records, full=full)
+        report.distinct = self._distinct
+        with self.warehouse.engine.begin() as conn:
+            upsert(
+                conn,
+                sync_state,
+                [
+                    {
+                        "stream": object_type,
+                        "watermark_ms": watermark,
+                        "last_full_sync_ms": self.now_ms if full else last_full,
+                        "stage_properties": properties_key,
+                    }
+                ],
+            )
+        report.watermark_ms = watermark
+        self.log(
+            f"hubspot {object_type}: {report.mode} sync, {report.fetched} fetched, {report.written} written, "
+            f"{report.archived} archived, {report.marked_deleted} marked deleted"
+        )
+        return report
+
+    @staticmethod
+    def _properties(object_type: ObjectType, stage_properties: list[str]) -> list[str]:
+        if object_type == "contacts":
+            return [*CONTACT_PROPERTIES, *stage_properties]
+        return list(DEAL_PROPERTIES if object_type == "deals" else MEETING_PROPERTIES)
+
+    @staticmethod
+    def _parse(object_type: ObjectType, page: list[dict[str, Any]], stage_properties: list[str]) -> list[Any]:
+        if object_type == "contacts":
+            return [parse_contact(raw, stage_properties) for raw in page]
+        if object_type == "deals":
+            return [parse_deal(raw) for raw in page]
+        return [parse_meeting(raw) for raw in page]
+
+    def _fetch_list(self, object_type: ObjectType, properties: list[str], *, archived: bool) -> list[Any]:
+        associations = ("contacts",) if object_type == "deals" else ()
+        stage_properties = properties[len(CONTACT_PROPERTIES) :] if object_type == "contacts" else []
+        records: list[Any] = []
+        for page in self.hubspot.list_pages(
+            object_type, properties, archived=archived, associations=associations
+        ):
+            records.extend(self._parse(object_type, page, stage_properties))
+        return records
+
+    def _write(self, object_type: ObjectType, records: list[Any], *, full: bool) -> tuple[int, int]:
+        table, key = OBJECT_TABLES[object_type]
+        # The same id can come back on two pages when a record changes mid-sync; the last copy wins.
+        records = list({getattr(r, key): r for r in records}.values())
+        self._distinct = len(records)
+        ids = [getattr(r, key) for r in records]
+        marked_deleted = 0
+        with self.warehouse.engine.begin() as conn:
+            if object_type == "contacts":
+                rows, dates = _contact_rows(records, self.now_ms)
+                if full:
+                    conn.execute(sa.delete(hubspot_contact_stage_dates))
+                else:
+                    _delete_in(conn, hubspot_contact_stage_dates.c.contact_id, ids)
+                upsert(conn, table, rows)
+                upsert(conn, hubspot_contact_stage_dates, dates)
+            elif object_type == "deals":
+                rows = _deal_rows(records, self.now_ms)
+                if full:
+                    conn.execute(sa.delete(hubspot_deal_contacts))
+                else:
+                    _delete_in(conn, hubspot_deal_contacts.c.deal_id, ids)
+                upsert(conn, table, rows)
+                links = [
+                    {"deal_id": r.deal_id, "contact_id": contact_id}
+                    for r in records
+                    for contact_id in r.contact_ids or ()
+                ]
+                upsert(conn, hubspot_deal_contacts, links)
+            else:
+                rows = _meeting_rows(records, self.now_ms)
+                upsert(conn, table, rows)
+            if full:
+                result = conn.execute(
+                    sa.update(table)
+                    .where(table.c.synced_at_ms < self.now_ms, table.c.deleted.is_(False))
+                    .values(deleted=True)
+                )
+                marked_deleted = result.rowcount or 0
+            # Count what landed rather than what was sent: this is what the fetched = written check compares.
+            landed = conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.synced_at_ms == self.now_ms)
+            ).scalar_one()
+        return int(landed), marked_deleted
+
+
+def _with_contacts(record: DealRecord, contact_ids: tuple[str, ...]) -> DealRecord:
+    from dataclasses import replace
+
+    return replace(record, contact_ids=contact_ids)

@@ -1,0 +1,107 @@
+"""The tracker asset: the owner's weekly tracker (Tracker, Snapshots, Definitions tabs) brought up to date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from assets.kpi_math import CATALOG, kpi_version
+from assets.weekly_kpis import KPIS_KEY
+from pipelines.settings import Settings, SettingsResource
+from resources.tracker import WorkbookTrackerResource
+from resources.warehouse import WarehouseResource
+from sheets_sync.model import DefinitionRow, build_update
+
+TRACKER_KEY = ["tracker", "weekly_tracker"]
+
+
+def definition_rows(settings: Settings) -> list[DefinitionRow]:
+    """The catalog as Definitions rows, each with its version for these settings."""
+    inputs = settings.as_fingerprint_inputs()
+    rows = []
+    for order, kpi in enumerate(CATALOG):
+        used = "; ".join(f"{name}={_short(inputs.get(name))}" for name in kpi.settings_read)
+        rows.append(
+            DefinitionRow(
+                kpi_id=kpi.kpi_id,
+                kpi_version=kpi_version(kpi, inputs),
+                name=kpi.name,
+                section=kpi.section,
+                kpi_type=kpi.kpi_type,
+                unit=kpi.unit,
+                direction=kpi.direction,
+                definition=kpi.definition,
+                settings=used,
+                catalog_order=order,
+            )
+        )
+    return rows
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return "custom" if value else "default"
+    return str(value)
+
+
+def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
+    @asset(
+        key=TRACKER_KEY,
+        group_name="tracker",
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        deps=[KPIS_KEY],
+        pool="tracker_writer",
+    )
+    def weekly_tracker(
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        tracker: WorkbookTrackerResource,
+        settings: SettingsResource,
+    ) -> MaterializeResult:
+        """The weekly tracker the owner reviews: a row per KPI and slice, a column per week, and history."""
+        config = settings.load()
+        weeks = [date.fromisoformat(key) for key in context.partition_keys]
+        values = warehouse.read_kpis(weeks)
+        update = build_update(
+            values,
+            definition_rows(config),
+            tracker.read_tabs(),
+            run_id=context.run_id,
+            snapshot_at=datetime.now(UTC),
+            channel_order=config.slice_order(),
+            tracker_channels=set(config.tracker_channels) if config.tracker_channels is not None else None,
+        )
+        tracker.write(update)
+        summary = update.summary
+        context.log.info(
+            f"tracker {tracker.location}: {summary.cells_changed} cells changed, "
+            f"{summary.weeks_added} weeks added, "
+            f"{summary.snapshot_rows_appended} snapshot rows appended, {len(summary.restatements)} restated"
+        )
+        return MaterializeResult(
+            metadata={
+                "tracker": tracker.location,
+                "weeks": len(weeks),
+                "tracker_rows": len(update.tracker_rows),
+                "cells_changed": summary.cells_changed,
+                "weeks_added": summary.weeks_added,
+                "snapshot_rows_appended": summary.snapshot_rows_appended,
+                "restated_cells": len(summary.restatements),
+                "definitions_added": summary.definitions_added,
+                "path": MetadataValue.path(tracker.location),
+            }
+        )
+
+    return weekly_tracker

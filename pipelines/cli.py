@@ -1,0 +1,253 @@
+"""``funnel-ledger``: the pipeline from a terminal (demo, live run, emulators)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.settings import (
+    MODE_ENV,
+    RuntimeEnv,
+    Settings,
+    SettingsError,
+    load_settings,
+    require_live_secrets,
+    resolve_config_path,
+)
+
+DEFAULT_WEEKS = 26
+HEADLINE_KPIS = (
+    ("new_contacts", "New contacts", "{:,.0f}"),
+    ("new_leads", "New leads", "{:,.0f}"),
+    ("new_mqls", "New MQLs", "{:,.0f}"),
+    ("new_sqls", "New SQLs", "{:,.0f}"),
+    ("new_customers", "New customers", "{:,.0f}"),
+    ("pipeline_created", "Pipeline created", "{:,.2f}"),
+    ("revenue_won", "Revenue won", "{:,.2f}"),
+    ("win_rate", "Win rate", "{:.1%}"),
+)
+
+
+def _date_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date in YYYY-MM-DD form") from None
+
+
+def _instant_arg(value: str) -> str:
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an ISO-8601 instant (e.g. 2026-11-23T00:00:00Z)"
+        ) from None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.isoformat()
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", help="settings file (default: $FUNNEL_LEDGER_CONFIG or ./funnel-ledger.yaml)"
+    )
+    parser.add_argument(
+        "--from", dest="first", type=_date_arg, help="first week start to compute (YYYY-MM-DD)"
+    )
+    parser.add_argument("--to", dest="last", type=_date_arg, help="last week start to compute (YYYY-MM-DD)")
+    parser.add_argument(
+        "--as-of", dest="as_of", type=_instant_arg, help="ignore events after this instant (ISO-8601)"
+    )
+    parser.add_argument("--workbook", help="tracker workbook path (default .data/tracker.xlsx)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="funnel-ledger", description="Weekly marketing KPI tracker pipeline."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run the pipeline on demo data against local emulators")
+    _add_run_arguments(demo)
+    demo.add_argument("--fixture", help="fixture JSON to serve instead of the synthetic portal")
+    run = commands.add_parser(
+        "run", help="run the pipeline against the live APIs (credentials from the environment)"
+    )
+    _add_run_arguments(run)
+    emulators = commands.add_parser("emulators", help="local API emulators")
+    emulator_commands = emulators.add_subparsers(dest="emulator_command", required=True)
+    serve = emulator_commands.add_parser("serve", help="serve every emulator on loopback until interrupted")
+    serve.add_argument("--fixture", help="fixture JSON (default: the synthetic demo portal)")
+    return parser
+
+
+def run_pipeline(
+    *,
+    settings: Settings,
+    runtime: RuntimeEnv,
+    config_path: Path | None,
+    hubspot: Any | None,
+    first: date | None,
+    last: date | None,
+    as_of: str | None,
+) -> dict[str, Any]:
+    """Run the weekly job once over a range of weeks; returns a summary for printing."""
+    from dagster import DagsterInstance
+
+    from assets.weekly_kpis import AS_OF_TAG
+    from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
+    from pipelines.partitions import week_keys_between
+
+    keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
+    defs = build_definitions(settings, runtime, config_path=config_path, hubspot=hubspot)
+    job = defs.resolve_job_def(WEEKLY_JOB)
+    tags = {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
+    if as_of:
+        tags[AS_OF_TAG] = as_of
+    print(f"funnel-ledger: {len(keys)} weeks, {keys[0]} to {keys[-1]}", flush=True)
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        tags=tags,
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=True,
+    )
+    return {"run_id": result.run_id, "weeks": keys, "success": result.success}
+
+
+def print_headlines(runtime: RuntimeEnv, last_week: str) -> None:
+    from resources.warehouse import WarehouseResource
+
+    warehouse = WarehouseResource(url=runtime.warehouse_url)
+    values = warehouse.read_kpis([date.fromisoformat(last_week)])
+    latest = values[values["channel"] == "All"].set_index("kpi_id")["value"]
+    print(f"\nTracker: {runtime.workbook_path.resolve()}")
+    print(f"Week of {last_week}, all channels:")
+    for kpi_id, label, fmt in HEADLINE_KPIS:
+        value = latest.get(kpi_id)
+        shown = "empty" if value is None or pd.isna(value) else fmt.format(value)
+        print(f"  {label:<18} {shown}")
+    warehouse.dispose()
+
+
+def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
+    environ = dict(os.environ)
+    environ[MODE_ENV] = mode
+    runtime = RuntimeEnv.from_environ(environ)
+    if args.workbook:
+        runtime = replace(runtime, workbook_path=Path(args.workbook))
+    return runtime
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import DEMO_HUBSPOT_TOKEN, demo_environment
+    from resources.hubspot import HubSpotResource
+
+    config_path = resolve_config_path(args.config)
+    settings = load_settings(config_path)
+    runtime = _runtime(args, "demo")
+    demo = demo_environment(Path(args.fixture) if args.fixture else None)
+    print(f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}", flush=True)
+    hubspot = HubSpotResource(access_token=DEMO_HUBSPOT_TOKEN, base_url=demo.hubspot_url)
+    summary = run_pipeline(
+        settings=settings,
+        runtime=runtime,
+        config_path=config_path,
+        hubspot=hubspot,
+        first=args.first,
+        last=args.last,
+        as_of=args.as_of,
+    )
+    print_headlines(runtime, summary["weeks"][-1])
+    demo.suite.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config_path = resolve_config_path(args.config)
+    settings = load_settings(config_path)
+    runtime = _runtime(args, "live")
+    require_live_secrets()
+    summary = run_pipeline(
+        settings=settings,
+        runtime=runtime,
+        config_path=config_path,
+        hubspot=None,
+        first=args.first,
+        last=args.last,
+        as_of=args.as_of,
+    )
+    print_headlines(runtime, summary["weeks"][-1])
+    return 0
+
+
+def cmd_emulators_serve(args: argparse.Namespace) -> int:
+    from emulators.fixture import load_fixture
+    from emulators.suite import start_emulators
+    from emulators.synthetic import generate_demo_fixture
+
+    if args.fixture:
+        fixture = load_fixture(Path(args.fixture))
+    else:
+        fixture = generate_demo_fixture(today=datetime.now(UTC).date())
+    suite = start_emulators(fixture)
+    print(json.dumps(suite.urls), flush=True)
+    print("serving until interrupted (Ctrl-C)", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        suite.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return cmd_demo(args)
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_emulators_serve(args)
+    except Exception as error:
+        cause = root_cause(error)
+        if isinstance(cause, SettingsError):
+            print(f"funnel-ledger: {cause}", file=sys.stderr)
+            return 2
+        if isinstance(cause, _expected_errors()):
+            print(f"funnel-ledger: {cause}", file=sys.stderr)
+            return 1
+        raise
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The error a person should read: Dagster wraps what an asset raised in its own step errors."""
+    seen = error
+    while True:
+        inner = getattr(seen, "user_exception", None) or seen.__cause__
+        if inner is None or inner is seen:
+            return seen
+        seen = inner
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    from emulators.fixture import FixtureError
+    from resources.http import ApiError
+    from sheets_sync.model import OwnerTabError, TrackerLayoutError
+
+    return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

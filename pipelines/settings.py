@@ -1,0 +1,312 @@
+"""Settings: non-secret choices from ``funnel-ledger.yaml``, secrets and endpoints from the environment.
+
+Every key of the file is optional. A wrong value fails before any data moves, with a message that names
+the setting and says what is wrong; secrets are never read from the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from dagster import ConfigurableResource
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_ENV = "FUNNEL_LEDGER_CONFIG"
+MODE_ENV = "FUNNEL_LEDGER_MODE"
+DEFAULT_CONFIG_FILE = "funnel-ledger.yaml"
+DEFAULT_DATA_DIR = Path(".data")
+
+DEFAULT_CHANNELS = (
+    "Organic Search",
+    "Paid Search",
+    "Paid Social",
+    "Organic Social",
+    "Email",
+    "Referral",
+    "Direct",
+    "Offline",
+    "Other",
+)
+DEFAULT_CHANNEL_MAP = {
+    "ORGANIC_SEARCH": "Organic Search",
+    "PAID_SEARCH": "Paid Search",
+    "PAID_SOCIAL": "Paid Social",
+    "SOCIAL_MEDIA": "Organic Social",
+    "EMAIL_MARKETING": "Email",
+    "REFERRALS": "Referral",
+    "AI_REFERRALS": "Referral",
+    "DIRECT_TRAFFIC": "Direct",
+    "OFFLINE": "Offline",
+    "OTHER_CAMPAIGNS": "Other",
+}
+DEFAULT_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+)
+GROUPS = ("Inbound", "Outbound")
+# The stages whose KPIs the catalog names; a custom stage list must still contain them.
+REQUIRED_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message names it and says what to do."""
+
+
+class ChannelRefinement(BaseModel):
+    """Maps one ``hs_analytics_source`` + ``hs_analytics_source_data_1`` pair to a channel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    source: str
+    data_1: str
+    channel: str
+
+
+class HubSpotSettings(BaseModel):
+    """How the HubSpot mirror is kept in sync."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    reconcile_every_days: int = Field(7, ge=1, description="full list pass that catches deletes and merges")
+    requests_per_10s: int = Field(100, ge=1, description="client pacing under the portal's burst limit")
+    search_requests_per_second: int = Field(4, ge=1, le=5, description="pacing under the 5/s search limit")
+
+
+class Settings(BaseModel):
+    """The non-secret settings of ``funnel-ledger.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "UTC"
+    week_start: Literal["monday", "sunday"] = "monday"
+    start_date: date = date(2024, 1, 1)
+    currency: str = "USD"
+    refresh_weeks: int = Field(12, ge=1, le=520)
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
+    channel_groups: dict[str, tuple[str, ...]] | None = None
+    channel_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHANNEL_MAP))
+    channel_refinements: tuple[ChannelRefinement, ...] = ()
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    pipelines: tuple[str, ...] | None = None
+    deal_amount_basis: Literal["arr", "mrr", "one_time"] = "arr"
+    tracker_channels: tuple[str, ...] | None = None
+    gross_margin: float | None = Field(None, gt=0, le=1)
+    monthly_churn_rate: float | None = Field(None, gt=0, le=1)
+    hubspot: HubSpotSettings = HubSpotSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone name (e.g. 'Europe/Warsaw', 'UTC')"
+            ) from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha() or not value.isupper():
+            raise ValueError(f"'{value}' is not a 3-letter ISO 4217 currency code such as 'USD' or 'EUR'")
+        return value
+
+    @field_validator("channels", "stages")
+    @classmethod
+    def _unique_non_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("must list at least one entry")
+        duplicates = sorted({item for item in value if value.count(item) > 1})
+        if duplicates:
+            raise ValueError(f"lists {', '.join(duplicates)} more than once")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        known = set(self.channels)
+        if "Other" not in known:
+            raise ValueError("channels: must contain 'Other' (where unmapped sources go)")
+        groups = self.resolved_channel_groups()
+        if set(groups) != set(GROUPS):
+            raise ValueError(f"channel_groups: must define exactly the groups {' and '.join(GROUPS)}")
+        seen: dict[str, str] = {}
+        for group, members in groups.items():
+            for channel in members:
+                if channel not in known:
+                    raise ValueError(f"channel_groups.{group}: '{channel}' is not one of channels")
+                if channel in seen:
+                    raise ValueError(f"channel_groups: '{channel}' is in both {seen[channel]} and {group}")
+                seen[channel] = group
+        ungrouped = [channel for channel in self.channels if channel not in seen]
+        if ungrouped:
+            raise ValueError(
+                f"channel_groups: {', '.join(ungrouped)} belong to no group (Inbound or Outbound)"
+            )
+        for source, channel in self.channel_map.items():
+            if channel not in known:
+                raise ValueError(f"channel_map.{source}: '{channel}' is not one of channels")
+        for index, refinement in enumerate(self.channel_refinements):
+            if refinement.channel not in known:
+                raise ValueError(
+                    f"channel_refinements[{index}]: '{refinement.channel}' is not one of channels"
+                )
+        missing = [stage for stage in REQUIRED_STAGES if stage not in self.stages]
+        if missing:
+            raise ValueError(
+                f"stages: must include {', '.join(missing)} (the funnel KPIs are defined on them)"
+            )
+        if self.tracker_channels is not None:
+            slices = {"All", *GROUPS, *known}
+            unknown = [name for name in self.tracker_channels if name not in slices]
+            if unknown:
+                raise ValueError(f"tracker_channels: {', '.join(unknown)} is not All, a group or a channel")
+        if self.pipelines is not None and not self.pipelines:
+            raise ValueError("pipelines: leave it out for all pipelines, or list at least one pipeline id")
+        return self
+
+    def resolved_channel_groups(self) -> dict[str, tuple[str, ...]]:
+        """The channel groups, defaulting to Offline = Outbound and every other channel Inbound."""
+        if self.channel_groups is not None:
+            return dict(self.channel_groups)
+        outbound = tuple(channel for channel in self.channels if channel == "Offline")
+        inbound = tuple(channel for channel in self.channels if channel != "Offline")
+        return {"Inbound": inbound, "Outbound": outbound}
+
+    def slice_order(self) -> list[str]:
+        """Every slice in tracker order: All, the groups, then each channel."""
+        return ["All", *GROUPS, *self.channels]
+
+    def as_fingerprint_inputs(self) -> dict[str, Any]:
+        """The settings a KPI version fingerprint may read, by name (see KPIS.md §1 "Version")."""
+        return {
+            "timezone": self.timezone,
+            "week_start": self.week_start,
+            "currency": self.currency,
+            "stages": list(self.stages),
+            "channels": list(self.channels),
+            "channel_map": {
+                "map": dict(sorted(self.channel_map.items())),
+                "refinements": [r.model_dump() for r in self.channel_refinements],
+            },
+            "channel_groups": {k: list(v) for k, v in sorted(self.resolved_channel_groups().items())},
+            "pipelines": list(self.pipelines) if self.pipelines is not None else "all",
+            "deal_amount_basis": self.deal_amount_basis,
+            "gross_margin": self.gross_margin,
+            "monthly_churn_rate": self.monthly_churn_rate,
+        }
+
+
+def _format_validation_error(source: str, error: ValidationError) -> str:
+    lines = [f"{source}: invalid settings, nothing was run:"]
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if not location and ": " in message:  # cross-field rules name their setting first
+            location, message = message.split(": ", 1)
+        if item["type"] == "extra_forbidden":
+            message = "is not a known setting (check the spelling; see README 'Settings')"
+        elif item["type"] == "literal_error":
+            message = f"{message} (got {item.get('input')!r})"
+        lines.append(f"  - setting '{location}': {message}")
+    return "\n".join(lines)
+
+
+def parse_settings(raw: Mapping[str, Any] | None, *, source: str = DEFAULT_CONFIG_FILE) -> Settings:
+    """Validate a settings mapping; raises :class:`SettingsError` naming every bad setting."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise SettingsError(
+            f"{source}: must be a YAML mapping of settings (key: value), got {type(raw).__name__}"
+        )
+    try:
+        return Settings.model_validate(dict(raw))
+    except ValidationError as error:
+        raise SettingsError(_format_validation_error(source, error)) from None
+
+
+def resolve_config_path(
+    config: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path | None:
+    """The settings file: ``--config``, else ``FUNNEL_LEDGER_CONFIG``, else ./funnel-ledger.yaml."""
+    env = os.environ if environ is None else environ
+    if config:
+        return Path(config)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+def load_settings(config: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings file (all keys optional; no file means all defaults)."""
+    path = resolve_config_path(config, environ)
+    if path is None:
+        return Settings()
+    if not path.exists():
+        raise SettingsError(f"settings file {path} does not exist (set by --config or {CONFIG_ENV})")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path}: is not valid YAML: {error}") from None
+    return parse_settings(raw, source=str(path))
+
+
+@dataclass(frozen=True)
+class RuntimeEnv:
+    """Where things are and which mode runs, from the environment (no secrets held here)."""
+
+    mode: Literal["demo", "live"]
+    data_dir: Path
+    warehouse_url: str
+    workbook_path: Path
+    hubspot_base_url: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeEnv:
+        env = os.environ if environ is None else environ
+        mode = env.get(MODE_ENV, "live").strip().lower() or "live"
+        if mode not in ("demo", "live"):
+            raise SettingsError(f"{MODE_ENV}={mode!r}: must be 'demo' or 'live'")
+        data_dir = Path(env.get("FUNNEL_LEDGER_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        warehouse_url = env.get("WAREHOUSE_URL") or f"sqlite:///{data_dir / 'warehouse.db'}"
+        workbook = Path(env.get("TRACKER_WORKBOOK") or data_dir / "tracker.xlsx")
+        return cls(
+            mode=mode,  # type: ignore[arg-type]
+            data_dir=data_dir,
+            warehouse_url=warehouse_url,
+            workbook_path=workbook,
+            hubspot_base_url=env.get("HUBSPOT_BASE_URL", "https://api.hubapi.com").rstrip("/"),
+        )
+
+
+def require_live_secrets(environ: Mapping[str, str] | None = None) -> None:
+    """Fail before any data moves when live mode lacks a secret it needs (values are never printed)."""
+    env = os.environ if environ is None else environ
+    if not env.get("HUBSPOT_ACCESS_TOKEN", "").strip():
+        raise SettingsError(
+            "HUBSPOT_ACCESS_TOKEN is not set: create a HubSpot private app with the scopes listed in the "
+            "README "
+            "and export its access token (live mode never falls back to demo data; use `funnel-ledger demo` "
+            "for the demo)"
+        )
+
+
+class SettingsResource(ConfigurableResource):
+    """The settings file, read where an asset needs it (``config_path`` None = defaults lookup)."""
+
+    config_path: str | None = None
+
+    def load(self) -> Settings:
+        return load_settings(self.config_path)

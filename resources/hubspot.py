@@ -1,0 +1,447 @@
+"""HubSpot CRM v3 client as a Dagster resource: contacts, deals, meetings, associations, pipelines.
+
+Responses are parsed here, at the boundary, into typed records; nothing downstream sees HubSpot JSON.
+Calls are paced under the portal's limits (burst per 10 s, search per second) and retried through the
+shared session factory; a refused call raises :class:`~resources.http.ApiError` naming what to fix.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import requests
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
+
+from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session
+
+ObjectType = Literal["contacts", "deals", "meetings"]
+
+SEARCH_PAGE_SIZE = 200
+LIST_PAGE_SIZE = 100
+SEARCH_RESULT_CAP = 10_000  # HubSpot answers 400 when paging past 10,000 results of one query
+ASSOCIATION_BATCH_SIZE = 1_000
+
+CONTACT_PROPERTIES = (
+    "createdate",
+    "lastmodifieddate",
+    "lifecyclestage",
+    "hs_analytics_source",
+    "hs_analytics_source_data_1",
+)
+DEAL_PROPERTIES = (
+    "createdate",
+    "hs_lastmodifieddate",
+    "closedate",
+    "amount",
+    "amount_in_home_currency",
+    "deal_currency_code",
+    "pipeline",
+    "dealstage",
+    "hs_is_closed",
+    "hs_is_closed_won",
+    "hs_deal_stage_probability",
+    "hs_mrr",
+    "hs_analytics_source",
+    "hs_analytics_source_data_1",
+)
+MEETING_PROPERTIES = ("hs_createdate", "hs_lastmodifieddate", "hs_meeting_outcome", "hs_timestamp")
+MODIFIED_PROPERTY: dict[str, str] = {
+    "contacts": "lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+    "meetings": "hs_lastmodifieddate",
+}
+SCOPES_HELP = "crm.objects.contacts.read, crm.objects.deals.read and crm.objects.appointments.read (meetings)"
+
+
+def parse_instant_ms(value: str | None) -> int | None:
+    """HubSpot datetime string (ISO-8601, with or without milliseconds, or epoch ms) → epoch ms UTC."""
+    if value is None or value == "":
+        return None
+    if value.isdigit():
+        return int(value)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:  # date-only and naive values are UTC in HubSpot
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def parse_decimal(value: str | None) -> str | None:
+    """Validate an amount string and keep it exact (as normalised text); blank → None."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return format(number, "f")
+
+
+def parse_bool(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    return value.strip().lower() == "true"
+
+
+def parse_float(value: str | None) -> float | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    contact_id: str
+    created_at_ms: int | None
+    updated_at_ms: int | None
+    lifecyclestage: str | None
+    analytics_source: str | None
+    analytics_source_data_1: str | None
+    archived: bool
+    stage_dates_ms: dict[str, int] = field(default_factory=dict)  # property name → epoch ms
+
+
+@dataclass(frozen=True)
+class DealRecord:
+    deal_id: str
+    created_at_ms: int | None
+    updated_at_ms: int | None
+    close_date_ms: int | None
+    amount: str | None
+    amount_in_home_currency: str | None
+    currency_code: str | None
+    pipeline: str | None
+    dealstage: str | None
+    is_closed: bool | None
+    is_closed_won: bool | None
+    deal_stage_probability: float | None
+    mrr: str | None
+    analytics_source: str | None
+    analytics_source_data_1: str | None
+    archived: bool
+    contact_ids: tuple[str, ...] | None = None  # None = associations not fetched with this record
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    meeting_id: str
+    created_at_ms: int | None
+    updated_at_ms: int | None
+    outcome: str | None
+    archived: bool
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    pipeline_id: str
+    pipeline_label: str
+    stage_id: str
+    stage_label: str
+    display_order: int
+    is_closed: bool
+    probability: float | None
+
+
+@dataclass(frozen=True)
+class PropertyDef:
+    name: str
+    type: str
+    options: tuple[tuple[str, str], ...] = ()  # (value, label)
+
+
+HubSpotRecord = ContactRecord | DealRecord | MeetingRecord
+
+
+def _created_ms(props: dict[str, Any], raw: dict[str, Any], name: str) -> int | None:
+    return parse_instant_ms(props.get(name)) or parse_instant_ms(raw.get("createdAt"))
+
+
+def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> ContactRecord:
+    props = raw.get("properties") or {}
+    dates = {name: ms for name in stage_properties if (ms := parse_instant_ms(props.get(name))) is not None}
+    return ContactRecord(
+        contact_id=str(raw["id"]),
+        created_at_ms=_created_ms(props, raw, "createdate"),
+        updated_at_ms=parse_instant_ms(props.get("lastmodifieddate"))
+        or parse_instant_ms(raw.get("updatedAt")),
+        lifecyclestage=props.get("lifecyclestage") or None,
+        analytics_source=props.get("hs_analytics_source") or None,
+        analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
+        archived=bool(raw.get("archived", False)),
+        stage_dates_ms=dates,
+    )
+
+
+def parse_deal(raw: dict[str, Any]) -> DealRecord:
+    props = raw.get("properties") or {}
+    contact_ids: tuple[str, ...] | None = None
+    associations = raw.get("associations")
+    if isinstance(associations, dict):
+        contacts = associations.get("contacts") or {}
+        contact_ids = tuple(sorted({str(item["id"]) for item in contacts.get("results", [])}))
+    return DealRecord(
+        deal_id=str(raw["id"]),
+        created_at_ms=_created_ms(props, raw, "createdate"),
+        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate"))
+        or parse_instant_ms(raw.get("updatedAt")),
+        close_date_ms=parse_instant_ms(props.get("closedate")),
+        amount=parse_decimal(props.get("amount")),
+        amount_in_home_currency=parse_decimal(props.get("amount_in_home_currency")),
+        currency_code=props.get("deal_currency_code") or None,
+        pipeline=props.get("pipeline") or None,
+        dealstage=props.get("dealstage") or None,
+        is_closed=parse_bool(props.get("hs_is_closed")),
+        is_closed_won=parse_bool(props.get("hs_is_closed_won")),
+        deal_stage_probability=parse_float(props.get("hs_deal_stage_probability")),
+        mrr=parse_decimal(props.get("hs_mrr")),
+        analytics_source=props.get("hs_analytics_source") or None,
+        analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
+        archived=bool(raw.get("archived", False)),
+        contact_ids=contact_ids,
+    )
+
+
+def parse_meeting(raw: dict[str, Any]) -> MeetingRecord:
+    props = raw.get("properties") or {}
+    return MeetingRecord(
+        meeting_id=str(raw["id"]),
+        created_at_ms=_created_ms(props, raw, "hs_createdate"),
+        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate"))
+        or parse_instant_ms(raw.get("updatedAt")),
+        outcome=props.get("hs_meeting_outcome") or None,
+        archived=bool(raw.get("archived", False)),
+    )
+
+
+@dataclass
+class CallCounter:
+    """API calls made, by endpoint; shown in run metadata."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, endpoint: str) -> None:
+        self.counts[endpoint] = self.counts.get(endpoint, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+class HubSpotResource(ConfigurableResource):
+    """HubSpot CRM through a private-app access token (``HUBSPOT_ACCESS_TOKEN``)."""
+
+    access_token: str
+    base_url: str = "https://api.hubapi.com"
+    requests_per_10s: int = 100
+    search_requests_per_second: int = 4
+    max_retries: int = 5
+    connect_timeout_s: float = DEFAULT_TIMEOUT[0]
+    read_timeout_s: float = DEFAULT_TIMEOUT[1]
+
+    _session: requests.Session | None = PrivateAttr(default=None)
+    _burst: RateLimiter | None = PrivateAttr(default=None)
+    _search: RateLimiter | None = PrivateAttr(default=None)
+    _calls: CallCounter = PrivateAttr(default_factory=CallCounter)
+
+    def with_clock(self, *, clock: Clock, sleeper: Sleeper) -> HubSpotResource:
+        """Use an injected clock and sleeper for pacing and retries (tests never wait for real)."""
+        self._setup(clock=clock, sleeper=sleeper)
+        return self
+
+    def _setup(self, *, clock: Clock = time.monotonic, sleeper: Sleeper = time.sleep) -> None:
+        self._session = build_session(max_retries=self.max_retries, sleeper=sleeper)
+        self._burst = RateLimiter(self.requests_per_10s, 10.0, clock=clock, sleeper=sleeper)
+        self._search = RateLimiter(self.search_requests_per_second, 1.0, clock=clock, sleeper=sleeper)
+
+    @property
+    def calls(self) -> CallCounter:
+        return self._calls
+
+    # --- transport -------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+        if self._session is None:
+            self._setup()
+        assert self._session is not None and self._burst is not None and self._search is not None
+        limiter = self._search if endpoint.endswith(".search") else self._burst
+        limiter.acquire()
+        self._calls.add(endpoint)
+        url = f"{self.base_url.rstrip('/')}{path}"
+        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
+        try:
+            response = self._session.request(
+                method, url, headers=headers, timeout=(self.connect_timeout_s, self.read_timeout_s), **kwargs
+            )
+        except requests.RequestException as error:
+            # The exception text can carry the URL but never headers; keep only its class to be safe.
+            raise ApiError(
+                f"HubSpot could not be reached at {self.base_url} ({type(error).__name__}) after "
+                f"{self.max_retries} retries: check HUBSPOT_BASE_URL and the network",
+                service="HubSpot",
+                status=None,
+            ) from None
+        if response.status_code >= 400:
+            raise self._error(response, endpoint)
+        payload: dict[str, Any] = response.json()
+        return payload
+
+    def _error(self, response: requests.Response, endpoint: str) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        category = body.get("category") or body.get("policyName") if isinstance(body, dict) else None
+        detail = body.get("message", "") if isinstance(body, dict) else ""
+        status = response.status_code
+        if status == 401:
+            advice = "check HUBSPOT_ACCESS_TOKEN: it must be a valid private-app access token"
+        elif status == 403:
+            advice = f"the private app lacks a scope for {endpoint}; it needs {SCOPES_HELP}"
+        elif status == 429:
+            advice = "rate limit still exceeded after retries; lower hubspot.requests_per_10s or retry later"
+        elif status == 404:
+            advice = "check HUBSPOT_BASE_URL (it should be https://api.hubapi.com)"
+        elif status >= 500:
+            advice = "HubSpot kept failing after retries; rerun later (the sync resumes where it stopped)"
+        else:
+            advice = "the request was refused; see the message above"
+        return ApiError(
+            f"HubSpot {endpoint} failed with HTTP {status} {category or ''}: {detail} -- {advice}".replace(
+                "  ", " "
+            ),
+            service="HubSpot",
+            status=status,
+            category=category,
+        )
+
+    # --- endpoints -------------------------------------------------------------------------------
+
+    def get_properties(self, object_type: ObjectType) -> list[PropertyDef]:
+        """Property definitions of an object type (used to find the stage-date properties that exist)."""
+        payload = self._request("GET", f"/crm/v3/properties/{object_type}", f"{object_type}.properties")
+        definitions = []
+        for item in payload.get("results", []):
+            options = tuple((str(o.get("value")), str(o.get("label"))) for o in item.get("options") or [])
+            definitions.append(
+                PropertyDef(name=item["name"], type=str(item.get("type", "string")), options=options)
+            )
+        return definitions
+
+    def get_deal_pipelines(self) -> list[PipelineStage]:
+        """Every deal pipeline's stages with their closed flag and win probability."""
+        payload = self._request("GET", "/crm/v3/pipelines/deals", "pipelines")
+        stages = []
+        for pipeline in payload.get("results", []):
+            for stage in pipeline.get("stages", []):
+                metadata = stage.get("metadata") or {}
+                stages.append(
+                    PipelineStage(
+                        pipeline_id=str(pipeline["id"]),
+                        pipeline_label=str(pipeline.get("label", "")),
+                        stage_id=str(stage["id"]),
+                        stage_label=str(stage.get("label", "")),
+                        display_order=int(stage.get("displayOrder", 0)),
+                        is_closed=str(metadata.get("isClosed", "false")).lower() == "true",
+                        probability=parse_float(
+                            None if metadata.get("probability") is None else str(metadata["probability"])
+                        ),
+                    )
+                )
+        return stages
+
+    def list_pages(
+        self,
+        object_type: ObjectType,
+        properties: Sequence[str],
+        *,
+        archived: bool = False,
+        associations: Sequence[str] = (),
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every record of a type through the list endpoint, 100 a page (raw JSON; parse with ``parse_*``)."""
+        after: str | None = None
+        while True:
+            params: list[tuple[str, str]] = [
+                ("limit", str(LIST_PAGE_SIZE)),
+                ("properties", ",".join(properties)),
+                ("archived", "true" if archived else "false"),
+            ]
+            params += [("associations", name) for name in associations]
+            if after:
+                params.append(("after", after))
+            payload = self._request(
+                "GET", f"/crm/v3/objects/{object_type}", f"{object_type}.list", params=params
+            )
+            yield payload.get("results", [])
+            after = ((payload.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+
+    def search_modified_since(
+        self, object_type: ObjectType, properties: Sequence[str], since_ms: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Records modified at or after ``since_ms``, 200 a page, sorted by id.
+
+        HubSpot refuses to page past 10,000 results of one query; before reaching it the query is
+        re-anchored on ``hs_object_id > last id`` so any number of changes costs ⌈N/200⌉ calls.
+        """
+        modified = MODIFIED_PROPERTY[object_type]
+        last_id: int | None = None
+        while True:
+            filters: list[dict[str, Any]] = [
+                {"propertyName": modified, "operator": "GTE", "value": str(since_ms)}
+            ]
+            if last_id is not None:
+                filters.append({"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)})
+            offset = 0
+            reanchor = False
+            while True:
+                body = {
+                    "filterGroups": [{"filters": filters}],
+                    "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                    "properties": list(properties),
+                    "limit": SEARCH_PAGE_SIZE,
+                    "after": str(offset),
+                }
+                payload = self._request(
+                    "POST", f"/crm/v3/objects/{object_type}/search", f"{object_type}.search", json=body
+                )
+                results = payload.get("results", [])
+                if results:
+                    yield results
+                    last_id = int(results[-1]["id"])
+                next_after = ((payload.get("paging") or {}).get("next") or {}).get("after")
+                if not next_after or not results:
+                    return
+                offset = int(next_after)
+                if offset + SEARCH_PAGE_SIZE > SEARCH_RESULT_CAP:
+                    reanchor = True
+                    break
+            if not reanchor:
+                return
+
+    def deal_contact_ids(self, deal_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Associated contact ids per deal (v4 batch read, 1,000 deals a call); deals without any → ()."""
+        ids = list(deal_ids)
+        found: dict[str, tuple[str, ...]] = {deal_id: () for deal_id in ids}
+        for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
+            chunk = ids[start : start + ASSOCIATION_BATCH_SIZE]
+            payload = self._request(
+                "POST",
+                "/crm/v4/associations/deals/contacts/batch/read",
+                "associations.batch_read",
+                json={"inputs": [{"id": deal_id} for deal_id in chunk]},
+            )
+            for result in payload.get("results", []):
+                deal_id = str(result["from"]["id"])
+                found[deal_id] = tuple(sorted({str(to["toObjectId"]) for to in result.get("to", [])}))
+        return found

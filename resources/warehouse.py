@@ -1,0 +1,278 @@
+"""The warehouse: SQLAlchemy Core tables for the HubSpot mirror, sync state and weekly KPIs.
+
+SQLite by default (``.data/warehouse.db``), PostgreSQL (or any dialect with upserts) by ``WAREHOUSE_URL``.
+Raw tables are keyed by the source's natural key and written with upserts in one transaction; the KPI
+table is rewritten window by window (delete the weeks, insert them again) so reruns never duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+metadata = sa.MetaData()
+
+hubspot_contacts = sa.Table(
+    "hubspot_contacts",
+    metadata,
+    sa.Column("contact_id", sa.String(32), primary_key=True),
+    sa.Column("created_at_ms", sa.BigInteger),
+    sa.Column("updated_at_ms", sa.BigInteger),
+    sa.Column("lifecyclestage", sa.String(100)),
+    sa.Column("analytics_source", sa.String(100)),
+    sa.Column("analytics_source_data_1", sa.Text),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+hubspot_contact_stage_dates = sa.Table(
+    "hubspot_contact_stage_dates",
+    metadata,
+    sa.Column("contact_id", sa.String(32), primary_key=True),
+    sa.Column("property", sa.String(120), primary_key=True),
+    sa.Column("value_ms", sa.BigInteger, nullable=False),
+)
+
+hubspot_deals = sa.Table(
+    "hubspot_deals",
+    metadata,
+    sa.Column("deal_id", sa.String(32), primary_key=True),
+    sa.Column("created_at_ms", sa.BigInteger),
+    sa.Column("updated_at_ms", sa.BigInteger),
+    sa.Column("close_date_ms", sa.BigInteger),
+    # Amounts stay exact decimal text; the KPI layer decides the arithmetic.
+    sa.Column("amount", sa.String(40)),
+    sa.Column("amount_in_home_currency", sa.String(40)),
+    sa.Column("currency_code", sa.String(8)),
+    sa.Column("pipeline", sa.String(64)),
+    sa.Column("dealstage", sa.String(64)),
+    sa.Column("is_closed", sa.Boolean),
+    sa.Column("is_closed_won", sa.Boolean),
+    sa.Column("deal_stage_probability", sa.Float),
+    sa.Column("mrr", sa.String(40)),
+    sa.Column("analytics_source", sa.String(100)),
+    sa.Column("analytics_source_data_1", sa.Text),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+hubspot_deal_contacts = sa.Table(
+    "hubspot_deal_contacts",
+    metadata,
+    sa.Column("deal_id", sa.String(32), primary_key=True),
+    sa.Column("contact_id", sa.String(32), primary_key=True),
+)
+
+hubspot_meetings = sa.Table(
+    "hubspot_meetings",
+    metadata,
+    sa.Column("meeting_id", sa.String(32), primary_key=True),
+    sa.Column("created_at_ms", sa.BigInteger),
+    sa.Column("updated_at_ms", sa.BigInteger),
+    sa.Column("outcome", sa.String(64)),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+hubspot_pipeline_stages = sa.Table(
+    "hubspot_pipeline_stages",
+    metadata,
+    sa.Column("pipeline_id", sa.String(64), primary_key=True),
+    sa.Column("stage_id", sa.String(64), primary_key=True),
+    sa.Column("pipeline_label", sa.Text),
+    sa.Column("stage_label", sa.Text),
+    sa.Column("display_order", sa.Integer),
+    sa.Column("is_closed", sa.Boolean, nullable=False),
+    sa.Column("probability", sa.Float),
+)
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("watermark_ms", sa.BigInteger),
+    sa.Column("last_full_sync_ms", sa.BigInteger),
+    sa.Column("stage_properties", sa.Text),
+)
+
+weekly_kpis = sa.Table(
+    "weekly_kpis",
+    metadata,
+    sa.Column("week_start", sa.Date, primary_key=True),
+    sa.Column("kpi_id", sa.String(64), primary_key=True),
+    sa.Column("kpi_version", sa.String(32), primary_key=True),
+    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Float),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("computed_at_ms", sa.BigInteger),
+)
+
+OBJECT_TABLES: dict[str, tuple[sa.Table, str]] = {
+    "contacts": (hubspot_contacts, "contact_id"),
+    "deals": (hubspot_deals, "deal_id"),
+    "meetings": (hubspot_meetings, "meeting_id"),
+}
+
+UPSERT_CHUNK = 2_000
+
+
+def upsert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert rows, updating every non-key column of rows whose primary key exists (SQLite, PostgreSQL)."""
+    if not rows:
+        return 0
+    keys = [column.name for column in table.primary_key.columns]
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"WAREHOUSE_URL dialect {dialect!r} is not supported; use SQLite or PostgreSQL")
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = list(rows[start : start + UPSERT_CHUNK])
+        statement = insert(table)
+        updates = {name: statement.excluded[name] for name in chunk[0] if name not in keys}
+        statement = (
+            statement.on_conflict_do_update(index_elements=keys, set_=updates)
+            if updates
+            else statement.on_conflict_do_nothing(index_elements=keys)
+        )
+        conn.execute(statement, chunk)
+    return len(rows)
+
+
+class WarehouseResource(ConfigurableResource):
+    """SQL warehouse holding the raw HubSpot mirror and the weekly KPI table (``WAREHOUSE_URL``)."""
+
+    url: str = "sqlite:///.data/warehouse.db"
+
+    _engine: Engine | None = PrivateAttr(default=None)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
+                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self._engine = sa.create_engine(self.url)
+            metadata.create_all(self._engine)
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # --- sync state --------------------------------------------------------------------------------
+
+    def get_sync_state(self, stream: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sync_state).where(sync_state.c.stream == stream)).mappings().first()
+        return dict(row) if row else {"stream": stream, "watermark_ms": None, "last_full_sync_ms": None}
+
+    # --- reads for the KPI step ---------------------------------------------------------------------
+
+    def read_frame(self, table: sa.Table) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.select(table))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def read_kpis(self, weeks: Iterable[date] | None = None) -> pd.DataFrame:
+        query = sa.select(weekly_kpis)
+        if weeks is not None:
+            query = query.where(weekly_kpis.c.week_start.in_(list(weeks)))
+        with self.engine.connect() as conn:
+            result = conn.execute(query.order_by(weekly_kpis.c.week_start, weekly_kpis.c.kpi_id))
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def replace_kpi_weeks(
+        self, frame: pd.DataFrame, weeks: Sequence[date], *, run_id: str, computed_at_ms: int
+    ) -> int:
+        """Delete the given weeks from ``weekly_kpis`` and insert ``frame`` in one transaction."""
+        rows = [
+            {
+                "week_start": row.week_start,
+                "kpi_id": row.kpi_id,
+                "kpi_version": row.kpi_version,
+                "channel": row.channel,
+                "value": _optional_float(row.value),
+                "run_id": run_id,
+                "computed_at_ms": computed_at_ms,
+            }
+            for row in frame.itertuples(index=False)
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(weekly_kpis).where(weekly_kpis.c.week_start.in_(list(weeks))))
+            if rows:
+                conn.execute(sa.insert(weekly_kpis), rows)
+        return len(rows)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _utc(ms: pd.Series) -> pd.Series:
+    return pd.to_datetime(pd.to_numeric(ms, errors="coerce"), unit="ms", utc=True)
+
+
+def _nullable_bool(series: pd.Series) -> pd.Series:
+    return series.astype(object).where(series.notna(), None)
+
+
+def read_hubspot_inputs(
+    warehouse: WarehouseResource, stage_properties: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """The mirror as the KPI functions take it: UTC timestamps, float amounts, one column per stage date.
+
+    Archived and deleted (vanished) records both come out as ``archived`` = True.
+    """
+    contacts = warehouse.read_frame(hubspot_contacts)
+    contacts["created_at"] = _utc(contacts.pop("created_at_ms"))
+    contacts["archived"] = contacts["archived"].astype(bool) | contacts.pop("deleted").astype(bool)
+    dates = warehouse.read_frame(hubspot_contact_stage_dates)
+    wide = (
+        dates.pivot(index="contact_id", columns="property", values="value_ms")
+        if len(dates)
+        else pd.DataFrame()
+    )
+    for name in stage_properties:
+        values = wide[name] if name in wide.columns else pd.Series(dtype="float64")
+        contacts[name] = _utc(contacts["contact_id"].map(values))
+    contacts = contacts.drop(columns=["updated_at_ms", "synced_at_ms"])
+
+    deals = warehouse.read_frame(hubspot_deals)
+    deals["created_at"] = _utc(deals.pop("created_at_ms"))
+    deals["close_date"] = _utc(deals.pop("close_date_ms"))
+    for column in ("amount", "amount_in_home_currency", "mrr"):
+        deals[column] = pd.to_numeric(deals[column], errors="coerce").astype("float64")
+    deals["deal_stage_probability"] = pd.to_numeric(deals["deal_stage_probability"], errors="coerce")
+    for column in ("is_closed", "is_closed_won"):
+        deals[column] = _nullable_bool(deals[column])
+    deals["archived"] = deals["archived"].astype(bool) | deals.pop("deleted").astype(bool)
+    deals = deals.drop(columns=["updated_at_ms", "synced_at_ms"])
+
+    meetings = warehouse.read_frame(hubspot_meetings)
+    meetings["created_at"] = _utc(meetings.pop("created_at_ms"))
+    meetings["archived"] = meetings["archived"].astype(bool) | meetings.pop("deleted").astype(bool)
+    meetings = meetings.drop(columns=["updated_at_ms", "synced_at_ms"])
+
+    stages = warehouse.read_frame(hubspot_pipeline_stages)
+    pipeline_stages = stages[["pipeline_id", "stage_id", "is_closed", "probability"]].copy()
+    pipeline_stages["is_closed"] = pipeline_stages["is_closed"].astype(bool)
+    pipeline_stages["probability"] = pd.to_numeric(pipeline_stages["probability"], errors="coerce")
+    return {
+        "contacts": contacts,
+        "deals": deals,
+        "deal_contacts": warehouse.read_frame(hubspot_deal_contacts),
+        "meetings": meetings,
+        "pipeline_stages": pipeline_stages,
+    }

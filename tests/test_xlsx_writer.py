@@ -1,0 +1,370 @@
+"""Local .xlsx tracker: round trip, in-place updates, owner tabs, text safety and atomic saves."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook.workbook import Workbook
+
+from sheets_sync import (
+    COSTS_TEMPLATE,
+    SNAPSHOTS_HEADER,
+    TARGETS_TEMPLATE,
+    DefinitionRow,
+    OwnerTabError,
+    StaleUpdateError,
+    TrackerUpdate,
+    XlsxTracker,
+    build_update,
+)
+
+W1, W2 = date(2026, 11, 2), date(2026, 11, 9)
+RUN1_AT = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
+RUN2_AT = datetime(2026, 11, 17, 6, 0, tzinfo=UTC)
+CHANNELS = ["All", "Inbound", "Outbound"]
+
+
+def definition(kpi_id: str, name: str, section: str, kpi_type: str, unit: str, order: int, text: str = ""):
+    return DefinitionRow(
+        kpi_id=kpi_id,
+        kpi_version="1.abc123",
+        name=name,
+        section=section,
+        kpi_type=kpi_type,  # type: ignore[arg-type]
+        unit=unit,  # type: ignore[arg-type]
+        direction="up",
+        definition=text or f"{name} definition",
+        settings="timezone=UTC",
+        catalog_order=order,
+    )
+
+
+CATALOG = [
+    definition("sessions", "Sessions", "Web", "leading", "count", 1),
+    definition("engagement_rate", "Engagement rate", "Web", "leading", "ratio", 2, "=engaged/sessions"),
+    definition("avg_session_duration_s", "Avg. session duration", "Web", "leading", "seconds", 3),
+    definition("new_leads", "New leads", "Funnel (flow)", "leading", "count", 10),
+    definition("sales_velocity", "Sales velocity", "Pipeline", "leading", "currency_per_day", 18),
+    definition("revenue_won", "Revenue won", "Pipeline", "lagging", "currency", 20),
+    definition("avg_sales_cycle_days", "Average sales cycle", "Pipeline", "lagging", "days", 21),
+]
+
+
+def values(scale: float = 1.0) -> pd.DataFrame:
+    rows = [
+        (W1, "sessions", "All", 100.0 * scale),
+        (W1, "sessions", "Inbound", 80.0),
+        (W2, "sessions", "All", 120.0),
+        (W1, "engagement_rate", "All", 0.5),
+        (W2, "engagement_rate", "All", math.nan),
+        (W1, "avg_session_duration_s", "All", 61.4),
+        (W1, "new_leads", "All", 7.0),
+        (W1, "sales_velocity", "All", 1234.5),
+        (W2, "revenue_won", "All", 12000.5),
+        (W2, "avg_sales_cycle_days", "All", 30.25),
+    ]
+    return pd.DataFrame(
+        [(week, kpi, "1.abc123", channel, value) for week, kpi, channel, value in rows],
+        columns=["week_start", "kpi_id", "kpi_version", "channel", "value"],
+    )
+
+
+def update_for(tracker: XlsxTracker, at: datetime, frame: pd.DataFrame | None = None) -> TrackerUpdate:
+    return build_update(
+        values() if frame is None else frame,
+        CATALOG,
+        tracker.read_tabs(),
+        run_id=f"run-{at:%m%d}",
+        snapshot_at=at,
+        channel_order=CHANNELS,
+    )
+
+
+def sheet_values(path: Path, title: str) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path)
+    return [list(row) for row in wb[title].iter_rows(values_only=True)]
+
+
+def padded(grid: Sequence[Sequence[object]]) -> list[list[object]]:
+    width = max(len(row) for row in grid)
+    return [[*row, *([None] * (width - len(row)))] for row in grid]
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> XlsxTracker:
+    return XlsxTracker(tmp_path / "tracker.xlsx")
+
+
+def test_missing_workbook_reads_as_empty(book: XlsxTracker) -> None:
+    tabs = book.read_tabs()
+    assert (tabs.tracker, tabs.snapshots, tabs.definitions) == ([], [], [])
+    targets, costs = book.read_owner_tabs()
+    assert targets.empty and list(targets.columns) == [
+        "kpi_id",
+        "channel",
+        "period_start",
+        "period_end",
+        "target",
+    ]
+    assert costs.empty and list(costs.columns) == ["channel", "period_start", "period_end", "amount", "note"]
+
+
+def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None:
+    update = update_for(book, RUN1_AT)
+
+    result = book.write(update)
+
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
+    assert (result.tracker_rows, result.week_columns, result.snapshot_rows_appended) == (8, 2, 10)
+    wb = openpyxl.load_workbook(book.path)
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
+    assert sheet_values(book.path, "Tracker") == [
+        ["Section", "KPI", "Channel", "Unit", "Type", "Version", "2026-11-02", "2026-11-09"],
+        ["Web", "Sessions", "All", "count", "Leading", "1.abc123", 100, 120],
+        ["Web", "Sessions", "Inbound", "count", "Leading", "1.abc123", 80, None],
+        ["Web", "Engagement rate", "All", "ratio", "Leading", "1.abc123", 0.5, None],
+        ["Web", "Avg. session duration", "All", "seconds", "Leading", "1.abc123", 61.4, None],
+        ["Funnel (flow)", "New leads", "All", "count", "Leading", "1.abc123", 7, None],
+        ["Pipeline", "Sales velocity", "All", "currency_per_day", "Leading", "1.abc123", 1234.5, None],
+        ["Pipeline", "Revenue won", "All", "currency", "Lagging", "1.abc123", None, 12000.5],
+        ["Pipeline", "Average sales cycle", "All", "days", "Lagging", "1.abc123", None, 30.25],
+    ]
+    assert sheet_values(book.path, "Snapshots")[:2] == [
+        list(SNAPSHOTS_HEADER),
+        ["2026-11-10T06:00:00Z", "run-1110", "2026-11-02", "sessions", "1.abc123", "All", 100],
+    ]
+    assert len(sheet_values(book.path, "Snapshots")) == 11
+    assert sheet_values(book.path, "Definitions") == padded(update.definitions)
+
+    ws = wb["Tracker"]
+    assert ws.freeze_panes == "G2"
+    assert ws["A1"].font.b and ws["G1"].font.b
+    assert wb["Snapshots"].freeze_panes == "A2"
+    assert [ws.cell(row=r, column=7).number_format for r in range(2, 10)] == [
+        "#,##0",
+        "#,##0",
+        "0.0%",
+        "0",
+        "#,##0",
+        "#,##0.00",
+        '#,##0.00 "USD"',
+        "0.0",
+    ]
+    # Section blocks: the first row of each block is the outline summary, the rest are grouped under it.
+    assert [ws.row_dimensions[r].outlineLevel for r in range(2, 10)] == [0, 1, 1, 1, 0, 0, 0, 1]
+    assert ws.column_dimensions["B"].width == 28
+    assert ws.column_dimensions["G"].width == 13
+
+    # read_tabs gives the model exactly what it produced (trailing blanks trimmed)
+    tabs = book.read_tabs()
+    assert padded(tabs.tracker) == padded(update.tracker)
+    assert padded(tabs.definitions) == padded(update.definitions)
+
+
+def test_rerun_appends_only_changes_and_keeps_existing_snapshot_rows(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    before = sheet_values(book.path, "Snapshots")
+
+    unchanged = update_for(book, RUN2_AT)
+    assert book.write(unchanged).snapshot_rows_appended == 0
+    assert sheet_values(book.path, "Snapshots") == before
+
+    changed = update_for(book, RUN2_AT, values(scale=1.05))
+    book.write(changed)
+
+    after = sheet_values(book.path, "Snapshots")
+    assert after[: len(before)] == before
+    assert after[len(before) :] == [
+        ["2026-11-17T06:00:00Z", "run-1117", "2026-11-02", "sessions", "1.abc123", "All", 105]
+    ]
+    assert sheet_values(book.path, "Tracker")[1][6:] == [105, 120]
+    assert [(r.old_value, r.new_value, r.first_reported_on) for r in changed.summary.restatements] == [
+        (100, 105, date(2026, 11, 10))
+    ]
+
+
+def make_foreign_workbook(path: Path) -> None:
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "Notes"
+    notes["A1"] = "Owner notes"
+    notes["A1"].font = Font(bold=True, color="FFFF0000")
+    notes["A1"].fill = PatternFill("solid", fgColor="FFFFFF00")
+    notes["B2"] = 42
+    notes["B3"] = "=B2*2"
+    notes.column_dimensions["A"].width = 33
+    targets = wb.create_sheet("Targets")
+    targets.append(["kpi_id", "channel", "period_start", "period_end", "target"])
+    targets.append(["revenue_won", "All", datetime(2026, 10, 1), datetime(2026, 12, 31), 90000])
+    wb.save(path)
+
+
+def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> None:
+    make_foreign_workbook(book.path)
+
+    result = book.write(update_for(book, RUN1_AT))
+
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Costs"]
+    wb = openpyxl.load_workbook(book.path)
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs", "Notes"]
+    notes = wb["Notes"]
+    assert [list(row) for row in notes.iter_rows(values_only=True)] == [
+        ["Owner notes", None],
+        [None, 42],
+        [None, "=B2*2"],
+    ]
+    assert notes["B3"].data_type == "f"
+    assert notes["A1"].font.b and notes["A1"].font.color.rgb == "FFFF0000"
+    assert notes["A1"].fill.fgColor.rgb == "FFFFFF00"
+    assert notes.column_dimensions["A"].width == 33
+    assert wb.active.title == "Notes"  # the sheet the owner had open stays open
+    assert sheet_values(book.path, "Targets") == [
+        ["kpi_id", "channel", "period_start", "period_end", "target"],
+        ["revenue_won", "All", datetime(2026, 10, 1), datetime(2026, 12, 31), 90000],
+    ]
+    targets, costs = book.read_owner_tabs(known_kpi_ids=["revenue_won"])
+    assert targets.to_dict("records") == [
+        {
+            "kpi_id": "revenue_won",
+            "channel": "All",
+            "period_start": date(2026, 10, 1),
+            "period_end": date(2026, 12, 31),
+            "target": 90000.0,
+        }
+    ]
+    assert costs.empty  # only the example (comment) row
+
+
+def test_owner_tabs_created_once_then_never_overwritten(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    assert sheet_values(book.path, "Targets") == [list(row) for row in TARGETS_TEMPLATE]
+    assert sheet_values(book.path, "Costs") == [list(row) for row in COSTS_TEMPLATE]
+
+    wb = openpyxl.load_workbook(book.path)
+    wb["Costs"].delete_rows(2)
+    wb["Costs"].append(["Offline", "2026-11-01", "2026-11-30", 3000, "Booth"])
+    wb.save(book.path)
+
+    result = book.write(update_for(book, RUN2_AT))
+
+    assert result.created_tabs == []
+    assert sheet_values(book.path, "Costs") == [
+        ["channel", "period_start", "period_end", "amount", "note"],
+        ["Offline", "2026-11-01", "2026-11-30", 3000, "Booth"],
+    ]
+    assert sheet_values(book.path, "Targets") == [list(row) for row in TARGETS_TEMPLATE]
+    _, costs = book.read_owner_tabs()
+    assert costs.to_dict("records") == [
+        {
+            "channel": "Offline",
+            "period_start": date(2026, 11, 1),
+            "period_end": date(2026, 11, 30),
+            "amount": 3000.0,
+            "note": "Booth",
+        }
+    ]
+
+
+def test_formula_looking_text_is_stored_as_text(book: XlsxTracker) -> None:
+    risky_channels = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\tcmd", "\rx"]
+    frame = pd.DataFrame(
+        [(W1, "sessions", "1.abc123", channel, 1.0) for channel in risky_channels],
+        columns=["week_start", "kpi_id", "kpi_version", "channel", "value"],
+    )
+
+    book.write(update_for(book, RUN1_AT, frame))
+
+    wb = openpyxl.load_workbook(book.path)
+    channels = {
+        wb["Tracker"].cell(row=r, column=3).value: wb["Tracker"].cell(row=r, column=3) for r in range(2, 8)
+    }
+    # XML parsers normalise a bare CR to LF, so "\rx" comes back as "\nx" (still text, never a formula).
+    stored = {channel.replace("\r", "\n") for channel in risky_channels}
+    assert set(channels) == stored
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in channels.values())
+    definition_cell = next(
+        row[7] for row in wb["Definitions"].iter_rows() if row[0].value == "engagement_rate"
+    )
+    assert (definition_cell.value, definition_cell.data_type) == ("=engaged/sessions", "s")
+    with zipfile.ZipFile(book.path) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(
+            b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets
+        )
+    # and the model reads the text back as text
+    assert {row[2] for row in book.read_tabs().tracker[1:]} == stored
+
+
+def test_atomic_write_leaves_original_untouched_on_failure(
+    book: XlsxTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book.write(update_for(book, RUN1_AT))
+    original = book.path.read_bytes()
+    next_update = update_for(book, RUN2_AT, values(scale=2.0))
+
+    def crash(self: Workbook, filename: object) -> None:
+        filename.write(b"PK\x03\x04 half a zip")  # type: ignore[attr-defined]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Workbook, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        book.write(next_update)
+
+    assert book.path.read_bytes() == original
+    assert sorted(p.name for p in book.path.parent.iterdir()) == ["tracker.xlsx"]
+    monkeypatch.undo()
+    book.write(next_update)
+    assert sheet_values(book.path, "Tracker")[1][6] == 200
+
+
+def test_write_keeps_file_permissions(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    book.path.chmod(0o640)
+
+    book.write(update_for(book, RUN2_AT))
+
+    assert book.path.stat().st_mode & 0o777 == 0o640
+
+
+def test_stale_update_is_refused(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    stale = update_for(book, RUN2_AT, values(scale=3.0))
+    book.write(update_for(book, RUN2_AT, values(scale=2.0)))  # another run wrote in between
+    snapshots = sheet_values(book.path, "Snapshots")
+
+    with pytest.raises(
+        StaleUpdateError, match="Snapshots tab has 12 rows but the update was computed from 11"
+    ):
+        book.write(stale)
+
+    assert sheet_values(book.path, "Snapshots") == snapshots
+
+
+def test_owner_tab_errors_and_uncomputed_formulas(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    wb = openpyxl.load_workbook(book.path)
+    wb["Targets"].append(["revenue_won", "All", "2026-10-01", "2026-13-01", 5])
+    wb["Targets"].append(["new_leads", "All", "2026-10-01", "2026-12-31", "=40*3"])
+    wb.save(book.path)
+
+    with pytest.raises(OwnerTabError) as caught:
+        book.read_owner_tabs()
+
+    assert caught.value.errors == [
+        "Targets tab row 3: period_end '2026-13-01' is not a date (YYYY-MM-DD)",
+        "Targets tab row 4: target '=40*3' is not a number",
+    ]
+
+
+def test_currency_code_is_validated(tmp_path: Path) -> None:
+    assert XlsxTracker(tmp_path / "t.xlsx", currency="EUR").currency == "EUR"
+    with pytest.raises(ValueError, match="3-letter ISO code"):
+        XlsxTracker(tmp_path / "t.xlsx", currency='"; DROP')
