@@ -1,7 +1,5 @@
 """HubSpot mirror asset: contacts, lifecycle stage dates, deals with their contacts, meetings, pipelines."""
 
-from __future__ import annotations
-
 import time
 
 from dagster import (

@@ -1,7 +1,5 @@
 """The tracker asset: the owner's weekly tracker (Tracker, Snapshots, Definitions tabs) brought up to date."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 
 from dagster import (

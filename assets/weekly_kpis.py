@@ -1,7 +1,5 @@
 """The weekly KPI mart: every catalog KPI per week and channel slice, computed from the warehouse."""
 
-from __future__ import annotations
-
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -148,7 +149,7 @@ def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DEMO_HUBSPOT_TOKEN, demo_environment
+    from pipelines.demo import DEMO_HUBSPOT_TOKEN, demo_environment, stop_demo_environments
     from resources.hubspot import HubSpotResource
 
     config_path = resolve_config_path(args.config)
@@ -157,17 +158,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     demo = demo_environment(Path(args.fixture) if args.fixture else None)
     print(f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}", flush=True)
     hubspot = HubSpotResource(access_token=DEMO_HUBSPOT_TOKEN, base_url=demo.hubspot_url)
-    summary = run_pipeline(
-        settings=settings,
-        runtime=runtime,
-        config_path=config_path,
-        hubspot=hubspot,
-        first=args.first,
-        last=args.last,
-        as_of=args.as_of,
-    )
+    try:
+        summary = run_pipeline(
+            settings=settings,
+            runtime=runtime,
+            config_path=config_path,
+            hubspot=hubspot,
+            first=args.first,
+            last=args.last,
+            as_of=args.as_of,
+        )
+    finally:
+        stop_demo_environments()
     print_headlines(runtime, summary["weeks"][-1])
-    demo.suite.stop()
     return 0
 
 
@@ -214,6 +217,11 @@ def cmd_emulators_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # BackfillPolicy is marked beta by Dagster; the notice is noise on a terminal.
+    from dagster import BetaWarning, PreviewWarning
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
     try:
         if args.command == "demo":
             return cmd_demo(args)

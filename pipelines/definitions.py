@@ -4,8 +4,6 @@ Demo mode (``FUNNEL_LEDGER_MODE=demo``) points every source at in-process emulat
 secrets from the environment at run time (``EnvVar``), never at load time.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from pathlib import Path
 

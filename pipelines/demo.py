@@ -54,3 +54,11 @@ def demo_environment(fixture_path: Path | None = None, *, today: date | None = N
             suite = start_emulators(fixture, hubspot_token=DEMO_HUBSPOT_TOKEN, hubspot_burst_limit=190)
             _running[key] = DemoEnvironment(suite=suite, fixture_source=source)
         return _running[key]
+
+
+def stop_demo_environments() -> None:
+    """Stop every demo emulator this process started (the next use starts fresh ones)."""
+    with _lock:
+        for environment in _running.values():
+            environment.suite.stop()
+        _running.clear()

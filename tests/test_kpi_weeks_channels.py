@@ -28,7 +28,7 @@ from assets.kpi_math.weeks import (
 
 
 def _utc(*values: str | None) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(values), utc=True))
+    return pd.Series(pd.to_datetime(pd.Series(list(values), dtype=object), utc=True))
 
 
 # ---------------------------------------------------------------- weeks

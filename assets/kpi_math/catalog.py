@@ -88,8 +88,8 @@ _AMOUNT = (
 )
 _WON = (
     "Won = HubSpot's 'is closed won' flag (or, when that flag is missing, a stage the pipeline marks closed "
-    "with probability 100%); lost = closed and not won; the close date dates the close, and a close dated "
-    "after the as-of instant does not count yet."
+    "with probability 100%); lost = closed and not won; the close date dates the close, a close dated "
+    "after the as-of instant does not count yet, and a closed deal without a close date counts in no week."
 )
 _STAGE = (
     "A contact enters a stage on its 'date entered' for that stage (legacy 'became a ... date' when "

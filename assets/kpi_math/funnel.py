@@ -226,12 +226,11 @@ def meetings_kpis(
     """
     week_days = requested_weeks(weeks, cfg.week_start)
     created = _ns_column(meetings, "created_at")
-    outcome = (
-        meetings["outcome"].astype(object)
-        if "outcome" in meetings.columns
-        else pd.Series([None] * len(meetings))
-    )
-    canceled = outcome.map(lambda v: isinstance(v, str) and v.strip().casefold() == "canceled").to_numpy(bool)
+    canceled = np.zeros(len(meetings), dtype=bool)
+    if "outcome" in meetings.columns:
+        codes, uniques = pd.factorize(meetings["outcome"].astype(object), use_na_sentinel=True)
+        unique_canceled = [isinstance(u, str) and u.strip().casefold() == "canceled" for u in uniques]
+        canceled = np.array([*unique_canceled, False], dtype=bool)[codes]
     keep = ~_bool_column(meetings, "archived") & ~canceled & (created != NAT) & (created <= instant_ns(as_of))
     idx = _week_index(created[keep], week_days, cfg)
     values = bincount_2d(idx, np.zeros(idx.size, dtype=np.int64), len(week_days), 1)

@@ -9,7 +9,7 @@ end" is "local date before W's start + 7".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -103,9 +103,8 @@ def week_start_of(ts: pd.Series, tz: str, week_start: WeekStart) -> pd.Series:
         A Series of ``datetime.date`` (``None`` for NaT) with the input's index.
     """
     starts = week_start_days(local_days(to_utc_ns(ts), tz), week_start)
-    return pd.Series(
-        [None if d == NAT else day_to_date(int(d)) for d in starts], index=ts.index, dtype=object
-    )
+    # numpy turns datetime64[D] into datetime.date (NaT into None) when cast to object.
+    return pd.Series(starts.astype("datetime64[D]").astype(object), index=ts.index, dtype=object)
 
 
 def date_to_day(value: date) -> int:
@@ -142,7 +141,10 @@ def requested_weeks(weeks: Iterable[date], week_start: WeekStart) -> np.ndarray:
     Raises:
         ValueError: If a date is not the first day of a week under ``week_start``.
     """
-    days = np.array(sorted({date_to_day(w) for w in weeks}), dtype=np.int64)
+    # A datetime/Timestamp is a date subclass; keep only its calendar date.
+    days = np.array(
+        sorted({date_to_day(w.date() if isinstance(w, datetime) else w) for w in weeks}), dtype=np.int64
+    )
     misaligned = days[(days + _WEEKDAY_SHIFT[week_start]) % 7 != 0]
     if misaligned.size:
         bad = ", ".join(day_to_date(int(d)).isoformat() for d in misaligned[:3])

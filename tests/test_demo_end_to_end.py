@@ -1,0 +1,212 @@
+"""End to end through the CLI: fixture → HubSpot emulator → warehouse → KPIs → workbook, twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipelines.cli import main
+from tests.factories import PIPELINES, contact, deal, meeting
+
+W1, W2 = "2024-01-01", "2024-01-08"
+
+
+def _fixture() -> dict:
+    return {
+        "hubspot": {
+            "contacts": [
+                contact(
+                    1,
+                    "2024-01-01T10:00:00.000Z",
+                    stage="marketingqualifiedlead",
+                    source="PAID_SOCIAL",
+                    hs_v2_date_entered_lead="2024-01-02T10:00:00.000Z",
+                    hs_v2_date_entered_marketingqualifiedlead="2024-01-09T10:00:00.000Z",
+                ),
+                # Skipped every stage up to customer: entered lead..customer on its customer date.
+                contact(
+                    2,
+                    "2024-01-03T10:00:00.000Z",
+                    stage="customer",
+                    source="ORGANIC_SEARCH",
+                    hs_lifecyclestage_customer_date="2024-01-10T10:00:00.000Z",
+                ),
+                # No stage dates: a lead since its createdate.
+                contact(3, "2024-01-04T10:00:00.000Z", stage="lead", source="OFFLINE"),
+                contact(4, "2024-01-05T10:00:00.000Z", stage="lead", source="EMAIL_MARKETING", archived=True),
+                contact(
+                    5,
+                    "2024-01-09T10:00:00.000Z",
+                    stage="subscriber",
+                    hs_v2_date_entered_subscriber="2024-01-09T10:00:00.000Z",
+                ),
+            ],
+            "deals": [
+                deal(
+                    90,
+                    "2024-01-03T00:00:00.000Z",
+                    amount="12000",
+                    stage="closedwon",
+                    close="2024-01-10T00:00:00.000Z",
+                    contacts=["2"],
+                ),
+                deal(
+                    91,
+                    "2024-01-04T00:00:00.000Z",
+                    amount=None,
+                    close="2024-03-01T00:00:00.000Z",
+                    contacts=["3", "1"],
+                ),
+            ],
+            "meetings": [
+                meeting(7, "2024-01-02T00:00:00.000Z"),
+                meeting(8, "2024-01-03T00:00:00.000Z", "CANCELED"),
+            ],
+            "pipelines": PIPELINES,
+        }
+    }
+
+
+def _tracker(path: Path) -> tuple[list[str], dict[tuple[str, str], dict[str, object]]]:
+    sheet = openpyxl.load_workbook(path)["Tracker"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    weeks = header[6:]
+    cells = {(str(r[1]), str(r[2])): dict(zip(weeks, r[6:], strict=True)) for r in rows[1:]}
+    return weeks, cells
+
+
+def _snapshot_rows(path: Path) -> list[tuple]:
+    return list(openpyxl.load_workbook(path)["Snapshots"].iter_rows(values_only=True))
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FUNNEL_LEDGER_DATA_DIR", str(tmp_path / "data"))
+    for name in ("DAGSTER_HOME", "FUNNEL_LEDGER_CONFIG", "WAREHOUSE_URL", "TRACKER_WORKBOOK"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(demo_dir: Path, capsys):
+    fixture = demo_dir / "fixture.json"
+    fixture.write_text(json.dumps(_fixture()))
+    workbook = demo_dir / "tracker.xlsx"
+    args = [
+        "demo",
+        "--fixture",
+        str(fixture),
+        "--from",
+        W1,
+        "--to",
+        W2,
+        "--as-of",
+        "2024-02-01T00:00:00Z",
+        "--workbook",
+        str(workbook),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"Tracker: {workbook}" in out and "New leads" in out
+
+    weeks, cells = _tracker(workbook)
+    assert weeks == [W1, W2]
+    expected = {
+        ("New contacts", "All"): [3, 1],
+        ("New contacts", "Outbound"): [1, 0],
+        ("New leads", "All"): [2, 1],
+        ("New leads", "Paid Social"): [1, 0],
+        ("New leads", "Offline"): [1, 0],
+        ("New leads", "Organic Search"): [0, 1],
+        ("New MQLs", "All"): [0, 2],
+        ("New customers", "All"): [0, 1],
+        ("Lead → customer rate", "All"): [0, 1],
+        ("Cohort: reached lead", "All"): [3, 0],
+        ("Cohort: reached MQL", "All"): [2, 0],
+        ("Cohort: reached customer", "All"): [1, 0],
+        ("Meetings booked", "All"): [1, 0],
+        ("New deals", "All"): [2, 0],
+        ("Pipeline created", "All"): [12000, 0],
+        ("Pipeline created", "Organic Search"): [12000, 0],
+        ("Deals won", "All"): [0, 1],
+        ("Revenue won", "All"): [0, 12000],
+        ("Win rate", "All"): [None, 1],
+        ("Average sales cycle", "All"): [None, 7],
+        ("New MRR", "All"): [0, 1000],
+        ("Open pipeline", "All"): [12000, 0],
+        ("Weighted pipeline", "All"): [12000, 0],
+    }
+    for key, values in expected.items():
+        assert [cells[key][W1], cells[key][W2]] == values, key
+    cohort_rate = cells[("Cohort contact → customer", "All")][W1]
+    assert cohort_rate == pytest.approx(1 / 3)
+    # No target on the Targets tab: coverage stays blank, never 0.
+    assert cells[("Pipeline coverage", "All")][W1] is None
+
+    snapshots = _snapshot_rows(workbook)
+    assert snapshots[0] == (
+        "snapshot_at",
+        "run_id",
+        "week_start",
+        "kpi_id",
+        "kpi_version",
+        "channel",
+        "value",
+    )
+    assert len(snapshots) > 1
+    assert all(datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")) for row in snapshots[1:])
+
+    # The owner adds a tab of their own; the next run keeps it and appends no snapshot (nothing changed).
+    book = openpyxl.load_workbook(workbook)
+    book.create_sheet("Notes")["A1"] = '=HYPERLINK("x")'
+    book.save(workbook)
+    assert main(args) == 0
+    assert _snapshot_rows(workbook) == snapshots
+    assert _tracker(workbook) == (weeks, cells)
+    reread = openpyxl.load_workbook(workbook)
+    assert "Notes" in reread.sheetnames and reread["Notes"]["A1"].value == '=HYPERLINK("x")'
+
+
+def test_synthetic_demo_tracks_26_weeks_and_a_rerun_appends_no_snapshot(demo_dir: Path):
+    assert main(["demo"]) == 0
+    workbook = demo_dir / "data" / "tracker.xlsx"
+    weeks, cells = _tracker(workbook)
+    assert len(weeks) == 26
+    for name in (
+        "New leads",
+        "New MQLs",
+        "New SQLs",
+        "New opportunities",
+        "New customers",
+        "Revenue won",
+        "Pipeline created",
+        "Win rate",
+        "Cohort: reached lead",
+        "Meetings booked",
+        "Sales velocity",
+    ):
+        assert (name, "All") in cells, name
+    assert sum(v for v in cells[("New leads", "All")].values() if isinstance(v, int | float)) > 100
+    snapshots = _snapshot_rows(workbook)
+    assert main(["demo"]) == 0
+    assert _snapshot_rows(workbook) == snapshots
+
+
+def test_live_mode_without_a_token_fails_before_anything_moves(demo_dir: Path, monkeypatch, capsys):
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    assert main(["run"]) == 2
+    assert "HUBSPOT_ACCESS_TOKEN is not set" in capsys.readouterr().err
+    assert not (demo_dir / "data").exists()
+
+
+def test_a_bad_setting_is_named_and_nothing_runs(demo_dir: Path, capsys):
+    config = demo_dir / "funnel-ledger.yaml"
+    config.write_text("week_start: friday\n")
+    assert main(["demo", "--config", str(config)]) == 2
+    assert "setting 'week_start'" in capsys.readouterr().err
+    assert not (demo_dir / "data").exists()
