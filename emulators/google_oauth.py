@@ -204,11 +204,19 @@ class GoogleOAuthEmulator(RequestCounter):
             self._tokens[token] = issued
         return issued
 
-    def token_info(self, token: str) -> IssuedToken | None:
-        """Return what the emulator knows about a live token, or None if unknown or expired."""
+    def token_info(self, token: str, *, include_expired: bool = False) -> IssuedToken | None:
+        """Return what the emulator knows about a token.
+
+        Args:
+            token: An access token.
+            include_expired: Also return tokens that have expired (to tell "expired" from "unknown").
+
+        Returns:
+            The issued token, or None when unknown (or expired, unless ``include_expired``).
+        """
         with self._lock:
             issued = self._tokens.get(token)
-        if issued is None or self._now() >= issued.expires_at:
+        if issued is None or (not include_expired and self._now() >= issued.expires_at):
             return None
         return issued
 

@@ -1,4 +1,4 @@
-"""The Dagster definitions load (as `dagster dev -w workspace.yaml` does); the schedule asks for the right weeks."""
+"""Dagster definitions load as `dagster dev -w workspace.yaml` loads them; the schedule picks the weeks."""
 
 from __future__ import annotations
 

@@ -93,7 +93,10 @@ def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(demo_dir: Path, capsys):
+def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
+    demo_dir: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
     fixture = demo_dir / "fixture.json"
     fixture.write_text(json.dumps(_fixture()))
     workbook = demo_dir / "tracker.xlsx"

@@ -678,6 +678,10 @@ def test_additivity_identity_on_random_data(seed: int, tz: str) -> None:
         cfg=cfg,
     )
     assert not got.duplicated(["week_start", "kpi_id", "channel"]).any()
+    # per week: 18 funnel KPIs and 13 deal KPIs on every slice, meetings and marketing share on All only
+    assert (got.groupby("week_start").size() == 18 * 12 + 13 * 12 + 2).all()
+    assert got["week_start"].is_monotonic_increasing
+    assert got["kpi_id"].iloc[:3].tolist() == ["new_contacts"] * 3
     wide = got.pivot_table(index=["week_start", "kpi_id"], columns="channel", values="value", dropna=False)
     counts = [
         "new_contacts",

@@ -178,6 +178,19 @@ def test_archived_and_future_contacts_are_excluded() -> None:
     assert got["contact_id"].tolist() == ["live"]
 
 
+def test_archived_flag_parsed_strictly() -> None:
+    contacts = contacts_frame(
+        [
+            {"id": "a", "created": "2024-01-02", "archived": "false"},
+            {"id": "b", "created": "2024-01-02", "archived": "TRUE"},
+            {"id": "c", "created": "2024-01-02", "archived": None},
+            {"id": "d", "created": "2024-01-02", "archived": True},
+        ]
+    )
+    got = stage_entry_dates(contacts, FunnelConfig(), AS_OF)
+    assert got["contact_id"].tolist() == ["a", "c"]
+
+
 # ---------------------------------------------------------------- funnel_kpis
 
 

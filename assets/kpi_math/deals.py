@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .channels import bincount_2d, channel_codes, expand_slices, map_source_channels, safe_ratio
+from .columns import flag_column, ns_column, numeric_column, string_column, tri_state
 from .config import ALL, OTHER, FunnelConfig
 from .frame import Block, assemble
 from .funnel import live_contacts
@@ -28,7 +29,6 @@ from .weeks import (
     local_days,
     quarter_bounds,
     requested_weeks,
-    to_utc_ns,
     week_start_days,
 )
 
@@ -51,47 +51,6 @@ DEAL_KPIS: tuple[str, ...] = (
     "new_mrr",
     "sales_velocity",
 )
-
-
-def tri_state(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse a True/False/unknown column (bools, ``"true"``/``"false"`` strings, None/NA/NaN).
-
-    Returns:
-        ``(known, value)`` bool arrays; ``value`` is False where unknown.
-    """
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    known_u, value_u = [], []
-    for u in uniques:
-        if isinstance(u, bool | np.bool_):
-            known_u.append(True)
-            value_u.append(bool(u))
-        elif isinstance(u, str) and u.strip().lower() in ("true", "false"):
-            known_u.append(True)
-            value_u.append(u.strip().lower() == "true")
-        else:
-            known_u.append(False)
-            value_u.append(False)
-    known = np.array([*known_u, False], dtype=bool)[codes]
-    value = np.array([*value_u, False], dtype=bool)[codes]
-    return known, value
-
-
-def _numeric(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _ns(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), NAT, dtype=np.int64)
-    return to_utc_ns(frame[name])
-
-
-def _strings(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name not in frame.columns:
-        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[name].astype(object)
 
 
 def deal_channels(
@@ -118,15 +77,26 @@ def deal_channels(
     Returns:
         A Series of channel names aligned with ``deals``.
     """
-    source = _strings(deals, "analytics_source")
+    source = string_column(deals, "analytics_source")
     own_present = source.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
     own_channel, _ = map_source_channels(source, deals.get("analytics_source_data_1"), cfg)
     channel = np.where(own_present, own_channel.to_numpy(dtype=object), OTHER).astype(object)
 
     need = ~own_present
     if need.any() and len(deal_contacts) and len(contacts):
-        keep, created_all = live_contacts(contacts, as_of)
-        live = contacts.loc[keep]
+        deal_ids = deals["deal_id"].astype(str)
+        links = pd.DataFrame(
+            {
+                "deal_id": deal_contacts["deal_id"].astype(str).to_numpy(),
+                "contact_id": deal_contacts["contact_id"].astype(str).to_numpy(),
+            }
+        )
+        links = links.loc[links["deal_id"].isin(deal_ids[need])]
+        # Only the associated contacts matter: narrow before mapping channels and parsing ids.
+        contact_ids = contacts["contact_id"].astype(str)
+        linked = contacts.loc[contact_ids.isin(links["contact_id"]).to_numpy()]
+        keep, created_all = live_contacts(linked, as_of)
+        live = linked.loc[keep]
         created = created_all[keep]
         live_info = pd.DataFrame(
             {
@@ -136,17 +106,12 @@ def deal_channels(
             }
         )
         live_info["id_num"] = pd.to_numeric(live_info["contact_id"], errors="coerce").fillna(np.inf)
-        links = pd.DataFrame(
-            {
-                "deal_id": deal_contacts["deal_id"].astype(str).to_numpy(),
-                "contact_id": deal_contacts["contact_id"].astype(str).to_numpy(),
-            }
-        ).merge(live_info, on="contact_id", how="inner")
+        links = links.merge(live_info, on="contact_id", how="inner")
         first = links.sort_values(
             ["deal_id", "created", "id_num", "contact_id"], kind="stable"
         ).drop_duplicates("deal_id")
         by_deal = pd.Series(first["channel"].to_numpy(dtype=object), index=first["deal_id"].to_numpy())
-        looked_up = deals["deal_id"].astype(str).map(by_deal).to_numpy(dtype=object)
+        looked_up = deal_ids.map(by_deal).to_numpy(dtype=object)
         found = need & pd.notna(looked_up)
         channel[found] = looked_up[found]
     return pd.Series(channel, index=deals.index, dtype=object)
@@ -154,7 +119,7 @@ def deal_channels(
 
 def _contact_channel_values(contacts: pd.DataFrame, cfg: FunnelConfig) -> np.ndarray:
     channel, _ = map_source_channels(
-        _strings(contacts, "analytics_source"), contacts.get("analytics_source_data_1"), cfg
+        string_column(contacts, "analytics_source"), contacts.get("analytics_source_data_1"), cfg
     )
     return channel.to_numpy(dtype=object)
 
@@ -194,19 +159,14 @@ def deal_facts(
         The per-deal facts (``amount_missing.sum()`` is the Insights count of deals without amount).
     """
     cutoff = instant_ns(as_of)
-    created = _ns(deals, "created_at")
-    archived = (
-        deals["archived"].fillna(False).astype(bool).to_numpy()
-        if "archived" in deals.columns
-        else np.zeros(len(deals), dtype=bool)
-    )
-    keep = ~archived & ((created == NAT) | (created <= cutoff))
+    created = ns_column(deals, "created_at")
+    keep = ~flag_column(deals, "archived") & ((created == NAT) | (created <= cutoff))
     if cfg.pipelines is not None:
-        keep &= _strings(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
+        keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
     d = deals.loc[keep]
 
-    home = _numeric(d, "amount_in_home_currency")
-    raw = _numeric(d, "amount")
+    home = numeric_column(d, "amount_in_home_currency")
+    raw = numeric_column(d, "amount")
     amount = np.where(np.isnan(home), raw, home)
     amount_missing = np.isnan(amount)
     amount = np.where(amount_missing, 0.0, amount)
@@ -220,11 +180,11 @@ def deal_facts(
         )
         pos = meta_index.get_indexer(
             pd.MultiIndex.from_arrays(
-                [_strings(d, "pipeline").astype(str), _strings(d, "dealstage").astype(str)]
+                [string_column(d, "pipeline").astype(str), string_column(d, "dealstage").astype(str)]
             )
         )
         found = pos >= 0
-        meta_closed = meta["is_closed"].fillna(False).astype(bool).to_numpy()
+        meta_closed = flag_column(meta, "is_closed")
         meta_prob = pd.to_numeric(meta["probability"], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
         )
@@ -232,16 +192,16 @@ def deal_facts(
         stage_prob[found] = meta_prob[pos[found]]
     stage_won = stage_closed & (np.nan_to_num(stage_prob, nan=0.0) >= 1.0)
 
-    won_known, won_value = tri_state(_strings(d, "is_closed_won"))
-    closed_known, closed_value = tri_state(_strings(d, "is_closed"))
+    won_known, won_value = tri_state(string_column(d, "is_closed_won"))
+    closed_known, closed_value = tri_state(string_column(d, "is_closed"))
     won = np.where(won_known, won_value, stage_won)
     # A won deal is closed even when the closed flag disagrees.
     closed = np.where(closed_known, closed_value, stage_closed) | won
 
-    deal_prob = _numeric(d, "deal_stage_probability")
+    deal_prob = numeric_column(d, "deal_stage_probability")
     probability = np.where(~np.isnan(stage_prob), stage_prob, np.nan_to_num(deal_prob, nan=0.0))
 
-    mrr = _numeric(d, "mrr")
+    mrr = numeric_column(d, "mrr")
     has_mrr = ~np.isnan(mrr) & (mrr > 0)
     fallback = {"arr": amount / 12.0, "mrr": amount, "one_time": np.zeros(len(d))}[cfg.deal_amount_basis]
     mrr_contribution = np.where(has_mrr, mrr, fallback)
@@ -257,7 +217,7 @@ def deal_facts(
             "lost": closed & ~won,
             "closed": closed,
             "created_ns": created[keep],
-            "close_ns": _ns(d, "close_date"),
+            "close_ns": ns_column(d, "close_date"),
             "mrr_contribution": mrr_contribution,
         }
     )

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .channels import bincount_2d, channel_codes, contact_channels, expand_slices, safe_ratio
+from .columns import flag_column, ns_column
 from .config import ALL, FunnelConfig
 from .frame import Block, assemble
-from .weeks import NAT, index_in, instant_ns, local_days, requested_weeks, to_utc_ns, week_start_days
+from .weeks import NAT, index_in, instant_ns, local_days, requested_weeks, week_start_days
 
 _NEVER = np.iinfo(np.int64).max
 
@@ -41,18 +42,6 @@ COHORT_RATIOS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _bool_column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[name].fillna(False).astype(bool).to_numpy()
-
-
-def _ns_column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), NAT, dtype=np.int64)
-    return to_utc_ns(frame[name])
-
-
 def live_contacts(contacts: pd.DataFrame, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
     """Which contacts exist as of ``as_of``: not archived and not created after it.
 
@@ -63,8 +52,8 @@ def live_contacts(contacts: pd.DataFrame, as_of: pd.Timestamp) -> tuple[np.ndarr
     Returns:
         ``(keep, created_ns)``: a bool mask and every row's UTC ns create instant (``NAT`` when missing).
     """
-    created = _ns_column(contacts, "created_at")
-    keep = ~_bool_column(contacts, "archived") & ((created == NAT) | (created <= instant_ns(as_of)))
+    created = ns_column(contacts, "created_at")
+    keep = ~flag_column(contacts, "archived") & ((created == NAT) | (created <= instant_ns(as_of)))
     return keep, created
 
 
@@ -107,8 +96,8 @@ def contact_stages(contacts: pd.DataFrame, cfg: FunnelConfig, as_of: pd.Timestam
 
     dates = np.full((n, k), NAT, dtype=np.int64)
     for j, stage in enumerate(cfg.stages):
-        v2 = _ns_column(kept, f"hs_v2_date_entered_{stage}")
-        legacy = _ns_column(kept, f"hs_lifecyclestage_{stage}_date")
+        v2 = ns_column(kept, f"hs_v2_date_entered_{stage}")
+        legacy = ns_column(kept, f"hs_lifecyclestage_{stage}_date")
         dates[:, j] = np.where(v2 != NAT, v2, legacy)
 
     if n and k and "lifecyclestage" in kept.columns:
@@ -225,13 +214,13 @@ def meetings_kpis(
         Long frame ``week_start, kpi_id, channel, value``.
     """
     week_days = requested_weeks(weeks, cfg.week_start)
-    created = _ns_column(meetings, "created_at")
+    created = ns_column(meetings, "created_at")
     canceled = np.zeros(len(meetings), dtype=bool)
     if "outcome" in meetings.columns:
         codes, uniques = pd.factorize(meetings["outcome"].astype(object), use_na_sentinel=True)
         unique_canceled = [isinstance(u, str) and u.strip().casefold() == "canceled" for u in uniques]
         canceled = np.array([*unique_canceled, False], dtype=bool)[codes]
-    keep = ~_bool_column(meetings, "archived") & ~canceled & (created != NAT) & (created <= instant_ns(as_of))
+    keep = ~flag_column(meetings, "archived") & ~canceled & (created != NAT) & (created <= instant_ns(as_of))
     idx = _week_index(created[keep], week_days, cfg)
     values = bincount_2d(idx, np.zeros(idx.size, dtype=np.int64), len(week_days), 1)
     return assemble(week_days, [Block("meetings_booked", (ALL,), values)], cfg.slices)
