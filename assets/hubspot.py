@@ -62,9 +62,7 @@ def hubspot_mirror(
             AssetCheckResult(
                 check_name="rows_fetched_equal_rows_written",
                 passed=fetched_equals_written,
-                metadata={
-                    name: f"{s.distinct} distinct fetched, {s.written} written" for name, s in streams.items()
-                },
+                metadata={name: f"{s.distinct} distinct fetched, {s.written} written" for name, s in streams.items()},
             ),
             AssetCheckResult(
                 check_name="contacts_not_empty",

@@ -207,9 +207,7 @@ class HubSpotMirror:
         report.api_calls = dict(self.hubspot.calls.counts)
         return report
 
-    def _sync_stream(
-        self, object_type: ObjectType, stage_properties: list[str], force_full: bool
-    ) -> StreamReport:
+    def _sync_stream(self, object_type: ObjectType, stage_properties: list[str], force_full: bool) -> StreamReport:
         state = self.warehouse.get_sync_state(object_type)
         properties_key = json.dumps(stage_properties) if object_type == "contacts" else None
         last_full = state.get("last_full_sync_ms")
@@ -277,9 +275,7 @@ class HubSpotMirror:
         associations = ("contacts",) if object_type == "deals" else ()
         stage_properties = properties[len(CONTACT_PROPERTIES) :] if object_type == "contacts" else []
         records: list[Any] = []
-        for page in self.hubspot.list_pages(
-            object_type, properties, archived=archived, associations=associations
-        ):
+        for page in self.hubspot.list_pages(object_type, properties, archived=archived, associations=associations):
             records.extend(self._parse(object_type, page, stage_properties))
         return records
 

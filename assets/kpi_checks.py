@@ -85,9 +85,9 @@ def additivity_violations(values: pd.DataFrame, settings: Settings) -> list[dict
             continue
         by_channel = float(row[channels].fillna(0).sum())
         by_group = float(row[groups].fillna(0).sum()) if groups else total
-        if abs(total - by_channel) > TOLERANCE * max(1.0, abs(total)) or abs(
-            total - by_group
-        ) > TOLERANCE * max(1.0, abs(total)):
+        if abs(total - by_channel) > TOLERANCE * max(1.0, abs(total)) or abs(total - by_group) > TOLERANCE * max(
+            1.0, abs(total)
+        ):
             violations.append(
                 {
                     "week": str(week),

@@ -49,11 +49,7 @@ def funnel_config(settings: Settings) -> FunnelConfig:
 
 
 def stage_property_names(stages: Sequence[str]) -> list[str]:
-    return [
-        name
-        for stage in stages
-        for name in (f"hs_v2_date_entered_{stage}", f"hs_lifecyclestage_{stage}_date")
-    ]
+    return [name for stage in stages for name in (f"hs_v2_date_entered_{stage}", f"hs_lifecyclestage_{stage}_date")]
 
 
 def parse_as_of(value: str | None) -> pd.Timestamp:

@@ -72,9 +72,7 @@ def load_fixture(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FixtureError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
-        ) from exc
+        raise FixtureError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
     validate_fixture(data, source=str(path))
     return data
 
@@ -199,9 +197,7 @@ def _validate_associations(associations: Any, where: str) -> None:
     """Accept the fixture form ``{"contacts": ["51"]}`` and the API's ``{"contacts": {"results": [...]}}``."""
     if not isinstance(associations, Mapping):
         raise FixtureError(
-            f"{where}: 'associations' must be an object like "
-            + '{"contacts": ["51"]}'
-            + f", got {_show(associations)}"
+            f"{where}: 'associations' must be an object like " + '{"contacts": ["51"]}' + f", got {_show(associations)}"
         )
     for to_type, value in associations.items():
         if isinstance(value, Mapping) and isinstance(value.get("results"), list):
@@ -209,9 +205,7 @@ def _validate_associations(associations: Any, where: str) -> None:
         else:
             ids = value
         if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
-            raise FixtureError(
-                f"{where}: associations.{to_type} must be a list of id strings, got {_show(value)}"
-            )
+            raise FixtureError(f"{where}: associations.{to_type} must be a list of id strings, got {_show(value)}")
 
 
 def _validate_property_definitions(definitions: Any, source: str) -> None:
@@ -232,8 +226,7 @@ def _validate_property_definitions(definitions: Any, source: str) -> None:
 def _validate_pipelines(pipelines: Any, source: str) -> None:
     if not isinstance(pipelines, Mapping):
         raise FixtureError(
-            f'{source}: hubspot.pipelines must be an object like {{"deals": [...]}}, got '
-            f"{_type_name(pipelines)}"
+            f'{source}: hubspot.pipelines must be an object like {{"deals": [...]}}, got {_type_name(pipelines)}'
         )
     for object_type, items in pipelines.items():
         where = f"{source}: hubspot.pipelines.{object_type}"
@@ -263,8 +256,7 @@ def _validate_pipelines(pipelines: Any, source: str) -> None:
                 for key, value in metadata.items():
                     if not isinstance(value, str):
                         raise FixtureError(
-                            f"{stage_at} (id {stage_id!r}): metadata {key!r} must be a string, "
-                            f"got {_show(value)}"
+                            f"{stage_at} (id {stage_id!r}): metadata {key!r} must be a string, got {_show(value)}"
                         )
 
 
@@ -277,9 +269,7 @@ def _validate_record_lists(part: str, value: Mapping[str, Any], source: str) -> 
             raise FixtureError(f"{source}: {part}.{member} must be a list, got {_type_name(items)}")
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
-                raise FixtureError(
-                    f"{source}: {part}.{member}[{index}]: must be a JSON object, got {_type_name(item)}"
-                )
+                raise FixtureError(f"{source}: {part}.{member}[{index}]: must be a JSON object, got {_type_name(item)}")
 
 
 def _check_timestamp(value: Any, where: str) -> None:

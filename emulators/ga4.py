@@ -68,7 +68,7 @@ if TYPE_CHECKING:
 
     from emulators.google_oauth import GoogleOAuthEmulator
 
-__all__ = ["ANALYTICS_SCOPE_PREFIX", "DIMENSIONS", "METRICS", "STANDARD_QUOTAS", "GA4Emulator"]
+__all__ = ["ANALYTICS_SCOPE_PREFIX", "DIMENSIONS", "METRICS", "STANDARD_QUOTAS", "GA4Emulator", "report_cost"]
 
 JSON = dict[str, Any]
 
@@ -389,22 +389,16 @@ def _check_names(dimensions: list[str], metrics: list[str]) -> None:
     for name in dimensions:
         if name not in DIMENSIONS:
             if name in METRICS:
-                raise _invalid(
-                    f"Field {name} is a metric, not a dimension. Did you mean to request a metric?"
-                )
+                raise _invalid(f"Field {name} is a metric, not a dimension. Did you mean to request a metric?")
             raise _invalid(
-                f"Field {name} is not a valid dimension. For a list of valid dimensions and metrics, "
-                f"see {_SCHEMA_URL}"
+                f"Field {name} is not a valid dimension. For a list of valid dimensions and metrics, see {_SCHEMA_URL}"
             )
     for name in metrics:
         if name not in METRICS:
             if name in DIMENSIONS:
-                raise _invalid(
-                    f"Field {name} is a dimension, not a metric. Did you mean to request a dimension?"
-                )
+                raise _invalid(f"Field {name} is a dimension, not a metric. Did you mean to request a dimension?")
             raise _invalid(
-                f"Field {name} is not a valid metric. For a list of valid dimensions and metrics, "
-                f"see {_SCHEMA_URL}"
+                f"Field {name} is not a valid metric. For a list of valid dimensions and metrics, see {_SCHEMA_URL}"
             )
     for kind, names in (("dimension", dimensions), ("metric", metrics)):
         seen: set[str] = set()
@@ -451,9 +445,7 @@ def _parse_ranges(raw: Any, today: date) -> list[_DateRange]:
     if not isinstance(raw, list) or not raw:
         raise _invalid("Requests must have at least one date range (dateRanges).")
     if len(raw) > _MAX_DATE_RANGES:
-        raise _invalid(
-            f"Requests are limited to {_MAX_DATE_RANGES} date ranges. This request has {len(raw)}."
-        )
+        raise _invalid(f"Requests are limited to {_MAX_DATE_RANGES} date ranges. This request has {len(raw)}.")
     ranges: list[_DateRange] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
@@ -466,9 +458,7 @@ def _parse_ranges(raw: Any, today: date) -> list[_DateRange]:
         if name is None or name == "":
             name = f"date_range_{i}"
         elif not isinstance(name, str) or name.startswith(("date_range_", "RESERVED_")):
-            raise _invalid(
-                f"Invalid dateRange name {name!r}: names may not begin with date_range_ or RESERVED_."
-            )
+            raise _invalid(f"Invalid dateRange name {name!r}: names may not begin with date_range_ or RESERVED_.")
         ranges.append(_DateRange(start, end, name))
     return ranges
 
@@ -499,16 +489,13 @@ def _compare(operation: str, value: float, target: float) -> bool:
     return value >= target  # GREATER_THAN_OR_EQUAL
 
 
-_NUMERIC_OPERATIONS = frozenset(
-    {"EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL"}
-)
+_NUMERIC_OPERATIONS = frozenset({"EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL"})
 
 
 def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Callable[[Any], bool]:
     """Compile one ``Filter`` (the leaf of a FilterExpression) into a test on the field's value."""
-    if "stringFilter" in spec or "inListFilter" in spec or "emptyFilter" in spec:
-        if for_metric:
-            raise _invalid(f"Metric filter on {field_name} must be a numericFilter or betweenFilter.")
+    if for_metric and ("stringFilter" in spec or "inListFilter" in spec or "emptyFilter" in spec):
+        raise _invalid(f"Metric filter on {field_name} must be a numericFilter or betweenFilter.")
     if "stringFilter" in spec:
         sf = spec["stringFilter"] or {}
         match_type = str(sf.get("matchType") or "EXACT")
@@ -550,8 +537,8 @@ def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Ca
         operation = str(nf.get("operation") or "")
         if operation not in _NUMERIC_OPERATIONS:
             raise _invalid(f"Invalid numericFilter operation {operation!r} on {field_name}.")
-        target = _number_value(nf.get("value"), f"numericFilter.value on {field_name}")
-        return lambda v: (n := _to_float(v)) is not None and _compare(operation, n, target)
+        threshold = _number_value(nf.get("value"), f"numericFilter.value on {field_name}")
+        return lambda v: (n := _to_float(v)) is not None and _compare(operation, n, threshold)
     if "betweenFilter" in spec:
         bf = spec["betweenFilter"] or {}
         low = _number_value(bf.get("fromValue"), f"betweenFilter.fromValue on {field_name}")
@@ -582,9 +569,7 @@ def _walk_filter(
         raw_children = group.get("expressions") if isinstance(group, Mapping) else None
         if not isinstance(raw_children, list):
             raise _invalid(f"{path}.{key}.expressions must be a list.")
-        children = [
-            _walk_filter(c, leaf, f"{path}.{key}.expressions[{i}]") for i, c in enumerate(raw_children)
-        ]
+        children = [_walk_filter(c, leaf, f"{path}.{key}.expressions[{i}]") for i, c in enumerate(raw_children)]
         if key == "andGroup":
             return lambda x: all(child(x) for child in children)
         return lambda x: any(child(x) for child in children)
@@ -685,9 +670,7 @@ def _parse_report(body: Any, property_id: str, today: date) -> _ReportSpec:
             raise _invalid(f"{key} is not supported by the emulator.")
     prop = body.get("property")
     if prop and prop != f"properties/{property_id}":
-        raise _invalid(
-            f"property {prop!r} does not match the request path property properties/{property_id}."
-        )
+        raise _invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
     dimensions = _named_list(body.get("dimensions"), "dimensions")
     metrics = _named_list(body.get("metrics"), "metrics")
     _check_names(dimensions, metrics)
@@ -784,25 +767,28 @@ class _Row:
     values: dict[str, float] = field(default_factory=dict)
 
 
+def _order_key(order: _OrderBy, spec: _ReportSpec) -> Callable[[_Row], Any]:
+    if order.kind == "metric":
+        return lambda r: r.values[order.name]
+    pos = spec.dimensions.index(order.name)
+    if order.order_type == "NUMERIC":
+
+        def numeric_key(r: _Row) -> tuple[bool, float]:
+            number = _to_float(r.dims[pos])
+            # Values that are not numbers sort after every number.
+            return (number is None, number if number is not None else 0.0)
+
+        return numeric_key
+    if order.order_type == "CASE_INSENSITIVE_ALPHANUMERIC":
+        return lambda r: r.dims[pos].casefold()
+    return lambda r: r.dims[pos]
+
+
 def _sort_rows(rows: list[_Row], spec: _ReportSpec) -> None:
     rows.sort(key=lambda r: (r.range_index, r.dims))
     # Stable sorts applied last-key-first give a lexicographic multi-key order.
     for order in reversed(spec.order_bys):
-        if order.kind == "metric":
-            rows.sort(key=lambda r, n=order.name: r.values[n], reverse=order.desc)
-            continue
-        pos = spec.dimensions.index(order.name)
-        if order.order_type == "NUMERIC":
-
-            def numeric_key(r: _Row, p: int = pos) -> tuple[bool, float]:
-                number = _to_float(r.dims[p])
-                return (number is None, number if number is not None else 0.0)
-
-            rows.sort(key=numeric_key, reverse=order.desc)
-        elif order.order_type == "CASE_INSENSITIVE_ALPHANUMERIC":
-            rows.sort(key=lambda r, p=pos: r.dims[p].casefold(), reverse=order.desc)
-        else:
-            rows.sort(key=lambda r, p=pos: r.dims[p], reverse=order.desc)
+        rows.sort(key=_order_key(order, spec), reverse=order.desc)
 
 
 def _run_report(prop: _Property, spec: _ReportSpec) -> tuple[JSON, int]:
@@ -815,9 +801,7 @@ def _run_report(prop: _Property, spec: _ReportSpec) -> tuple[JSON, int]:
         hi = bisect_right(prop.days, rng.end)
         passed: dict[int, int] = {}
         for s in prop.sessions[lo:hi]:
-            facts: Sequence[tuple[str | None, int]] = (
-                s.events if spec.explode_events else ((None, s.event_total),)
-            )
+            facts: Sequence[tuple[str | None, int]] = s.events if spec.explode_events else ((None, s.event_total),)
             for event_name, count in facts:
                 if spec.dimension_filter is not None and not spec.dimension_filter(s, event_name, rng.name):
                     continue
@@ -861,7 +845,7 @@ def _run_report(prop: _Property, spec: _ReportSpec) -> tuple[JSON, int]:
         agg_rows: list[JSON] = []
         for r_index, rng in enumerate(spec.ranges):
             in_range = [r for r in rows if r.range_index == r_index]
-            dims = [rng.name if d == "dateRange" else reserved for d in spec.dimensions]
+            agg_dims = [rng.name if d == "dateRange" else reserved for d in spec.dimensions]
             if agg == "TOTAL":
                 # Totals are computed over the union of the kept rows' sessions, so user counts stay
                 # distinct (a total is not the sum of its rows for totalUsers/newUsers).
@@ -873,7 +857,7 @@ def _run_report(prop: _Property, spec: _ReportSpec) -> tuple[JSON, int]:
             else:
                 pick = max if agg == "MAXIMUM" else min
                 values = {m: pick((r.values[m] for r in in_range), default=0.0) for m in spec.metrics}
-            agg_rows.append(render(dims, values))
+            agg_rows.append(render(agg_dims, values))
         body[out_key] = agg_rows
     if rows:
         body["rowCount"] = len(rows)
@@ -945,7 +929,7 @@ class _Quota:
             "tokensPerHour": "Exhausted property tokens per hour quota",
             "tokensPerProjectPerHour": "Exhausted property tokens for a project per hour quota",
             "serverErrorsPerProjectPerHour": "Exhausted server errors per project per hour quota",
-            "potentiallyThresholdedRequestsPerHour": "Exhausted potentially thresholded requests per hour quota",
+            "potentiallyThresholdedRequestsPerHour": ("Exhausted potentially thresholded requests per hour quota"),
         }
         for key, text in messages.items():
             limit = self.limits[key]
@@ -1109,9 +1093,7 @@ class GA4Emulator(RequestCounter):
     def _dispatch(self, request: Request) -> Response:
         match = _PATH.fullmatch(request.path)
         if match is None:
-            return self._finish(
-                "not_found", _error_response(_ApiError(404, f"Method not found: {request.path}"))
-            )
+            return self._finish("not_found", _error_response(_ApiError(404, f"Method not found: {request.path}")))
         property_id, method, metadata = match.groups()
         name = method or "metadata"
         expected_method = "GET" if metadata else "POST"
@@ -1233,9 +1215,7 @@ class GA4Emulator(RequestCounter):
                 raise _invalid(f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.')
         prop = body.get("property")
         if prop and prop != f"properties/{property_id}":
-            raise _invalid(
-                f"property {prop!r} does not match the request path property properties/{property_id}."
-            )
+            raise _invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests:
             raise _invalid("batchRunReports requires a non-empty 'requests' list.")

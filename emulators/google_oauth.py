@@ -172,9 +172,7 @@ class GoogleOAuthEmulator(RequestCounter):
     def _now(self) -> float:
         return self._wall_clock().timestamp()
 
-    def issue_token(
-        self, scopes: Iterable[str], *, subject: str = "test", lifetime_s: int | None = None
-    ) -> str:
+    def issue_token(self, scopes: Iterable[str], *, subject: str = "test", lifetime_s: int | None = None) -> str:
         """Mint a valid access token without an HTTP round trip (for tests of the other emulators).
 
         Args:
@@ -188,9 +186,7 @@ class GoogleOAuthEmulator(RequestCounter):
         issued = self._issue(frozenset(scopes), subject, "test", lifetime_s)
         return issued.token
 
-    def _issue(
-        self, scopes: frozenset[str], subject: str, grant: str, lifetime_s: int | None = None
-    ) -> IssuedToken:
+    def _issue(self, scopes: frozenset[str], subject: str, grant: str, lifetime_s: int | None = None) -> IssuedToken:
         # Real tokens are ~170 characters of base64url after "ya29."; length does not matter to clients.
         token = "ya29." + secrets.token_urlsafe(48)
         issued = IssuedToken(

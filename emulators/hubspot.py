@@ -445,9 +445,7 @@ class HubSpotEmulator(RequestCounter):
                 Rule("/crm/v3/pipelines/<object_type>", methods=["GET"], endpoint="pipelines"),
                 Rule("/crm/v3/pipelines/<object_type>/<pipeline_id>", methods=["GET"], endpoint="pipeline"),
                 Rule("/crm/v3/properties/<object_type>", methods=["GET"], endpoint="properties"),
-                Rule(
-                    "/crm/v3/properties/<object_type>/<property_name>", methods=["GET"], endpoint="property"
-                ),
+                Rule("/crm/v3/properties/<object_type>/<property_name>", methods=["GET"], endpoint="property"),
             ],
             strict_slashes=False,
         )
@@ -484,8 +482,7 @@ class HubSpotEmulator(RequestCounter):
             if "deals" not in self._pipelines:
                 self._pipelines["deals"] = [self._default_deal_pipeline()]
             self._explicit_props = {
-                _OBJECT_ALIASES.get(t, t): [dict(d) for d in defs]
-                for t, defs in (data.get("properties") or {}).items()
+                _OBJECT_ALIASES.get(t, t): [dict(d) for d in defs] for t, defs in (data.get("properties") or {}).items()
             }
             self._props_dirty = True
 
@@ -708,11 +705,7 @@ class HubSpotEmulator(RequestCounter):
             for name, values in seen.items():
                 if name not in defs:
                     prop_type = _infer_type(name, values)
-                    options = (
-                        [_option("Yes", "true", 0), _option("No", "false", 1)]
-                        if prop_type == "bool"
-                        else None
-                    )
+                    options = [_option("Yes", "true", 0), _option("No", "false", 1)] if prop_type == "bool" else None
                     defs[name] = _property_definition(
                         name,
                         name,
@@ -747,9 +740,7 @@ class HubSpotEmulator(RequestCounter):
             stages: list[tuple[str, str]] = list(DEFAULT_LIFECYCLE_STAGES)
             known_stage_ids = {s for s, _ in stages}
             # Custom lifecycle stages (numeric ids) seen in the data get their own stage properties too.
-            stages += [
-                (v, v) for v in dict.fromkeys(seen.get("lifecyclestage", [])) if v not in known_stage_ids
-            ]
+            stages += [(v, v) for v in dict.fromkeys(seen.get("lifecyclestage", [])) if v not in known_stage_ids]
             defs = [
                 *common,
                 d("email", "Email", "string"),
@@ -860,9 +851,7 @@ class HubSpotEmulator(RequestCounter):
         is_search = endpoint == "search"
 
         if not self._authorised(request):
-            return self._finish(
-                name, json_response(_error_body(_AUTH_MESSAGE, "INVALID_AUTHENTICATION"), 401)
-            )
+            return self._finish(name, json_response(_error_body(_AUTH_MESSAGE, "INVALID_AUTHENTICATION"), 401))
 
         headers: dict[str, str] = {}
         if is_search:
@@ -1007,9 +996,7 @@ class HubSpotEmulator(RequestCounter):
         requested = _split_multi(args.getlist("properties"))
         history = self._known_properties(canonical, _split_multi(args.getlist("propertiesWithHistory")))
         associations = [
-            t
-            for t in (_OBJECT_ALIASES.get(a.lower()) for a in _split_multi(args.getlist("associations")))
-            if t
+            t for t in (_OBJECT_ALIASES.get(a.lower()) for a in _split_multi(args.getlist("associations"))) if t
         ]
         archived = _parse_bool(args.get("archived"), "archived")
         max_limit = _LIST_HISTORY_MAX_LIMIT if history else _LIST_MAX_LIMIT
@@ -1049,14 +1036,10 @@ class HubSpotEmulator(RequestCounter):
         requested = _split_multi(args.getlist("properties"))
         history = self._known_properties(canonical, _split_multi(args.getlist("propertiesWithHistory")))
         associations = [
-            t
-            for t in (_OBJECT_ALIASES.get(a.lower()) for a in _split_multi(args.getlist("associations")))
-            if t
+            t for t in (_OBJECT_ALIASES.get(a.lower()) for a in _split_multi(args.getlist("associations"))) if t
         ]
         names = [*DEFAULT_LIST_PROPERTIES[canonical], *self._known_properties(canonical, requested)]
-        return json_response(
-            self._render(canonical, record, names, associations=associations, history=history)
-        )
+        return json_response(self._render(canonical, record, names, associations=associations, history=history))
 
     def _handle_search(self, request: Request, object_type: str) -> Response:
         canonical = self._resolve_type(object_type)
@@ -1086,8 +1069,7 @@ class HubSpotEmulator(RequestCounter):
         matches = [
             rec
             for rec in rows
-            if predicate(rec)
-            and (not query or any(query in (v or "").casefold() for v in rec["properties"].values()))
+            if predicate(rec) and (not query or any(query in (v or "").casefold() for v in rec["properties"].values()))
         ]
         matches = self._apply_sorts(canonical, matches, body.get("sorts") or [])
 
@@ -1136,9 +1118,7 @@ class HubSpotEmulator(RequestCounter):
                     "to": [
                         {
                             "toObjectId": int(t),
-                            "associationTypes": [
-                                {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}
-                            ],
+                            "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}],
                         }
                         for t in to_ids
                     ],
@@ -1153,9 +1133,7 @@ class HubSpotEmulator(RequestCounter):
             }
         )
 
-    def _handle_associations_list(
-        self, request: Request, object_type: str, object_id: str, to_type: str
-    ) -> Response:
+    def _handle_associations_list(self, request: Request, object_type: str, object_id: str, to_type: str) -> Response:
         source = self._resolve_type(object_type)
         target = self._resolve_type(to_type)
         type_id = _ASSOCIATION_TYPE_IDS.get((source, target))
@@ -1236,9 +1214,7 @@ class HubSpotEmulator(RequestCounter):
 
     def _compile_filter(self, object_type: str, spec: Any) -> Callable[[JSON], bool]:
         if not isinstance(spec, Mapping) or "propertyName" not in spec or "operator" not in spec:
-            raise _ApiError(
-                400, "Invalid input JSON: a filter needs propertyName and operator", "VALIDATION_ERROR"
-            )
+            raise _ApiError(400, "Invalid input JSON: a filter needs propertyName and operator", "VALIDATION_ERROR")
         name = str(spec["propertyName"])
         operator = str(spec["operator"]).upper()
         if operator not in _FILTER_OPERATORS:
@@ -1247,9 +1223,7 @@ class HubSpotEmulator(RequestCounter):
 
         def typed(value: Any, field: str) -> Any:
             if value is None:
-                raise _ApiError(
-                    400, f"Filter on {name} with operator {operator} requires {field}", "VALIDATION_ERROR"
-                )
+                raise _ApiError(400, f"Filter on {name} with operator {operator} requires {field}", "VALIDATION_ERROR")
             try:
                 return self._typed(prop_type, value)
             except (ValueError, TypeError) as exc:

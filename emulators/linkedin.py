@@ -67,10 +67,7 @@ RestliValue = str | list["RestliValue"] | dict[str, "RestliValue"]
 
 #: Versions accepted by default: 202506 through 202612 (older ones are sunset and answer 426).
 DEFAULT_LINKEDIN_VERSIONS: frozenset[str] = frozenset(
-    f"{year}{month:02d}"
-    for year in (2025, 2026)
-    for month in range(1, 13)
-    if f"{year}{month:02d}" >= "202506"
+    f"{year}{month:02d}" for year in (2025, 2026) for month in range(1, 13) if f"{year}{month:02d}" >= "202506"
 )
 #: Maximum elements one adAnalytics response carries; more are silently cut off.
 DEFAULT_MAX_ELEMENTS = 15_000
@@ -282,9 +279,7 @@ def _enum_param(value: RestliValue, name: str, allowed: frozenset[str]) -> str:
     if isinstance(value, dict) and set(value) == {"value"}:
         value = value["value"]
     if not isinstance(value, str) or value not in allowed:
-        raise _bad_request(
-            f"Invalid value {value!r} for parameter '{name}'; expected one of {sorted(allowed)}"
-        )
+        raise _bad_request(f"Invalid value {value!r} for parameter '{name}'; expected one of {sorted(allowed)}")
     return value
 
 
@@ -328,9 +323,7 @@ class _Element:
 
     __slots__ = ("account_id", "campaign_id", "day", "group_id", "metrics")
 
-    def __init__(
-        self, day: date, campaign_id: int, account_id: int, group_id: int | None, metrics: JSON
-    ) -> None:
+    def __init__(self, day: date, campaign_id: int, account_id: int, group_id: int | None, metrics: JSON) -> None:
         self.day = day
         self.campaign_id = campaign_id
         self.account_id = account_id
@@ -430,9 +423,7 @@ class LinkedInEmulator(RequestCounter):
             campaign.setdefault("status", "ACTIVE")
             account_match = _ACCOUNT_URN.fullmatch(str(campaign["account"]))
             if account_match is None:
-                raise ValueError(
-                    f"linkedin campaign {campaign['id']}: account must be a sponsoredAccount URN"
-                )
+                raise ValueError(f"linkedin campaign {campaign['id']}: account must be a sponsoredAccount URN")
             account_of[campaign["id"]] = int(account_match.group(1))
             group_match = _GROUP_URN.fullmatch(str(campaign.get("campaignGroup", "")))
             group_of[campaign["id"]] = int(group_match.group(1)) if group_match else None
@@ -452,10 +443,12 @@ class LinkedInEmulator(RequestCounter):
                 raise ValueError(f"linkedin.analytics[{index}]: {exc}") from exc
             campaign_id = int(match.group(1))
             metrics = {
-                k: copy.deepcopy(v)
-                for k, v in raw.items()
-                if k not in ("dateRange", "pivotValues", "pivotValue")
+                k: copy.deepcopy(v) for k, v in raw.items() if k not in ("dateRange", "pivotValues", "pivotValue")
             }
+            for name in _DECIMAL_METRICS & metrics.keys():
+                # Money is a BigDecimal string on the wire even when a hand-written fixture used a number.
+                if isinstance(metrics[name], int | float) and not isinstance(metrics[name], bool):
+                    metrics[name] = str(metrics[name])
             if "costInUsd" not in metrics and currency == "USD" and "costInLocalCurrency" in metrics:
                 metrics["costInUsd"] = metrics["costInLocalCurrency"]
             elements.append(
@@ -470,7 +463,8 @@ class LinkedInEmulator(RequestCounter):
         elements.sort(key=lambda e: (e.day, e.campaign_id))
 
         accounts: dict[int, JSON] = {}
-        for aid in {account_id, *account_of.values()}:
+        # An empty fixture part serves no account at all (every account facet is then a 403).
+        for aid in {*([account_id] if "account_id" in data else []), *account_of.values()}:
             accounts[aid] = {
                 "id": aid,
                 "name": str(data.get("account_name", f"Account {aid}")),
@@ -547,9 +541,7 @@ class LinkedInEmulator(RequestCounter):
             return request.environ.get("QUERY_STRING", "")
         # Query tunnelling: long finder URLs are sent as a POST whose form body is the query string.
         if request.headers.get("X-HTTP-Method-Override", "").upper() != "GET":
-            raise _ApiError(
-                405, f"Method {request.method} is not supported for this resource", "METHOD_NOT_ALLOWED"
-            )
+            raise _ApiError(405, f"Method {request.method} is not supported for this resource", "METHOD_NOT_ALLOWED")
         return request.get_data(as_text=True)
 
     def _check_auth(self, request: Request) -> None:
@@ -688,9 +680,7 @@ class LinkedInEmulator(RequestCounter):
                 continue
             else:
                 pivot_id = element.group_id
-            buckets.setdefault((self._bucket_start(element.day, granularity, start), pivot_id), []).append(
-                element
-            )
+            buckets.setdefault((self._bucket_start(element.day, granularity, start), pivot_id), []).append(element)
 
         urn_prefix = {
             "CAMPAIGN": "urn:li:sponsoredCampaign:",
@@ -702,9 +692,7 @@ class LinkedInEmulator(RequestCounter):
             if len(out) >= self.max_elements:
                 break
             bucket_end = self._bucket_end(bucket_start, granularity, members, end)
-            out.append(
-                self._render_element(fields, members, bucket_start, bucket_end, urn_prefix + str(pivot_id))
-            )
+            out.append(self._render_element(fields, members, bucket_start, bucket_end, urn_prefix + str(pivot_id)))
         return json_response({"paging": {"start": 0, "count": 10, "links": []}, "elements": out})
 
     def _fields(self, params: Mapping[str, list[str]]) -> list[str] | None:
@@ -713,9 +701,7 @@ class LinkedInEmulator(RequestCounter):
             return None
         names = [name.strip() for name in unquote(raw).split(",") if name.strip()]
         if len(names) > MAX_FIELDS:
-            raise _bad_request(
-                f"Too many fields requested: {len(names)}; at most {MAX_FIELDS} are allowed per request"
-            )
+            raise _bad_request(f"Too many fields requested: {len(names)}; at most {MAX_FIELDS} are allowed per request")
         return list(dict.fromkeys(names))
 
     @staticmethod
@@ -761,9 +747,7 @@ class LinkedInEmulator(RequestCounter):
                     element[name] = 0
         return element
 
-    def _handle_campaigns(
-        self, request: Request, params: Mapping[str, list[str]], account_id: str
-    ) -> Response:
+    def _handle_campaigns(self, request: Request, params: Mapping[str, list[str]], account_id: str) -> Response:
         account = self._account(account_id)
         finder = self._single(params, "q")
         if finder != "search":
@@ -774,9 +758,7 @@ class LinkedInEmulator(RequestCounter):
         statuses = self._status_filter(self._restli(request, params, "search"))
         account_urn = f"urn:li:sponsoredAccount:{account}"
         matching = [
-            c
-            for c in self._campaigns
-            if c["account"] == account_urn and (statuses is None or c["status"] in statuses)
+            c for c in self._campaigns if c["account"] == account_urn and (statuses is None or c["status"] in statuses)
         ]
         offset = 0
         token = self._single(params, "pageToken")

@@ -1,4 +1,4 @@
-"""Start every emulator a fixture has data for, on loopback, and say where each one listens."""
+"""Start every emulator on loopback, loaded with a fixture's parts, and say where each one listens."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from emulators.ga4 import GA4Emulator
+from emulators.google_ads import GoogleAdsEmulator
+from emulators.google_oauth import GoogleOAuthEmulator
 from emulators.hubspot import HubSpotEmulator
+from emulators.linkedin import LinkedInEmulator
 from emulators.server import RunningServer, serve_in_thread
 
 
 @dataclass
 class EmulatorSuite:
-    """Running emulators: ``urls`` maps a source name ("hubspot", ...) to its base URL."""
+    """Running emulators: ``urls`` maps a name (hubspot, linkedin, google_ads, ga4, oauth) to its base URL."""
 
     servers: dict[str, RunningServer] = field(default_factory=dict)
 
@@ -20,11 +24,18 @@ class EmulatorSuite:
     def urls(self) -> dict[str, str]:
         return {name: server.base_url for name, server in self.servers.items()}
 
+    def app(self, name: str) -> Any:
+        return self.servers[name].app
+
     @property
     def hubspot(self) -> HubSpotEmulator:
-        app = self.servers["hubspot"].app
+        app = self.app("hubspot")
         assert isinstance(app, HubSpotEmulator)
         return app
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.urls['oauth']}/token"
 
     def stop(self) -> None:
         for server in self.servers.values():
@@ -46,8 +57,9 @@ def start_emulators(
     hubspot_burst_limit: int = 100,
     hubspot_search_per_second: int = 5,
 ) -> EmulatorSuite:
-    """Serve the fixture's parts; HubSpot is always served (empty when the fixture has no ``hubspot``)."""
+    """Serve every emulator; a part missing from the fixture leaves that emulator empty."""
     suite = EmulatorSuite()
+    oauth = GoogleOAuthEmulator()
     suite.servers["hubspot"] = serve_in_thread(
         HubSpotEmulator(
             fixture.get("hubspot", {}),
@@ -56,4 +68,8 @@ def start_emulators(
             search_per_second=hubspot_search_per_second,
         )
     )
+    suite.servers["linkedin"] = serve_in_thread(LinkedInEmulator(fixture.get("linkedin")))
+    suite.servers["google_ads"] = serve_in_thread(GoogleAdsEmulator(fixture.get("google_ads")))
+    suite.servers["ga4"] = serve_in_thread(GA4Emulator(fixture.get("ga4"), oauth=oauth))
+    suite.servers["oauth"] = serve_in_thread(oauth)
     return suite

@@ -50,38 +50,26 @@ def _instant_arg(value: str) -> str:
     try:
         stamp = pd.Timestamp(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not an ISO-8601 instant (e.g. 2026-11-23T00:00:00Z)"
-        ) from None
+        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant (e.g. 2026-11-23T00:00:00Z)") from None
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.isoformat()
 
 
 def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config", help="settings file (default: $FUNNEL_LEDGER_CONFIG or ./funnel-ledger.yaml)"
-    )
-    parser.add_argument(
-        "--from", dest="first", type=_date_arg, help="first week start to compute (YYYY-MM-DD)"
-    )
+    parser.add_argument("--config", help="settings file (default: $FUNNEL_LEDGER_CONFIG or ./funnel-ledger.yaml)")
+    parser.add_argument("--from", dest="first", type=_date_arg, help="first week start to compute (YYYY-MM-DD)")
     parser.add_argument("--to", dest="last", type=_date_arg, help="last week start to compute (YYYY-MM-DD)")
-    parser.add_argument(
-        "--as-of", dest="as_of", type=_instant_arg, help="ignore events after this instant (ISO-8601)"
-    )
+    parser.add_argument("--as-of", dest="as_of", type=_instant_arg, help="ignore events after this instant (ISO-8601)")
     parser.add_argument("--workbook", help="tracker workbook path (default .data/tracker.xlsx)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="funnel-ledger", description="Weekly marketing KPI tracker pipeline."
-    )
+    parser = argparse.ArgumentParser(prog="funnel-ledger", description="Weekly marketing KPI tracker pipeline.")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the pipeline on demo data against local emulators")
     _add_run_arguments(demo)
     demo.add_argument("--fixture", help="fixture JSON to serve instead of the synthetic portal")
-    run = commands.add_parser(
-        "run", help="run the pipeline against the live APIs (credentials from the environment)"
-    )
+    run = commands.add_parser("run", help="run the pipeline against the live APIs (credentials from the environment)")
     _add_run_arguments(run)
     emulators = commands.add_parser("emulators", help="local API emulators")
     emulator_commands = emulators.add_subparsers(dest="emulator_command", required=True)

@@ -16,7 +16,7 @@ from emulators.suite import EmulatorSuite, start_emulators
 from emulators.synthetic import generate_demo_fixture
 
 # The demo emulators accept this token; it guards nothing and is not a secret.
-DEMO_HUBSPOT_TOKEN = "demo-token"  # noqa: S105
+DEMO_HUBSPOT_TOKEN = "demo-token"
 DEMO_WEEKS = 52
 FIXTURE_ENV = "FUNNEL_LEDGER_FIXTURE"
 

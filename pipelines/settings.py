@@ -82,6 +82,28 @@ class HubSpotSettings(BaseModel):
     search_requests_per_second: int = Field(4, ge=1, le=5, description="pacing under the 5/s search limit")
 
 
+class AdsSettings(BaseModel):
+    """LinkedIn Ads and Google Ads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lookback_days: int = Field(28, ge=0, le=90, description="recent days re-pulled every run (platforms restate)")
+    linkedin_channel: str = "Paid Social"
+    google_ads_channel: str = "Paid Search"
+    linkedin_api_version: str = Field("202601", pattern=r"^20\d{4}$")
+    google_ads_api_version: str = Field("v22", pattern=r"^v\d{2}$")
+
+
+class GA4Settings(BaseModel):
+    """Google Analytics 4."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lookback_days: int = Field(3, ge=0, le=30, description="recent days re-pulled every run")
+    channel_map: dict[str, str] = Field(default_factory=dict, description="GA4 default channel group -> channel")
+    scroll_depth_events: dict[Literal[25, 50, 75, 100], str] = Field(
+        default_factory=dict, description="scroll depth percentage -> GA4 event name"
+    )
+
+
 class Settings(BaseModel):
     """The non-secret settings of ``funnel-ledger.yaml``."""
 
@@ -103,6 +125,11 @@ class Settings(BaseModel):
     gross_margin: float | None = Field(None, gt=0, le=1)
     monthly_churn_rate: float | None = Field(None, gt=0, le=1)
     hubspot: HubSpotSettings = HubSpotSettings()
+    ads: AdsSettings = AdsSettings()
+    ga4: GA4Settings = GA4Settings()
+    currency_rates: dict[str, float] = Field(
+        default_factory=dict, description="units of `currency` per 1 unit of a source's currency"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -110,9 +137,7 @@ class Settings(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"'{value}' is not an IANA time zone name (e.g. 'Europe/Warsaw', 'UTC')"
-            ) from None
+            raise ValueError(f"'{value}' is not an IANA time zone name (e.g. 'Europe/Warsaw', 'UTC')") from None
         return value
 
     @field_validator("currency")
@@ -150,27 +175,31 @@ class Settings(BaseModel):
                 seen[channel] = group
         ungrouped = [channel for channel in self.channels if channel not in seen]
         if ungrouped:
-            raise ValueError(
-                f"channel_groups: {', '.join(ungrouped)} belong to no group (Inbound or Outbound)"
-            )
+            raise ValueError(f"channel_groups: {', '.join(ungrouped)} belong to no group (Inbound or Outbound)")
         for source, channel in self.channel_map.items():
             if channel not in known:
                 raise ValueError(f"channel_map.{source}: '{channel}' is not one of channels")
         for index, refinement in enumerate(self.channel_refinements):
             if refinement.channel not in known:
-                raise ValueError(
-                    f"channel_refinements[{index}]: '{refinement.channel}' is not one of channels"
-                )
+                raise ValueError(f"channel_refinements[{index}]: '{refinement.channel}' is not one of channels")
         missing = [stage for stage in REQUIRED_STAGES if stage not in self.stages]
         if missing:
-            raise ValueError(
-                f"stages: must include {', '.join(missing)} (the funnel KPIs are defined on them)"
-            )
+            raise ValueError(f"stages: must include {', '.join(missing)} (the funnel KPIs are defined on them)")
         if self.tracker_channels is not None:
             slices = {"All", *GROUPS, *known}
             unknown = [name for name in self.tracker_channels if name not in slices]
             if unknown:
                 raise ValueError(f"tracker_channels: {', '.join(unknown)} is not All, a group or a channel")
+        for name, channel in (
+            ("ads.linkedin_channel", self.ads.linkedin_channel),
+            ("ads.google_ads_channel", self.ads.google_ads_channel),
+            *((f"ga4.channel_map.{group}", channel) for group, channel in self.ga4.channel_map.items()),
+        ):
+            if channel not in known:
+                raise ValueError(f"{name}: '{channel}' is not one of channels")
+        for code, rate in self.currency_rates.items():
+            if len(code) != 3 or not code.isupper() or not rate > 0:
+                raise ValueError(f"currency_rates.{code}: needs a 3-letter currency code and a rate above 0")
         if self.pipelines is not None and not self.pipelines:
             raise ValueError("pipelines: leave it out for all pipelines, or list at least one pipeline id")
         return self
@@ -204,7 +233,27 @@ class Settings(BaseModel):
             "deal_amount_basis": self.deal_amount_basis,
             "gross_margin": self.gross_margin,
             "monthly_churn_rate": self.monthly_churn_rate,
+            "ga4_channel_map": dict(sorted(self.ga4.channel_map.items())),
+            "ad_platform_channels": self.ad_platform_channels(),
+            "scroll_depth_events": {str(k): v for k, v in sorted(self.ga4.scroll_depth_events.items())},
+            "currency_rates": dict(sorted(self.currency_rates.items())),
         }
+
+    def ad_platform_channels(self) -> dict[str, str]:
+        """Ad platform -> channel its spend and clicks belong to."""
+        return {"linkedin": self.ads.linkedin_channel, "google_ads": self.ads.google_ads_channel}
+
+    def rate_to_reporting(self, source: str, currency: str | None) -> float:
+        """Multiplier from a source's currency to the reporting currency; fails clearly without a rate."""
+        if currency is None or currency == self.currency:
+            return 1.0
+        if currency in self.currency_rates:
+            return self.currency_rates[currency]
+        raise SettingsError(
+            f"setting 'currency_rates': {source} reports amounts in {currency} but the reporting currency is "
+            f"{self.currency}; add `currency_rates: {{{currency}: <{self.currency} per 1 {currency}>}}` to "
+            "funnel-ledger.yaml or set 'currency' to match"
+        )
 
 
 def _format_validation_error(source: str, error: ValidationError) -> str:
@@ -216,7 +265,7 @@ def _format_validation_error(source: str, error: ValidationError) -> str:
             location, message = message.split(": ", 1)
         if item["type"] == "extra_forbidden":
             message = "is not a known setting (check the spelling; see README 'Settings')"
-        elif item["type"] == "literal_error":
+        elif item["type"] in ("literal_error", "string_pattern_mismatch"):
             message = f"{message} (got {item.get('input')!r})"
         lines.append(f"  - setting '{location}': {message}")
     return "\n".join(lines)
@@ -227,18 +276,14 @@ def parse_settings(raw: Mapping[str, Any] | None, *, source: str = DEFAULT_CONFI
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise SettingsError(
-            f"{source}: must be a YAML mapping of settings (key: value), got {type(raw).__name__}"
-        )
+        raise SettingsError(f"{source}: must be a YAML mapping of settings (key: value), got {type(raw).__name__}")
     try:
         return Settings.model_validate(dict(raw))
     except ValidationError as error:
         raise SettingsError(_format_validation_error(source, error)) from None
 
 
-def resolve_config_path(
-    config: str | Path | None = None, environ: Mapping[str, str] | None = None
-) -> Path | None:
+def resolve_config_path(config: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
     """The settings file: ``--config``, else ``FUNNEL_LEDGER_CONFIG``, else ./funnel-ledger.yaml."""
     env = os.environ if environ is None else environ
     if config:

@@ -128,9 +128,7 @@ class RateLimiter:
     a wait. A ``limit`` of 0 disables pacing.
     """
 
-    def __init__(
-        self, limit: int, window_s: float, *, clock: Clock = time.monotonic, sleeper: Sleeper = time.sleep
-    ):
+    def __init__(self, limit: int, window_s: float, *, clock: Clock = time.monotonic, sleeper: Sleeper = time.sleep):
         self.limit = limit
         self.window_s = window_s
         self._clock = clock

@@ -7,18 +7,16 @@ shared session factory; a refused call raises :class:`~resources.http.ApiError` 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import requests
-from dagster import ConfigurableResource
-from pydantic import PrivateAttr
 
-from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session
+from resources.base import ApiResource, json_body
+from resources.http import ApiError
 
 ObjectType = Literal["contacts", "deals", "meetings"]
 
@@ -172,8 +170,7 @@ def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> Conta
     return ContactRecord(
         contact_id=str(raw["id"]),
         created_at_ms=_created_ms(props, raw, "createdate"),
-        updated_at_ms=parse_instant_ms(props.get("lastmodifieddate"))
-        or parse_instant_ms(raw.get("updatedAt")),
+        updated_at_ms=parse_instant_ms(props.get("lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
         lifecyclestage=props.get("lifecyclestage") or None,
         analytics_source=props.get("hs_analytics_source") or None,
         analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
@@ -192,8 +189,7 @@ def parse_deal(raw: dict[str, Any]) -> DealRecord:
     return DealRecord(
         deal_id=str(raw["id"]),
         created_at_ms=_created_ms(props, raw, "createdate"),
-        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate"))
-        or parse_instant_ms(raw.get("updatedAt")),
+        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
         close_date_ms=parse_instant_ms(props.get("closedate")),
         amount=parse_decimal(props.get("amount")),
         amount_in_home_currency=parse_decimal(props.get("amount_in_home_currency")),
@@ -216,92 +212,54 @@ def parse_meeting(raw: dict[str, Any]) -> MeetingRecord:
     return MeetingRecord(
         meeting_id=str(raw["id"]),
         created_at_ms=_created_ms(props, raw, "hs_createdate"),
-        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate"))
-        or parse_instant_ms(raw.get("updatedAt")),
+        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
         outcome=props.get("hs_meeting_outcome") or None,
         archived=bool(raw.get("archived", False)),
     )
 
 
-@dataclass
-class CallCounter:
-    """API calls made, by endpoint; shown in run metadata."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, endpoint: str) -> None:
-        self.counts[endpoint] = self.counts.get(endpoint, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-class HubSpotResource(ConfigurableResource):
+class HubSpotResource(ApiResource):
     """HubSpot CRM through a private-app access token (``HUBSPOT_ACCESS_TOKEN``)."""
+
+    service_name: ClassVar[str] = "HubSpot"
+    base_url_env: ClassVar[str] = "HUBSPOT_BASE_URL"
 
     access_token: str
     base_url: str = "https://api.hubapi.com"
     requests_per_10s: int = 100
     search_requests_per_second: int = 4
-    max_retries: int = 5
-    connect_timeout_s: float = DEFAULT_TIMEOUT[0]
-    read_timeout_s: float = DEFAULT_TIMEOUT[1]
-
-    _session: requests.Session | None = PrivateAttr(default=None)
-    _burst: RateLimiter | None = PrivateAttr(default=None)
-    _search: RateLimiter | None = PrivateAttr(default=None)
-    _calls: CallCounter = PrivateAttr(default_factory=CallCounter)
-
-    def with_clock(self, *, clock: Clock, sleeper: Sleeper) -> HubSpotResource:
-        """Use an injected clock and sleeper for pacing and retries (tests never wait for real)."""
-        self._setup(clock=clock, sleeper=sleeper)
-        return self
-
-    def _setup(self, *, clock: Clock = time.monotonic, sleeper: Sleeper = time.sleep) -> None:
-        self._session = build_session(max_retries=self.max_retries, sleeper=sleeper)
-        self._burst = RateLimiter(self.requests_per_10s, 10.0, clock=clock, sleeper=sleeper)
-        self._search = RateLimiter(self.search_requests_per_second, 1.0, clock=clock, sleeper=sleeper)
-
-    @property
-    def calls(self) -> CallCounter:
-        return self._calls
-
-    # --- transport -------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
-        if self._session is None:
-            self._setup()
-        assert self._session is not None and self._burst is not None and self._search is not None
-        limiter = self._search if endpoint.endswith(".search") else self._burst
-        limiter.acquire()
-        self._calls.add(endpoint)
-        url = f"{self.base_url.rstrip('/')}{path}"
+        limiter = (
+            self.limiter("search", self.search_requests_per_second, 1.0)
+            if endpoint.endswith(".search")
+            else self.limiter("burst", self.requests_per_10s, 10.0)
+        )
         headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
-        try:
-            response = self._session.request(
-                method, url, headers=headers, timeout=(self.connect_timeout_s, self.read_timeout_s), **kwargs
-            )
-        except requests.RequestException as error:
-            # The exception text can carry the URL but never headers; keep only its class to be safe.
-            raise ApiError(
-                f"HubSpot could not be reached at {self.base_url} ({type(error).__name__}) after "
-                f"{self.max_retries} retries: check HUBSPOT_BASE_URL and the network",
-                service="HubSpot",
-                status=None,
-            ) from None
+        response = self.send(
+            method,
+            f"{self.base_url.rstrip('/')}{path}",
+            endpoint=endpoint,
+            limiter=limiter,
+            headers=headers,
+            **kwargs,
+        )
         if response.status_code >= 400:
             raise self._error(response, endpoint)
-        payload: dict[str, Any] = response.json()
+        payload = json_body(response)
+        if not isinstance(payload, dict):
+            raise ApiError(
+                f"HubSpot {endpoint} answered HTTP {response.status_code} with a body that is not a JSON object",
+                service="HubSpot",
+                status=response.status_code,
+            )
         return payload
 
     def _error(self, response: requests.Response, endpoint: str) -> ApiError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        category = body.get("category") or body.get("policyName") if isinstance(body, dict) else None
-        detail = body.get("message", "") if isinstance(body, dict) else ""
+        body = json_body(response)
+        body = body if isinstance(body, dict) else {}
+        category = body.get("category") or body.get("policyName")
+        detail = body.get("message", "")
         status = response.status_code
         if status == 401:
             advice = "check HUBSPOT_ACCESS_TOKEN: it must be a valid private-app access token"
@@ -316,9 +274,7 @@ class HubSpotResource(ConfigurableResource):
         else:
             advice = "the request was refused; see the message above"
         return ApiError(
-            f"HubSpot {endpoint} failed with HTTP {status} {category or ''}: {detail} -- {advice}".replace(
-                "  ", " "
-            ),
+            f"HubSpot {endpoint} failed with HTTP {status} {category or ''}: {detail} -- {advice}".replace("  ", " "),
             service="HubSpot",
             status=status,
             category=category,
@@ -332,9 +288,7 @@ class HubSpotResource(ConfigurableResource):
         definitions = []
         for item in payload.get("results", []):
             options = tuple((str(o.get("value")), str(o.get("label"))) for o in item.get("options") or [])
-            definitions.append(
-                PropertyDef(name=item["name"], type=str(item.get("type", "string")), options=options)
-            )
+            definitions.append(PropertyDef(name=item["name"], type=str(item.get("type", "string")), options=options))
         return definitions
 
     def get_deal_pipelines(self) -> list[PipelineStage]:
@@ -378,9 +332,7 @@ class HubSpotResource(ConfigurableResource):
             params += [("associations", name) for name in associations]
             if after:
                 params.append(("after", after))
-            payload = self._request(
-                "GET", f"/crm/v3/objects/{object_type}", f"{object_type}.list", params=params
-            )
+            payload = self._request("GET", f"/crm/v3/objects/{object_type}", f"{object_type}.list", params=params)
             yield payload.get("results", [])
             after = ((payload.get("paging") or {}).get("next") or {}).get("after")
             if not after:
@@ -397,9 +349,7 @@ class HubSpotResource(ConfigurableResource):
         modified = MODIFIED_PROPERTY[object_type]
         last_id: int | None = None
         while True:
-            filters: list[dict[str, Any]] = [
-                {"propertyName": modified, "operator": "GTE", "value": str(since_ms)}
-            ]
+            filters: list[dict[str, Any]] = [{"propertyName": modified, "operator": "GTE", "value": str(since_ms)}]
             if last_id is not None:
                 filters.append({"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)})
             offset = 0

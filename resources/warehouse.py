@@ -119,6 +119,70 @@ weekly_kpis = sa.Table(
     sa.Column("computed_at_ms", sa.BigInteger),
 )
 
+ad_daily = sa.Table(
+    "ad_daily",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("campaign_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("impressions", sa.BigInteger, nullable=False),
+    sa.Column("clicks", sa.BigInteger, nullable=False),
+    sa.Column("cost", sa.String(48), nullable=False),  # exact decimal text, in the account's currency
+    sa.Column("currency", sa.String(8)),
+    sa.Column("conversions", sa.Float, nullable=False),
+    sa.Column("platform_leads", sa.BigInteger, nullable=False),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+ga4_daily = sa.Table(
+    "ga4_daily",
+    metadata,
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("channel_group", sa.String(100), primary_key=True),
+    sa.Column("sessions", sa.BigInteger, nullable=False),
+    sa.Column("engaged_sessions", sa.BigInteger, nullable=False),
+    sa.Column("pageviews", sa.BigInteger, nullable=False),
+    sa.Column("key_events", sa.Float, nullable=False),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+ga4_daily_events = sa.Table(
+    "ga4_daily_events",
+    metadata,
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("channel_group", sa.String(100), primary_key=True),
+    sa.Column("event_name", sa.String(100), primary_key=True),
+    sa.Column("event_count", sa.BigInteger, nullable=False),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+ga4_weekly = sa.Table(
+    "ga4_weekly",
+    metadata,
+    sa.Column("week_start", sa.Date, primary_key=True),
+    sa.Column("slice", sa.String(64), primary_key=True),
+    sa.Column("users", sa.BigInteger, nullable=False),
+    sa.Column("new_users", sa.BigInteger, nullable=False),
+    sa.Column("avg_session_duration_s", sa.Float),
+    sa.Column("thresholded", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("data_loss_from_other_row", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
+# What each source said about itself on its last sync (configured or not, currency, time zone, data
+# quality flags): the Insights tab reads it.
+source_status = sa.Table(
+    "source_status",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("configured", sa.Boolean, nullable=False),
+    sa.Column("currency", sa.String(8)),
+    sa.Column("time_zone", sa.String(64)),
+    sa.Column("detail", sa.Text),
+    sa.Column("flags", sa.Text),  # JSON: per week flags such as GA4 thresholding
+    sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
+)
+
 OBJECT_TABLES: dict[str, tuple[sa.Table, str]] = {
     "contacts": (hubspot_contacts, "contact_id"),
     "deals": (hubspot_deals, "deal_id"),
@@ -193,9 +257,43 @@ class WarehouseResource(ConfigurableResource):
             result = conn.execute(query.order_by(weekly_kpis.c.week_start, weekly_kpis.c.kpi_id))
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
-    def replace_kpi_weeks(
-        self, frame: pd.DataFrame, weeks: Sequence[date], *, run_id: str, computed_at_ms: int
+    def replace_range(
+        self,
+        table: sa.Table,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        column: str,
+        start: date,
+        end: date,
+        where: Mapping[str, Any] | None = None,
     ) -> int:
+        """Replace every row whose ``column`` lies in [start, end] (and matches ``where``) in one transaction.
+
+        Platforms restate recent days and drop days that no longer have activity; deleting the pulled
+        range before inserting keeps the warehouse equal to what the platform says now.
+        """
+        condition = sa.and_(table.c[column] >= start, table.c[column] <= end)
+        for name, value in (where or {}).items():
+            condition = sa.and_(condition, table.c[name] == value)
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(table).where(condition))
+            if rows:
+                for chunk_start in range(0, len(rows), UPSERT_CHUNK):
+                    conn.execute(sa.insert(table), list(rows[chunk_start : chunk_start + UPSERT_CHUNK]))
+        return len(rows)
+
+    def count_range(self, table: sa.Table, *, column: str, start: date, end: date, where: Mapping[str, Any]) -> int:
+        condition = sa.and_(table.c[column] >= start, table.c[column] <= end)
+        for name, value in where.items():
+            condition = sa.and_(condition, table.c[name] == value)
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar_one())
+
+    def set_source_status(self, **row: Any) -> None:
+        with self.engine.begin() as conn:
+            upsert(conn, source_status, [row])
+
+    def replace_kpi_weeks(self, frame: pd.DataFrame, weeks: Sequence[date], *, run_id: str, computed_at_ms: int) -> int:
         """Delete the given weeks from ``weekly_kpis`` and insert ``frame`` in one transaction."""
         rows = [
             {
@@ -228,9 +326,7 @@ def _nullable_bool(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
-def read_hubspot_inputs(
-    warehouse: WarehouseResource, stage_properties: Sequence[str]
-) -> dict[str, pd.DataFrame]:
+def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence[str]) -> dict[str, pd.DataFrame]:
     """The mirror as the KPI functions take it: UTC timestamps, float amounts, one column per stage date.
 
     Archived and deleted (vanished) records both come out as ``archived`` = True.
@@ -239,11 +335,7 @@ def read_hubspot_inputs(
     contacts["created_at"] = _utc(contacts.pop("created_at_ms"))
     contacts["archived"] = contacts["archived"].astype(bool) | contacts.pop("deleted").astype(bool)
     dates = warehouse.read_frame(hubspot_contact_stage_dates)
-    wide = (
-        dates.pivot(index="contact_id", columns="property", values="value_ms")
-        if len(dates)
-        else pd.DataFrame()
-    )
+    wide = dates.pivot(index="contact_id", columns="property", values="value_ms") if len(dates) else pd.DataFrame()
     for name in stage_properties:
         values = wide[name] if name in wide.columns else pd.Series(dtype="float64")
         contacts[name] = _utc(contacts["contact_id"].map(values))

@@ -1,9 +1,9 @@
-"""The tracker model: what the Tracker, Snapshots and Definitions tabs should hold after a run.
+"""The tracker model: what the Tracker, Snapshots, Definitions and Insights tabs should hold after a run.
 
 Everything here is pure and writer-agnostic. A writer (openpyxl for a local ``.xlsx``, gspread for a Google
 Sheet) reads the pipeline's tabs as plain 2-D cell grids (:class:`TabGrids`), calls :func:`build_update`
 with the KPI values of the run, and writes back what the returned :class:`TrackerUpdate` says: the full
-Tracker and Definitions grids, and the rows to append to Snapshots.
+Tracker, Definitions and Insights grids, and the rows to append to Snapshots.
 
 Rules (DESIGN.md §5):
 
@@ -15,6 +15,9 @@ Rules (DESIGN.md §5):
 * Snapshots: append-only; a row is appended only when a value is new or differs from the latest snapshot
   of its ``(week_start, kpi_id, kpi_version, channel)``.
 * Definitions: one row per ``kpi_id × kpi_version``; ``first_used`` is set once and preserved.
+* Insights: data-quality flags and paired-metric notes per week (KPIS.md §4). A run's notes replace the
+  notes of the weeks it computed (a rerun never duplicates them); other weeks' notes are kept. Newest week
+  first.
 
 The owner tabs (Targets, Costs) are read-only for the pipeline: :func:`parse_targets` and
 :func:`parse_costs` turn their grids into DataFrames with errors that name tab, row and column.
@@ -41,9 +44,17 @@ SNAPSHOTS_TAB = "Snapshots"
 DEFINITIONS_TAB = "Definitions"
 TARGETS_TAB = "Targets"
 COSTS_TAB = "Costs"
-PIPELINE_TABS: tuple[str, ...] = (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB)
+INSIGHTS_TAB = "Insights"
+PIPELINE_TABS: tuple[str, ...] = (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB)
 OWNER_TABS: tuple[str, ...] = (TARGETS_TAB, COSTS_TAB)
-TAB_ORDER: tuple[str, ...] = (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB)
+TAB_ORDER: tuple[str, ...] = (
+    TRACKER_TAB,
+    SNAPSHOTS_TAB,
+    DEFINITIONS_TAB,
+    INSIGHTS_TAB,
+    TARGETS_TAB,
+    COSTS_TAB,
+)
 
 TRACKER_FIXED_HEADER: tuple[str, ...] = ("Section", "KPI", "Channel", "Unit", "Type", "Version")
 FIRST_WEEK_COLUMN = len(TRACKER_FIXED_HEADER)
@@ -68,6 +79,7 @@ DEFINITIONS_HEADER: tuple[str, ...] = (
     "settings",
     "first_used",
 )
+INSIGHTS_HEADER: tuple[str, ...] = ("week_start", "source", "flag", "detail", "value", "run_id", "noted_at")
 TARGETS_HEADER: tuple[str, ...] = ("kpi_id", "channel", "period_start", "period_end", "target")
 COSTS_HEADER: tuple[str, ...] = ("channel", "period_start", "period_end", "amount", "note")
 
@@ -143,6 +155,25 @@ class DefinitionRow:
 
 
 @dataclass(frozen=True)
+class InsightRow:
+    """One note on the Insights tab: a data-quality flag or a paired-metric observation for a week.
+
+    Attributes:
+        week_start: The week the note is about.
+        source: Where it comes from, e.g. ``"ga4"``, ``"hubspot"``, ``"linkedin_ads"`` or ``"kpis"``.
+        flag: Short stable code, e.g. ``"thresholding"``, ``"unmapped_source"``, ``"cpc_up_ctr_down"``.
+        detail: Human-readable text; may quote CRM values (writers store it as text, never as a formula).
+        value: The number behind the note (a count, a share, a change), or ``None``.
+    """
+
+    week_start: date
+    source: str
+    flag: str
+    detail: str
+    value: float | None
+
+
+@dataclass(frozen=True)
 class TabGrids:
     """What the tracker currently holds in the pipeline's tabs, header rows included.
 
@@ -153,6 +184,7 @@ class TabGrids:
     tracker: Grid = field(default_factory=list)
     snapshots: Grid = field(default_factory=list)
     definitions: Grid = field(default_factory=list)
+    insights: Grid = field(default_factory=list)
 
 
 @dataclass(frozen=True, order=True)
@@ -222,6 +254,7 @@ class UpdateSummary:
         restatements: Cells whose existing non-empty value changed.
         definitions_added: New Definitions rows (new KPI versions).
         unresolved_rows: Existing Tracker rows whose identity could not be recovered (kept, not updated).
+        insights_rows: Insights rows noted by this run (0 when the run passed no insights).
     """
 
     snapshot_rows_appended: int
@@ -231,6 +264,8 @@ class UpdateSummary:
     restatements: list[Restatement]
     definitions_added: int
     unresolved_rows: int
+    # Defaulted so summaries built before the Insights tab existed stay valid.
+    insights_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -249,6 +284,10 @@ class TrackerUpdate:
         snapshot_at: The run's snapshot instant (UTC).
         run_id: The run's id.
         summary: Counts and restatements.
+        insights: The full new Insights grid (header row first); when the run passed no insights, the tab
+            as it was read (possibly empty), which writers leave untouched.
+        insights_replaced: True when the run passed insights and writers must (re)write the Insights tab
+            from ``insights``; False means the tab is not the run's business and must not be touched.
     """
 
     tracker: Grid
@@ -261,6 +300,8 @@ class TrackerUpdate:
     snapshot_at: datetime
     run_id: str
     summary: UpdateSummary
+    insights: Grid = field(default_factory=list)
+    insights_replaced: bool = False
 
     @property
     def snapshot_rows_to_write(self) -> Grid:
@@ -478,8 +519,7 @@ def _header_index(header: Sequence[object], required: Sequence[str], tab: str) -
     missing = [column for column in required if column not in names]
     if missing:
         raise TrackerLayoutError(
-            f"{tab} tab row 1: missing column(s) {', '.join(repr(m) for m in missing)} "
-            f"(expected {', '.join(required)})"
+            f"{tab} tab row 1: missing column(s) {', '.join(repr(m) for m in missing)} (expected {', '.join(required)})"
         )
     return {column: names.index(column) for column in required}
 
@@ -498,9 +538,7 @@ def _read_definitions_tab(grid: Grid) -> dict[tuple[str, str], _KpiInfo]:
             continue
         values = {column: _text(_cell_at(row, i)) for column, i in index.items()}
         if not values["kpi_id"] or not values["kpi_version"]:
-            raise TrackerLayoutError(
-                f"{DEFINITIONS_TAB} tab row {row_number}: kpi_id and kpi_version are required"
-            )
+            raise TrackerLayoutError(f"{DEFINITIONS_TAB} tab row {row_number}: kpi_id and kpi_version are required")
         infos[(values["kpi_id"], values["kpi_version"])] = _KpiInfo(
             kpi_id=values["kpi_id"],
             kpi_version=values["kpi_version"],
@@ -573,9 +611,7 @@ class _Ordering:
         section = info.section if info else ""
         # Old versions and retired KPIs keep their place next to the current catalog where possible;
         # anything unknown goes after it, alphabetically.
-        section_rank = (
-            (0, self._section_rank[section], "") if section in self._section_rank else (1, 0, section)
-        )
+        section_rank = (0, self._section_rank[section], "") if section in self._section_rank else (1, 0, section)
         kpi_rank = (0, self._kpi_rank[kpi_id], "") if kpi_id in self._kpi_rank else (1, 0, kpi_id)
         return (self._TYPE_RANK.get(kpi_type, 2), section_rank, kpi_rank)
 
@@ -717,8 +753,7 @@ def _read_snapshots_tab(grid: Grid) -> _SnapshotHistory:
         week = parse_week(_cell_at(row, 2))
         if week is None:
             raise TrackerLayoutError(
-                f"{SNAPSHOTS_TAB} tab row {row_number}: week_start {_cell_at(row, 2)!r} "
-                "is not a date (YYYY-MM-DD)"
+                f"{SNAPSHOTS_TAB} tab row {row_number}: week_start {_cell_at(row, 2)!r} is not a date (YYYY-MM-DD)"
             )
         key = (week, _text(_cell_at(row, 3)), _text(_cell_at(row, 4)), _text(_cell_at(row, 5)))
         value = _existing_cell(_cell_at(row, 6))
@@ -728,6 +763,94 @@ def _read_snapshots_tab(grid: Grid) -> _SnapshotHistory:
             history.first_reported[key] = (value, _snapshot_date(_cell_at(row, 0)))
     history.rows = last_non_blank + 1
     return history
+
+
+# --------------------------------------------------------------------------------------------------------
+# Insights
+
+
+def _insight_value(value: object) -> Cell:
+    """Turn an insight's number into the cell to write: empty for None/NaN/inf, ints for whole numbers."""
+    if value is None or value is pd.NA or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    # A count such as "12 unmapped contacts" reads better as 12 than 12.0 in either writer.
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _insight_sort_key(week: date | None, row: Sequence[object]) -> tuple[int, int, str, str]:
+    # Newest week first; rows whose week cannot be read go last (kept verbatim, never dropped).
+    if week is None:
+        return (1, 0, "", "")
+    return (0, -week.toordinal(), _text(_cell_at(row, 1)), _text(_cell_at(row, 2)))
+
+
+def _merge_insights(
+    grid: Grid,
+    insights: Sequence[InsightRow],
+    computed_weeks: set[date],
+    *,
+    run_id: str,
+    stamp: str,
+) -> tuple[Grid, int]:
+    """Replace the Insights rows of the weeks this run computed with ``insights``; keep the rest.
+
+    Returns:
+        The full new grid (header first) and the number of rows noted by this run.
+    """
+    if grid and not _is_blank(grid[0]):
+        header = [_text(cell).lower() for cell in _trimmed(grid[0])]
+        if header != list(INSIGHTS_HEADER):
+            raise TrackerLayoutError(
+                f"{INSIGHTS_TAB} tab row 1: expected columns {', '.join(INSIGHTS_HEADER)}, "
+                f"found {', '.join(repr(h) for h in header)}; "
+                "refusing to overwrite a tab the pipeline did not create"
+            )
+
+    new_rows: list[tuple[date, list[Cell]]] = []
+    seen: set[tuple[date, str, str, str, Cell]] = set()
+    for position, insight in enumerate(insights):
+        week = parse_week(insight.week_start)
+        if week is None:
+            raise ValueError(f"insights[{position}]: week_start {insight.week_start!r} is not a date")
+        if week not in computed_weeks:
+            # Replacing by week is what keeps reruns free of duplicates; a note for a week this run did not
+            # compute would be appended again by every run.
+            raise ValueError(
+                f"insights[{position}]: week {week.isoformat()} is not among the weeks computed by this run"
+            )
+        source, flag = str(insight.source).strip(), str(insight.flag).strip()
+        if not source or not flag:
+            raise ValueError(f"insights[{position}]: source and flag are required")
+        detail = "" if insight.detail is None else str(insight.detail)
+        value = _insight_value(insight.value)
+        identity = (week, source, flag, detail, value)
+        if identity in seen:
+            continue  # the same note twice in one run is one note
+        seen.add(identity)
+        new_rows.append((week, [week.isoformat(), source, flag, detail, value, run_id, stamp]))
+
+    kept: list[tuple[date | None, list[Cell]]] = []
+    for row in grid[1:]:
+        if _is_blank(row):
+            continue
+        week = parse_week(_cell_at(row, 0))
+        if week is not None and week in computed_weeks:
+            continue  # replaced by this run's notes for that week (possibly none: the week is clean now)
+        cells: list[Cell] = [_label_cell(cell) for cell in _trimmed(row)]
+        if week is not None:
+            cells[0] = week.isoformat()
+        kept.append((week, cells))
+
+    rows: list[tuple[date | None, list[Cell]]] = [*kept, *new_rows]
+    # sorted() is stable: notes sharing week, source and flag keep their order (tab order, then run order).
+    rows.sort(key=lambda item: _insight_sort_key(item[0], item[1]))
+    return [list(INSIGHTS_HEADER), *(cells for _, cells in rows)], len(new_rows)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -743,8 +866,9 @@ def build_update(
     snapshot_at: datetime,
     channel_order: Sequence[str],
     tracker_channels: set[str] | None = None,
+    insights: Sequence[InsightRow] | None = None,
 ) -> TrackerUpdate:
-    """Decide what the Tracker, Snapshots and Definitions tabs hold after this run.
+    """Decide what the Tracker, Snapshots, Definitions and Insights tabs hold after this run.
 
     Args:
         values: KPI values of this run: columns ``week_start`` (date), ``kpi_id``, ``kpi_version``,
@@ -756,13 +880,17 @@ def build_update(
         channel_order: Order of slices on the Tracker, e.g. ``["All", "Inbound", "Outbound", ...]``.
         tracker_channels: Slices that get Tracker rows (``None`` = all). Snapshots always get every slice.
             Existing rows of other slices are kept but no longer updated.
+        insights: This run's Insights notes, all for weeks present in ``values``. They replace the
+            existing notes of every week in ``values`` (a week with no notes now has none on the tab); other
+            weeks' notes are kept. ``None`` leaves the Insights tab untouched (and unvalidated).
 
     Returns:
         The update to write.
 
     Raises:
         TrackerLayoutError: A pipeline tab has an unexpected layout (nothing should be written).
-        ValueError: ``values`` is malformed or references a KPI version with no definition.
+        ValueError: ``values`` is malformed or references a KPI version with no definition, or an insight
+            is for a week not in ``values`` or lacks a source or flag.
     """
     stamp = snapshot_timestamp(snapshot_at)
     first_used = snapshot_at.astimezone(UTC).date().isoformat()
@@ -777,13 +905,16 @@ def build_update(
 
     old_weeks, old_rows = _read_tracker_tab(existing.tracker, tab_infos, infos)
     history = _read_snapshots_tab(existing.snapshots)
+    if insights is None:
+        insights_grid: Grid = [list(row) for row in existing.insights]
+        insights_noted = 0
+    else:
+        insights_grid, insights_noted = _merge_insights(
+            existing.insights, insights, {key[0] for key in computed}, run_id=run_id, stamp=stamp
+        )
 
     # ---- Tracker
-    tracked = {
-        key: value
-        for key, value in computed.items()
-        if tracker_channels is None or key[3] in tracker_channels
-    }
+    tracked = {key: value for key, value in computed.items() if tracker_channels is None or key[3] in tracker_channels}
     weeks = sorted(set(old_weeks) | {key[0] for key in tracked})
     states: dict[RowKey, _TrackerRowState] = {row.key: row for row in old_rows if row.key is not None}
     unresolved = [row for row in old_rows if row.key is None]
@@ -803,9 +934,7 @@ def build_update(
             continue
         cells_changed += 1
         if old is not None:
-            first_value, first_on = history.first_reported.get(
-                (week, kpi_id, kpi_version, channel), (old, None)
-            )
+            first_value, first_on = history.first_reported.get((week, kpi_id, kpi_version, channel), (old, None))
             restatements.append(Restatement(key, week, old, new, first_value, first_on, unit))
         state.cells[week] = new
 
@@ -826,9 +955,7 @@ def build_update(
                 *(state.cells.get(week) for week in weeks),
             ]
         )
-        tracker_rows.append(
-            TrackerRow(key, info.name, info.section, info.kpi_type, info.unit, info.direction)
-        )
+        tracker_rows.append(TrackerRow(key, info.name, info.section, info.kpi_type, info.unit, info.direction))
     for state in unresolved:
         tracker.append([*state.fixed, *(state.cells.get(week) for week in weeks)])
         tracker_rows.append(
@@ -889,7 +1016,10 @@ def build_update(
             restatements=restatements,
             definitions_added=definitions_added,
             unresolved_rows=len(unresolved),
+            insights_rows=insights_noted,
         ),
+        insights=insights_grid,
+        insights_replaced=insights is not None,
     )
 
 
@@ -897,9 +1027,7 @@ def build_update(
 # Owner tabs
 
 
-def _parse_owner_date(
-    value: object, tab: str, row_number: int, column: str, errors: list[str]
-) -> date | None:
+def _parse_owner_date(value: object, tab: str, row_number: int, column: str, errors: list[str]) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -914,9 +1042,7 @@ def _parse_owner_date(
     return parsed
 
 
-def _parse_owner_number(
-    value: object, tab: str, row_number: int, column: str, errors: list[str]
-) -> float | None:
+def _parse_owner_number(value: object, tab: str, row_number: int, column: str, errors: list[str]) -> float | None:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         number = to_number(value)
         if number is not None:
@@ -938,10 +1064,7 @@ def _owner_rows(
     missing = [column for column in header if column not in names]
     if missing:
         raise OwnerTabError(
-            [
-                f"{tab} tab row 1: missing column(s) {', '.join(repr(m) for m in missing)} "
-                f"(expected {', '.join(header)})"
-            ]
+            [f"{tab} tab row 1: missing column(s) {', '.join(repr(m) for m in missing)} (expected {', '.join(header)})"]
         )
     index = {column: names.index(column) for column in header}
     for row_number, row in enumerate(grid[1:], start=2):
@@ -953,14 +1076,11 @@ def _owner_rows(
 def _check_period(start: date | None, end: date | None, tab: str, row_number: int, errors: list[str]) -> None:
     if start is not None and end is not None and end < start:
         errors.append(
-            f"{tab} tab row {row_number}: period_end {end.isoformat()} "
-            f"is before period_start {start.isoformat()}"
+            f"{tab} tab row {row_number}: period_end {end.isoformat()} is before period_start {start.isoformat()}"
         )
 
 
-def parse_targets(
-    grid: Sequence[Sequence[object]], known_kpi_ids: Iterable[str] | None = None
-) -> pd.DataFrame:
+def parse_targets(grid: Sequence[Sequence[object]], known_kpi_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """Parse the owner's Targets tab.
 
     Blank rows and rows whose first cell starts with ``#`` (such as the example row) are ignored. Extra

@@ -92,11 +92,7 @@ class WriteResult:
 
 def _read_cell(value: Any) -> Cell:
     """Turn an openpyxl value into a model cell (dates become ``YYYY-MM-DD`` text)."""
-    if (
-        value is None
-        or isinstance(value, str | float)
-        or (isinstance(value, int) and not isinstance(value, bool))
-    ):
+    if value is None or isinstance(value, str | float) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -212,13 +208,9 @@ class XlsxTracker:
             The tabs' cells, header rows included; dates typed into cells come back as ``YYYY-MM-DD``.
         """
         grids = self._read_grids((TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB), data_only=True)
-        return TabGrids(
-            tracker=grids[TRACKER_TAB], snapshots=grids[SNAPSHOTS_TAB], definitions=grids[DEFINITIONS_TAB]
-        )
+        return TabGrids(tracker=grids[TRACKER_TAB], snapshots=grids[SNAPSHOTS_TAB], definitions=grids[DEFINITIONS_TAB])
 
-    def read_owner_tabs(
-        self, known_kpi_ids: Sequence[str] | None = None
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def read_owner_tabs(self, known_kpi_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Read and validate the owner's Targets and Costs tabs.
 
         Args:

@@ -70,9 +70,7 @@ def sample() -> Fixture:
                     {
                         "id": "default",
                         "label": "Sales Pipeline",
-                        "stages": [
-                            {"id": "closedwon", "metadata": {"isClosed": "true", "probability": "1.0"}}
-                        ],
+                        "stages": [{"id": "closedwon", "metadata": {"isClosed": "true", "probability": "1.0"}}],
                     }
                 ]
             },
@@ -228,8 +226,7 @@ CASES: list[tuple[str, Callable[[Fixture], None], str]] = [
     (
         "naive timestamp",
         _set("deals", 0, "createdAt", "2024-01-20T09:00:00"),
-        "hubspot.deals[0] (id '9001'): 'createdAt' must carry a time zone (e.g. 'Z'), "
-        "got '2024-01-20T09:00:00'",
+        "hubspot.deals[0] (id '9001'): 'createdAt' must carry a time zone (e.g. 'Z'), got '2024-01-20T09:00:00'",
     ),
     (
         "archived missing",
@@ -273,9 +270,7 @@ CASES: list[tuple[str, Callable[[Fixture], None], str]] = [
 
 
 @pytest.mark.parametrize(("mutate", "expected"), [(m, e) for _, m, e in CASES], ids=[c[0] for c in CASES])
-def test_structure_errors_name_the_record(
-    tmp_path: Path, mutate: Callable[[Fixture], None], expected: str
-) -> None:
+def test_structure_errors_name_the_record(tmp_path: Path, mutate: Callable[[Fixture], None], expected: str) -> None:
     data = sample()
     mutate(data)
     path = write(tmp_path, data)
@@ -301,9 +296,7 @@ def test_unreadable_files(tmp_path: Path) -> None:
 
 def test_api_form_associations_companies_and_property_definitions_are_accepted(tmp_path: Path) -> None:
     data = sample()
-    data["hubspot"]["contacts"][1]["associations"] = {
-        "deals": {"results": [{"id": "9001", "type": "contact_to_deal"}]}
-    }
+    data["hubspot"]["contacts"][1]["associations"] = {"deals": {"results": [{"id": "9001", "type": "contact_to_deal"}]}}
     data["hubspot"]["companies"] = [contact("800")]
     data["hubspot"]["properties"] = {"contacts": [{"name": "lifecyclestage", "type": "enumeration"}]}
     loaded = load_fixture(write(tmp_path, data))

@@ -29,9 +29,7 @@ class FlakyApp:
         if self.calls <= self.failures:
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             body = {"status": "error", "message": "try later", "category": "RATE_LIMITS"}
-            response = Response(
-                json.dumps(body), status=self.status, headers=headers, mimetype="application/json"
-            )
+            response = Response(json.dumps(body), status=self.status, headers=headers, mimetype="application/json")
         else:
             response = Response(json.dumps({"results": []}), mimetype="application/json")
         return response(environ, start_response)
@@ -48,9 +46,7 @@ class FlakyApp:
         (2, 500, 0, 1, False),
     ],
 )
-def test_flake_matrix_makes_exactly_the_expected_calls(
-    failures, status, max_retries, expected_calls, succeeds
-):
+def test_flake_matrix_makes_exactly_the_expected_calls(failures, status, max_retries, expected_calls, succeeds):
     clock = FakeClock()
     app = FlakyApp(failures, status)
     with serve_in_thread(app) as server:

@@ -46,9 +46,7 @@ def contact(cid: int, created: str, **props: str | None) -> dict[str, Any]:
 
 def search_fixture() -> dict[str, Any]:
     """Six contacts (one archived), three deals, one meeting, one pipeline."""
-    archived = contact(
-        55, "2024-01-02T00:00:00.000Z", lifecyclestage="lead", hs_analytics_source="PAID_SOCIAL"
-    )
+    archived = contact(55, "2024-01-02T00:00:00.000Z", lifecyclestage="lead", hs_analytics_source="PAID_SOCIAL")
     archived.update(archived=True, archivedAt="2024-02-01T00:00:00.000Z")
     return {
         "contacts": [
@@ -167,15 +165,11 @@ def server(emulator: HubSpotEmulator) -> Iterator[RunningServer]:
 
 
 def get(srv: RunningServer, path: str, params: Any = None, headers: dict[str, str] | None = None) -> Any:
-    return requests.get(
-        srv.base_url + path, params=params, headers=AUTH if headers is None else headers, timeout=5
-    )
+    return requests.get(srv.base_url + path, params=params, headers=AUTH if headers is None else headers, timeout=5)
 
 
 def search(srv: RunningServer, body: dict[str, Any], object_type: str = "contacts") -> requests.Response:
-    return requests.post(
-        f"{srv.base_url}/crm/v3/objects/{object_type}/search", json=body, headers=AUTH, timeout=5
-    )
+    return requests.post(f"{srv.base_url}/crm/v3/objects/{object_type}/search", json=body, headers=AUTH, timeout=5)
 
 
 def search_ids(srv: RunningServer, *filters: dict[str, Any], **extra: Any) -> list[str]:
@@ -226,9 +220,7 @@ def test_list_pages_exactly_and_omits_paging_on_last_page(n: int, expected_pages
             if "paging" not in body:
                 break
             afters.append(body["paging"]["next"]["after"])
-            assert body["paging"]["next"]["link"] == (
-                f"{srv.base_url}/crm/v3/objects/contacts?after={afters[-1]}"
-            )
+            assert body["paging"]["next"]["link"] == (f"{srv.base_url}/crm/v3/objects/contacts?after={afters[-1]}")
             params = {"after": afters[-1]}
     assert sizes == expected_pages
     assert ids == [str(1001 + i) for i in range(n)]
@@ -282,9 +274,7 @@ def test_list_default_properties_per_object_type(server: RunningServer) -> None:
     }
     assert deal["properties"]["amount"] == "12000"
     assert deal["properties"]["hs_lastmodifieddate"] == "2024-01-09T00:00:00.000Z"
-    meeting = get(server, "/crm/v3/objects/meetings", {"properties": "hs_meeting_outcome"}).json()["results"][
-        0
-    ]
+    meeting = get(server, "/crm/v3/objects/meetings", {"properties": "hs_meeting_outcome"}).json()["results"][0]
     assert meeting["properties"] == {
         "hs_createdate": "2024-01-04T09:00:00.000Z",
         "hs_lastmodifieddate": "2024-01-04T09:00:00.000Z",
@@ -305,9 +295,7 @@ def test_archived_listing_pages_over_archived_only() -> None:
     # 30 contacts, every third archived: ids 1, 4, ..., 28 (10 records) are archived.
     with serve_in_thread(HubSpotEmulator(many_contacts(30, archived_every=3), burst_limit=0)) as srv:
         first = get(srv, "/crm/v3/objects/contacts", {"archived": "true", "limit": "4"}).json()
-        second = get(
-            srv, "/crm/v3/objects/contacts", {"archived": "true", "limit": "4", "after": "11"}
-        ).json()
+        second = get(srv, "/crm/v3/objects/contacts", {"archived": "true", "limit": "4", "after": "11"}).json()
     assert [r["id"] for r in first["results"]] == ["1", "4", "7", "10"]
     assert first["paging"]["next"]["after"] == "13"
     assert [r["id"] for r in second["results"]] == ["13", "16", "19", "22"]
@@ -317,9 +305,7 @@ def test_list_deal_associations(server: RunningServer) -> None:
     body = get(server, "/crm/v3/objects/deals", {"associations": "contacts"}).json()
     by_id = {r["id"]: r for r in body["results"]}
     assert by_id["9001"]["associations"] == {
-        "contacts": {
-            "results": [{"id": "51", "type": "deal_to_contact"}, {"id": "52", "type": "deal_to_contact"}]
-        }
+        "contacts": {"results": [{"id": "51", "type": "deal_to_contact"}, {"id": "52", "type": "deal_to_contact"}]}
     }
     # Contact 55 is archived, so only 53 remains; deal 9003 has none and carries no key.
     assert by_id["9002"]["associations"]["contacts"]["results"] == [{"id": "53", "type": "deal_to_contact"}]
@@ -404,15 +390,9 @@ def test_search_epoch_ms_and_iso_filter_values_agree(server: RunningServer) -> N
     prop = "hs_v2_date_entered_marketingqualifiedlead"
     upper = {"propertyName": prop, "operator": "LT", "value": "2024-01-08T00:00:00Z"}
     # 2024-01-05T00:00:00Z == 1704412800000 ms.
-    as_string_ms = search_ids(
-        server, {"propertyName": prop, "operator": "GTE", "value": "1704412800000"}, upper
-    )
-    as_number_ms = search_ids(
-        server, {"propertyName": prop, "operator": "GTE", "value": 1704412800000}, upper
-    )
-    as_iso = search_ids(
-        server, {"propertyName": prop, "operator": "GTE", "value": "2024-01-05T00:00:00.000Z"}, upper
-    )
+    as_string_ms = search_ids(server, {"propertyName": prop, "operator": "GTE", "value": "1704412800000"}, upper)
+    as_number_ms = search_ids(server, {"propertyName": prop, "operator": "GTE", "value": 1704412800000}, upper)
+    as_iso = search_ids(server, {"propertyName": prop, "operator": "GTE", "value": "2024-01-05T00:00:00.000Z"}, upper)
     as_date = search_ids(server, {"propertyName": prop, "operator": "GTE", "value": "2024-01-05"}, upper)
     assert as_string_ms == as_number_ms == as_iso == as_date == ["52"]
 
@@ -516,9 +496,7 @@ def test_search_10000_result_cap() -> None:
 
 
 def test_archived_records_never_appear_in_search(emulator: HubSpotEmulator, server: RunningServer) -> None:
-    ids = search_ids(
-        server, {"propertyName": "hs_analytics_source", "operator": "EQ", "value": "PAID_SOCIAL"}
-    )
+    ids = search_ids(server, {"propertyName": "hs_analytics_source", "operator": "EQ", "value": "PAID_SOCIAL"})
     assert ids == ["51", "54"]
 
 
@@ -545,10 +523,7 @@ def test_missing_and_wrong_bearer_get_hubspot_401_body() -> None:
 
 
 def test_any_non_empty_token_when_none_configured(server: RunningServer) -> None:
-    assert (
-        get(server, "/crm/v3/objects/contacts", headers={"Authorization": "Bearer anything"}).status_code
-        == 200
-    )
+    assert get(server, "/crm/v3/objects/contacts", headers={"Authorization": "Bearer anything"}).status_code == 200
     assert get(server, "/crm/v3/objects/contacts", headers={"Authorization": "Bearer "}).status_code == 401
 
 
@@ -557,9 +532,7 @@ def test_any_non_empty_token_when_none_configured(server: RunningServer) -> None
 
 def test_burst_limit_429_and_window_recovery() -> None:
     clock = FakeClock()
-    emu = HubSpotEmulator(
-        search_fixture(), burst_limit=3, burst_window_s=10.0, search_per_second=0, clock=clock
-    )
+    emu = HubSpotEmulator(search_fixture(), burst_limit=3, burst_window_s=10.0, search_per_second=0, clock=clock)
     with serve_in_thread(emu) as srv:
         ok = []
         for _ in range(3):
@@ -675,9 +648,7 @@ def test_associations_batch_read(server: RunningServer) -> None:
             ],
         }
     ]
-    too_many = requests.post(
-        url, json={"inputs": [{"id": str(i)} for i in range(1001)]}, headers=AUTH, timeout=5
-    )
+    too_many = requests.post(url, json={"inputs": [{"id": str(i)} for i in range(1001)]}, headers=AUTH, timeout=5)
     assert too_many.status_code == 400
     assert too_many.json()["category"] == "VALIDATION_ERROR"
 
@@ -778,9 +749,7 @@ def test_derived_property_definitions(server: RunningServer) -> None:
 def test_fixture_property_definitions_are_served_and_completed() -> None:
     data = search_fixture()
     data["properties"] = {
-        "contacts": [
-            {"name": "email", "label": "E-mail", "type": "string", "fieldType": "text", "groupName": "g"}
-        ]
+        "contacts": [{"name": "email", "label": "E-mail", "type": "string", "fieldType": "text", "groupName": "g"}]
     }
     with serve_in_thread(HubSpotEmulator(data, burst_limit=0)) as srv:
         props = {p["name"]: p for p in get(srv, "/crm/v3/properties/contacts").json()["results"]}

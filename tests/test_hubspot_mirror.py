@@ -69,9 +69,7 @@ def _fixture() -> dict:
 
 def _rows(warehouse: WarehouseResource, table: sa.Table) -> list[dict]:
     with warehouse.engine.connect() as conn:
-        return [
-            dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings()
-        ]
+        return [dict(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings()]
 
 
 def _mirror(url: str, clock: FakeClock, warehouse: WarehouseResource, now_ms: int) -> HubSpotMirror:
@@ -92,10 +90,7 @@ def test_full_then_incremental_then_reconciliation(warehouse_url):
         assert set(contacts) == {"1", "2", "3", "4"}
         assert contacts["4"]["archived"] is True and contacts["1"]["archived"] is False
         assert contacts["1"]["analytics_source"] == "PAID_SOCIAL"
-        dates = {
-            (r["contact_id"], r["property"]): r["value_ms"]
-            for r in _rows(warehouse, hubspot_contact_stage_dates)
-        }
+        dates = {(r["contact_id"], r["property"]): r["value_ms"] for r in _rows(warehouse, hubspot_contact_stage_dates)}
         assert dates == {
             ("1", "hs_v2_date_entered_lead"): _now("2024-01-02T10:00:00Z"),
             ("2", "hs_lifecyclestage_customer_date"): _now("2024-02-01T00:00:00Z"),
@@ -157,10 +152,7 @@ def test_full_then_incremental_then_reconciliation(warehouse_url):
         )
         frame = inputs["contacts"].set_index("contact_id")
         assert bool(frame.loc["3", "archived"]) is True  # deleted reads as archived: excluded from KPIs
-        assert (
-            frame.loc["1", "hs_v2_date_entered_marketingqualifiedlead"].isoformat()
-            == "2024-03-02T00:00:00+00:00"
-        )
+        assert frame.loc["1", "hs_v2_date_entered_marketingqualifiedlead"].isoformat() == "2024-03-02T00:00:00+00:00"
         assert inputs["deals"].set_index("deal_id").loc["91", "amount"] == 500.0
     warehouse.dispose()
 

@@ -155,9 +155,7 @@ def server(emulator: HubSpotEmulator) -> Iterator[RunningServer]:
 @pytest.fixture
 def client(server: RunningServer) -> Any:
     # Every config key is set on the generated Configuration: host reroutes, validation makes models strict.
-    return hubspot.Client.create(
-        access_token="pat-na1-emulated", host=server.base_url, client_side_validation=True
-    )
+    return hubspot.Client.create(access_token="pat-na1-emulated", host=server.base_url, client_side_validation=True)
 
 
 def parse(value: str) -> datetime:
@@ -223,9 +221,7 @@ def test_contacts_search_pages_to_the_end(client: Any) -> None:
         filter_groups=[
             FilterGroup(
                 filters=[
-                    Filter(
-                        property_name="createdate", operator="GTE", value=str(int(cutoff.timestamp() * 1000))
-                    ),
+                    Filter(property_name="createdate", operator="GTE", value=str(int(cutoff.timestamp() * 1000))),
                     Filter(
                         property_name="hs_analytics_source",
                         operator="IN",
@@ -270,9 +266,7 @@ def test_contacts_search_pages_to_the_end(client: Any) -> None:
 def test_deal_and_meeting_search(client: Any) -> None:
     won = client.crm.deals.search_api.do_search(
         public_object_search_request=PublicObjectSearchRequest(
-            filter_groups=[
-                FilterGroup(filters=[Filter(property_name="dealstage", operator="EQ", value="closedwon")])
-            ],
+            filter_groups=[FilterGroup(filters=[Filter(property_name="dealstage", operator="EQ", value="closedwon")])],
             properties=["amount"],
             limit=100,
         )

@@ -45,9 +45,7 @@ def test_parse_deal_keeps_amounts_exact_and_reads_flags():
         hs_deal_stage_probability="1.0",
     )
     raw["associations"] = {
-        "contacts": {
-            "results": [{"id": "52", "type": "deal_to_contact"}, {"id": "51", "type": "deal_to_contact"}]
-        }
+        "contacts": {"results": [{"id": "52", "type": "deal_to_contact"}, {"id": "51", "type": "deal_to_contact"}]}
     }
     parsed = parse_deal(raw)
     assert parsed.amount == "107.5300000000000335346"
@@ -88,9 +86,7 @@ def test_search_past_the_10000_cap_reanchors_without_extra_calls():
     n = 10_450
     contacts = [contact(i, "2024-01-01T00:00:00Z", modified="2024-03-01T00:00:00Z") for i in range(1, n + 1)]
     # A few records modified before the watermark must not come back.
-    contacts += [
-        contact(i, "2024-01-01T00:00:00Z", modified="2023-12-01T00:00:00Z") for i in range(n + 1, n + 6)
-    ]
+    contacts += [contact(i, "2024-01-01T00:00:00Z", modified="2023-12-01T00:00:00Z") for i in range(n + 1, n + 6)]
     app = HubSpotEmulator({"contacts": contacts}, clock=clock)
     with serve_in_thread(app) as server:
         hubspot = _resource(server.base_url, clock)

@@ -127,9 +127,7 @@ def test_catalog_invariants() -> None:
     assert len(ids) == len(set(ids)) == len(CATALOG_BY_ID)
     sections = [k.section for k in CATALOG]
     # sections appear in the catalog's section order, each as one run
-    assert sorted(set(sections), key=SECTIONS.index) == [
-        s for i, s in enumerate(sections) if s not in sections[:i]
-    ]
+    assert sorted(set(sections), key=SECTIONS.index) == [s for i, s in enumerate(sections) if s not in sections[:i]]
     for kpi in CATALOG:
         assert kpi.definition_number == 1
         assert len(kpi.definition) > 20, kpi.kpi_id
@@ -172,11 +170,7 @@ def test_scroll_depth() -> None:
     )
     assert "scroll_depth_events" in kpi.settings_read
     assert "scroll_depth_75" not in CATALOG_BY_ID
-    assert (
-        CATALOG_POSITION["key_events"]
-        < CATALOG_POSITION["scroll_depth_25"]
-        < CATALOG_POSITION["ad_impressions"]
-    )
+    assert CATALOG_POSITION["key_events"] < CATALOG_POSITION["scroll_depth_25"] < CATALOG_POSITION["ad_impressions"]
     with pytest.raises(ValueError, match="scroll depth"):
         scroll_depth_kpi(60)
 
@@ -252,6 +246,4 @@ def test_kpi_version_definition_number_and_missing_keys() -> None:
     # A key the settings do not carry fingerprints as null (and differs from a present value).
     sessions = CATALOG_BY_ID["sessions"]
     assert "ga4_channel_map" in sessions.settings_read
-    assert kpi_version(sessions, SETTINGS) != kpi_version(
-        sessions, {**SETTINGS, "ga4_channel_map": {"x": "y"}}
-    )
+    assert kpi_version(sessions, SETTINGS) != kpi_version(sessions, {**SETTINGS, "ga4_channel_map": {"x": "y"}})

@@ -110,9 +110,7 @@ def run(
 
 
 def value(frame: pd.DataFrame, week: date, kpi_id: str, channel: str = "All") -> float:
-    rows = frame.loc[
-        (frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)
-    ]
+    rows = frame.loc[(frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)]
     assert len(rows) == 1, f"expected one row for {week} {kpi_id} {channel}, got {len(rows)}"
     return float(rows["value"].iloc[0])
 
@@ -229,9 +227,7 @@ def test_rows_that_exist(closes: pd.DataFrame) -> None:
         "new_mrr",
         "sales_velocity",
     }
-    assert closes.loc[closes["kpi_id"] == "marketing_share_of_pipeline", "channel"].unique().tolist() == [
-        "All"
-    ]
+    assert closes.loc[closes["kpi_id"] == "marketing_share_of_pipeline", "channel"].unique().tolist() == ["All"]
 
 
 def test_deal_facts_amounts_and_states() -> None:
@@ -436,9 +432,7 @@ def open_state() -> pd.DataFrame:
         (W6, 100 + 800 + 50 + 5, 20 + 30 + 1),
     ],
 )
-def test_open_and_weighted_pipeline(
-    open_state: pd.DataFrame, week: date, open_amount: float, weighted: float
-) -> None:
+def test_open_and_weighted_pipeline(open_state: pd.DataFrame, week: date, open_amount: float, weighted: float) -> None:
     check(value(open_state, week, "open_pipeline"), open_amount)
     check(value(open_state, week, "weighted_pipeline"), weighted)
 
@@ -450,9 +444,7 @@ def test_close_after_as_of_not_counted(open_state: pd.DataFrame) -> None:
 
 
 def test_open_pipeline_zero_when_nothing_open() -> None:
-    got = run(
-        [won("a", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z", 0.1)], [W1, W2], "2024-02-01T00:00:00Z"
-    )
+    got = run([won("a", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z", 0.1)], [W1, W2], "2024-02-01T00:00:00Z")
     assert value(got, W1, "open_pipeline") == 0.0
     assert value(got, W2, "open_pipeline") == 0.0
     assert value(got, W2, "weighted_pipeline") == 0.0
@@ -539,9 +531,7 @@ def coverage() -> pd.DataFrame:
         ]
     )
     cfg = FunnelConfig(timezone="America/New_York")
-    return run(
-        deals, [date(2024, 3, 18), date(2024, 3, 25), date(2024, 4, 1)], "2024-04-10T00:00:00Z", cfg, targets
-    )
+    return run(deals, [date(2024, 3, 18), date(2024, 3, 25), date(2024, 4, 1)], "2024-04-10T00:00:00Z", cfg, targets)
 
 
 @pytest.mark.parametrize(

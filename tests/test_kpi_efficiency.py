@@ -16,9 +16,7 @@ CFG = FunnelConfig()
 
 
 def value(frame: pd.DataFrame, week: date, kpi_id: str, channel: str = "All") -> float:
-    rows = frame.loc[
-        (frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)
-    ]
+    rows = frame.loc[(frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)]
     assert len(rows) == 1, f"expected one row for {week} {kpi_id} {channel}, got {len(rows)}"
     return float(rows["value"].iloc[0])
 
@@ -56,9 +54,7 @@ COSTS = pd.DataFrame(
 
 
 def test_spend_by_week_channel_monday() -> None:
-    got = spend_by_week_channel(
-        AD_SPEND, COSTS, [W1, W2], CFG, ad_channels=("Paid Social", "Paid Search", "Direct")
-    )
+    got = spend_by_week_channel(AD_SPEND, COSTS, [W1, W2], CFG, ad_channels=("Paid Social", "Paid Search", "Direct"))
     assert list(got.columns) == ["week_start", "channel", "spend"]
     table = {(r.week_start, r.channel): r.spend for r in got.itertuples()}
     assert table == {

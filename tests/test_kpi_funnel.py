@@ -44,9 +44,7 @@ def contacts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def value(frame: pd.DataFrame, week: date, kpi_id: str, channel: str = "All") -> float:
-    rows = frame.loc[
-        (frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)
-    ]
+    rows = frame.loc[(frame["week_start"] == week) & (frame["kpi_id"] == kpi_id) & (frame["channel"] == channel)]
     assert len(rows) == 1, f"expected one row for {week} {kpi_id} {channel}, got {len(rows)}"
     return float(rows["value"].iloc[0])
 
@@ -82,9 +80,7 @@ def test_skipped_stages_take_the_later_date() -> None:
 
 
 def test_no_stage_dates_fall_back_to_createdate() -> None:
-    contacts = contacts_frame(
-        [{"id": "1", "created": "2024-01-03T09:00:00Z", "stage": "marketingqualifiedlead"}]
-    )
+    contacts = contacts_frame([{"id": "1", "created": "2024-01-03T09:00:00Z", "stage": "marketingqualifiedlead"}])
     got = stage_entry_dates(contacts, FunnelConfig(), AS_OF)
     created = pd.Timestamp("2024-01-03T09:00:00Z")
     for stage in ("subscriber", "lead", "marketingqualifiedlead"):
@@ -95,9 +91,7 @@ def test_no_stage_dates_fall_back_to_createdate() -> None:
 
 def test_fallback_only_when_no_date_for_current_or_later_stage() -> None:
     # Current stage opportunity, but it has an earlier date only (lead): fallback applies to opportunity.
-    contacts = contacts_frame(
-        [{"id": "1", "created": "2024-01-01", "stage": "opportunity", "v2_lead": "2024-01-05"}]
-    )
+    contacts = contacts_frame([{"id": "1", "created": "2024-01-01", "stage": "opportunity", "v2_lead": "2024-01-05"}])
     got = stage_entry_dates(contacts, FunnelConfig(), AS_OF)
     created = pd.Timestamp("2024-01-01", tz="UTC")
     assert entered(got, "1", "lead") == created  # min(lead date, createdate via opportunity)
@@ -316,9 +310,7 @@ def test_funnel_is_monotone_and_additive(funnel: pd.DataFrame) -> None:
     cfg = FunnelConfig()
     for week in (W1, W2):
         for channel in cfg.slices:
-            cohort = [
-                value(funnel, week, k, channel) for k in ("new_contacts", "cohort_leads", "cohort_mqls")
-            ]
+            cohort = [value(funnel, week, k, channel) for k in ("new_contacts", "cohort_leads", "cohort_mqls")]
             assert cohort == sorted(cohort, reverse=True)
         for kpi_id in ("new_contacts", "new_leads", "new_customers", "cohort_sqls"):
             total = value(funnel, week, kpi_id)

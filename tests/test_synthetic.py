@@ -1,4 +1,5 @@
-"""The seeded synthetic demo dataset: determinism, stability across as-of dates, shape and plausibility."""
+"""The seeded synthetic demo dataset, HubSpot part: determinism, stability across as-of dates, shape and
+plausibility. The ad platform and GA4 parts are tested in test_synthetic_sources.py."""
 
 from __future__ import annotations
 
@@ -70,9 +71,12 @@ def reached(contact: Record, stage: str) -> bool:
     return props["lifecyclestage"] in later
 
 
+HUBSPOT_ONLY = ("hubspot",)
+
+
 @pytest.fixture(scope="module")
 def fx() -> dict[str, Any]:
-    return generate_demo_fixture(today=T)
+    return generate_demo_fixture(today=T, sources=HUBSPOT_ONLY)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +86,7 @@ def hub(fx: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def fx_next_week() -> dict[str, Any]:
-    return generate_demo_fixture(today=T + timedelta(days=7))
+    return generate_demo_fixture(today=T + timedelta(days=7), sources=HUBSPOT_ONLY)
 
 
 def test_timestamp_format_is_hubspots() -> None:
@@ -93,15 +97,15 @@ def test_timestamp_format_is_hubspots() -> None:
 
 
 def test_generation_is_deterministic_and_seeded(fx: dict[str, Any]) -> None:
-    again = generate_demo_fixture(today=T)
+    again = generate_demo_fixture(today=T, sources=HUBSPOT_ONLY)
     assert json.dumps(again, sort_keys=True) == json.dumps(fx, sort_keys=True)
-    other = generate_demo_fixture(today=T, seed=8)
+    other = generate_demo_fixture(today=T, seed=8, sources=HUBSPOT_ONLY)
     assert [c["id"] for c in other["hubspot"]["contacts"]] != [c["id"] for c in fx["hubspot"]["contacts"]]
 
 
 def test_size_and_speed_with_defaults(hub: dict[str, Any]) -> None:
     started = time.perf_counter()
-    generate_demo_fixture(today=T + timedelta(days=1))
+    generate_demo_fixture(today=T + timedelta(days=1), sources=HUBSPOT_ONLY)
     assert time.perf_counter() - started < 2.0
     assert 4_000 <= len(hub["contacts"]) <= 6_000
     assert 200 <= len(hub["deals"]) <= 600
@@ -110,7 +114,7 @@ def test_size_and_speed_with_defaults(hub: dict[str, Any]) -> None:
 
 def test_the_generated_fixture_passes_the_loader_validation(fx: dict[str, Any]) -> None:
     validate_fixture(fx, source="synthetic")
-    assert set(fx) == {"hubspot"}
+    assert set(fx) == {"hubspot"}  # only the parts asked for
     assert set(fx["hubspot"]) == {"contacts", "deals", "meetings", "pipelines"}
 
 
@@ -120,9 +124,7 @@ def test_data_covers_the_window_and_ids_derive_from_day_and_index(hub: dict[str,
     assert days[0] == first_day
     assert days[-1] == T - timedelta(days=1)
     assert len(days) == 364  # some contacts every day, weekends included
-    first_ids = sorted(
-        int(c["id"]) for c in hub["contacts"] if c["properties"]["createdate"].startswith("2025-03-03")
-    )
+    first_ids = sorted(int(c["id"]) for c in hub["contacts"] if c["properties"]["createdate"].startswith("2025-03-03"))
     # ordinal(2025-03-03) = 739313: ids 739313000, 739313001, ... without gaps.
     assert first_day.toordinal() == 739313
     assert first_ids == list(range(739_313_000, 739_313_000 + len(first_ids)))
@@ -160,10 +162,7 @@ def test_no_event_at_or_after_the_cutoff(hub: dict[str, Any]) -> None:
             v
             for k, v in p.items()
             if v
-            and (
-                k in ("createdate", "lastmodifieddate")
-                or k.startswith(("hs_v2_date_entered_", "hs_lifecyclestage_"))
-            )
+            and (k in ("createdate", "lastmodifieddate") or k.startswith(("hs_v2_date_entered_", "hs_lifecyclestage_")))
         ]
         assert all(ts(v) < CUTOFF for v in dated), c["id"]
         assert ts(c["updatedAt"]) < CUTOFF
@@ -191,9 +190,7 @@ def test_stage_dates_are_monotone_and_consistent_with_the_current_stage(hub: dic
         legacy = {s: p.get(f"hs_lifecyclestage_{s}_date") for s in (*LIFECYCLE_STAGES, "other")}
         has_v2, has_legacy = any(v2.values()), any(legacy.values())
         families[
-            {(True, True): "both", (True, False): "v2", (False, True): "legacy"}.get(
-                (has_v2, has_legacy), "none"
-            )
+            {(True, True): "both", (True, False): "v2", (False, True): "legacy"}.get((has_v2, has_legacy), "none")
         ] += 1
         if has_v2 and has_legacy:
             assert v2 == legacy
@@ -256,6 +253,9 @@ def test_volume_has_weekday_rhythm_trend_and_channel_mix(hub: dict[str, Any]) ->
     assert world.expected_contacts(date(2027, 6, 30)) == pytest.approx(16.8 * 1.15 ** (364 / 365.25))
     assert world.expected_contacts(date(2026, 7, 4)) == pytest.approx(14 * 0.6 * 1.15 ** (3 / 365.25))
     assert world.expected_contacts(date(2026, 12, 25)) < 0.5 * world.expected_contacts(date(2026, 12, 18))
+    # The summer dip is deepest on August 7 (halfway through July 13 .. September 1): 1 - 0.22.
+    # 2026-08-07 is a Friday (factor 1.0), 37 days after the anchor.
+    assert world.expected_contacts(date(2026, 8, 7)) == pytest.approx(14 * 0.78 * 1.15 ** (37 / 365.25))
 
     sources = Counter(c["properties"]["hs_analytics_source"] for c in hub["contacts"])
     total = sum(sources.values())
@@ -306,8 +306,7 @@ def test_associations_point_at_existing_live_contacts(hub: dict[str, Any]) -> No
 def test_deals_are_plausible_and_consistent_with_their_pipeline(hub: dict[str, Any]) -> None:
     pipelines = {p["id"]: p for p in hub["pipelines"]["deals"]}
     assert {
-        s["id"]: (s["metadata"]["isClosed"], s["metadata"]["probability"])
-        for s in pipelines["default"]["stages"]
+        s["id"]: (s["metadata"]["isClosed"], s["metadata"]["probability"]) for s in pipelines["default"]["stages"]
     } == (DEFAULT_STAGES)
     assert pipelines[PARTNER_PIPELINE_ID]["label"] == "Partner Pipeline"
     assert all(s["id"].isdigit() for s in pipelines[PARTNER_PIPELINE_ID]["stages"])
@@ -339,9 +338,7 @@ def test_deals_are_plausible_and_consistent_with_their_pipeline(hub: dict[str, A
             cycle = (ts(p["closedate"]) - ts(p["createdate"])) / timedelta(days=1)
             assert 20 <= cycle <= 91
             primary = contacts[d["associations"]["contacts"][0]]
-            became_customer = ts(
-                stage_date(primary["properties"], "customer") or primary["properties"]["createdate"]
-            )
+            became_customer = ts(stage_date(primary["properties"], "customer") or primary["properties"]["createdate"])
             if stage_date(primary["properties"], "customer"):
                 assert timedelta(0) < became_customer - ts(p["closedate"]) < timedelta(hours=1)
             elif primary["properties"]["lifecyclestage"] not in ("customer", "evangelist"):
@@ -385,9 +382,7 @@ def test_meetings(hub: dict[str, Any]) -> None:
         )
 
 
-def test_next_weeks_fixture_agrees_on_every_finished_record(
-    hub: dict[str, Any], fx_next_week: dict[str, Any]
-) -> None:
+def test_next_weeks_fixture_agrees_on_every_finished_record(hub: dict[str, Any], fx_next_week: dict[str, Any]) -> None:
     later = fx_next_week["hubspot"]
     checked = 0
     for part in ("contacts", "deals", "meetings"):
@@ -417,7 +412,7 @@ def test_next_weeks_fixture_agrees_on_every_finished_record(
 
 
 def test_a_shorter_window_is_a_suffix_of_the_longer_one(hub: dict[str, Any]) -> None:
-    short = generate_demo_fixture(today=T, weeks=30)["hubspot"]
+    short = generate_demo_fixture(today=T, weeks=30, sources=HUBSPOT_ONLY)["hubspot"]
     start = CUTOFF - timedelta(weeks=30)
     for part in ("contacts", "deals", "meetings"):
         long_records = by_id(hub[part])
@@ -436,16 +431,20 @@ def test_world_days_are_independent_of_the_query_order() -> None:
     assert a == b
     sessions = a.expected_sessions()
     assert "OFFLINE" not in sessions
-    # ORGANIC_SEARCH converts 1.2% of sessions: its sessions are its expected contacts / 0.012.
-    assert sessions["ORGANIC_SEARCH"] == pytest.approx(a.demand["ORGANIC_SEARCH"] / 0.012)
+    # ORGANIC_SEARCH converts 2.8% of sessions: its sessions are its expected contacts / 0.028.
+    assert sessions["ORGANIC_SEARCH"] == pytest.approx(a.demand["ORGANIC_SEARCH"] / 0.028)
+    assert (a.shock, a.demand) == World(seed=7).demand(day)
     assert sum(a.demand.values()) == pytest.approx(World(seed=7).expected_contacts(day) * a.shock)
 
 
 def test_arguments_are_checked() -> None:
-    assert generate_demo_fixture(today=T, weeks=0)["hubspot"]["contacts"] == []
+    empty = generate_demo_fixture(today=T, weeks=0)
+    assert empty["hubspot"]["contacts"] == []
+    assert empty["linkedin"]["analytics"] == [] and empty["google_ads"]["rows"] == []
+    assert empty["ga4"]["sessions"] == []
     with pytest.raises(ValueError, match="weeks must be >= 0"):
         generate_demo_fixture(today=T, weeks=-1)
     with pytest.raises(ValueError, match="contacts_per_day"):
         generate_demo_fixture(today=T, contacts_per_day=0)
-    small = generate_demo_fixture(today=T, weeks=4, contacts_per_day=2.0)["hubspot"]["contacts"]
+    small = generate_demo_fixture(today=T, weeks=4, contacts_per_day=2.0, sources=HUBSPOT_ONLY)["hubspot"]["contacts"]
     assert 20 <= len(small) <= 110  # 28 days × ~2

@@ -121,9 +121,7 @@ def test_first_run_builds_ordered_tracker_with_numbers_and_blanks() -> None:
         ["Pipeline", "New deals", "Outbound", "count", "Leading", "1.dddddd", 2, None],
         ["Pipeline", "Revenue won", "All", "currency", "Lagging", "1.cccccc", None, 12000.5],
     ]
-    counts = [
-        cell for row in update.tracker[1:] for cell in row[6:] if row[3] == "count" and cell is not None
-    ]
+    counts = [cell for row in update.tracker[1:] for cell in row[6:] if row[3] == "count" and cell is not None]
     assert all(type(cell) is int for cell in counts)
     assert update.weeks == [W1, W2]
     assert [row.key for row in update.tracker_rows][:2] == [
@@ -209,13 +207,9 @@ def test_renamed_kpi_keeps_its_row_and_unknown_rows_are_kept_verbatim() -> None:
     )
     renamed = replace(SESSIONS, name="Web sessions")
 
-    update = run(
-        frame([(W2, "sessions", "1.aaaaaa", "All", 120.0)]), existing, RUN2_AT, definitions=[renamed]
-    )
+    update = run(frame([(W2, "sessions", "1.aaaaaa", "All", 120.0)]), existing, RUN2_AT, definitions=[renamed])
 
-    sessions_rows = [
-        row for row in update.tracker if row[2] == "All" and row[5] == "1.aaaaaa" and row[0] == "Web"
-    ]
+    sessions_rows = [row for row in update.tracker if row[2] == "All" and row[5] == "1.aaaaaa" and row[0] == "Web"]
     assert sessions_rows[0] == ["Web", "Web sessions", "All", "count", "Leading", "1.aaaaaa", 100, 120]
     assert sum(row[1] in {"Sessions", "Web sessions"} and row[2] == "All" for row in update.tracker) == 1
     assert update.tracker[-1] == stray

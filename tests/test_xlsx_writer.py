@@ -283,29 +283,21 @@ def test_formula_looking_text_is_stored_as_text(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN1_AT, frame))
 
     wb = openpyxl.load_workbook(book.path)
-    channels = {
-        wb["Tracker"].cell(row=r, column=3).value: wb["Tracker"].cell(row=r, column=3) for r in range(2, 8)
-    }
+    channels = {wb["Tracker"].cell(row=r, column=3).value: wb["Tracker"].cell(row=r, column=3) for r in range(2, 8)}
     # XML parsers normalise a bare CR to LF, so "\rx" comes back as "\nx" (still text, never a formula).
     stored = {channel.replace("\r", "\n") for channel in risky_channels}
     assert set(channels) == stored
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in channels.values())
-    definition_cell = next(
-        row[7] for row in wb["Definitions"].iter_rows() if row[0].value == "engagement_rate"
-    )
+    definition_cell = next(row[7] for row in wb["Definitions"].iter_rows() if row[0].value == "engagement_rate")
     assert (definition_cell.value, definition_cell.data_type) == ("=engaged/sessions", "s")
     with zipfile.ZipFile(book.path) as archive:
         sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
-        assert sheets and not any(
-            b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets
-        )
+        assert sheets and not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets)
     # and the model reads the text back as text
     assert {row[2] for row in book.read_tabs().tracker[1:]} == stored
 
 
-def test_atomic_write_leaves_original_untouched_on_failure(
-    book: XlsxTracker, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_atomic_write_leaves_original_untouched_on_failure(book: XlsxTracker, monkeypatch: pytest.MonkeyPatch) -> None:
     book.write(update_for(book, RUN1_AT))
     original = book.path.read_bytes()
     next_update = update_for(book, RUN2_AT, values(scale=2.0))
@@ -340,9 +332,7 @@ def test_stale_update_is_refused(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN2_AT, values(scale=2.0)))  # another run wrote in between
     snapshots = sheet_values(book.path, "Snapshots")
 
-    with pytest.raises(
-        StaleUpdateError, match="Snapshots tab has 12 rows but the update was computed from 11"
-    ):
+    with pytest.raises(StaleUpdateError, match="Snapshots tab has 12 rows but the update was computed from 11"):
         book.write(stale)
 
     assert sheet_values(book.path, "Snapshots") == snapshots

@@ -74,9 +74,7 @@ _DEALS = (*_HS, "pipelines")
 _DEALS_CCY = (*_DEALS, "currency")
 _SPEND = (*_BUCKET, "channel_map", "channel_groups", "ad_platform_channels", "currency")
 
-_WEEK = (
-    "The week runs from its first day 00:00 to the next week's first day 00:00 in the reporting time zone."
-)
+_WEEK = "The week runs from its first day 00:00 to the next week's first day 00:00 in the reporting time zone."
 _AS_OF = "Events dated after the run's as-of instant are ignored."
 _DEAL_SCOPE = (
     "Deals of the configured pipelines (default: all), archived deals excluded; a deal's channel is its own "
@@ -427,18 +425,14 @@ CATALOG: tuple[KpiDef, ...] = (
     _cohort_ratio("cohort_contact_to_lead", "Cohort contact → lead", "Cohort leads", "new contacts"),
     _cohort_ratio("cohort_lead_to_mql", "Cohort lead → MQL", "Cohort MQLs", "cohort leads"),
     _cohort_ratio("cohort_mql_to_sql", "Cohort MQL → SQL", "Cohort SQLs", "cohort MQLs"),
-    _cohort_ratio(
-        "cohort_sql_to_opportunity", "Cohort SQL → opportunity", "Cohort opportunities", "cohort SQLs"
-    ),
+    _cohort_ratio("cohort_sql_to_opportunity", "Cohort SQL → opportunity", "Cohort opportunities", "cohort SQLs"),
     _cohort_ratio(
         "cohort_opportunity_to_customer",
         "Cohort opportunity → customer",
         "Cohort customers",
         "cohort opportunities",
     ),
-    _cohort_ratio(
-        "cohort_contact_to_customer", "Cohort contact → customer", "Cohort customers", "new contacts"
-    ),
+    _cohort_ratio("cohort_contact_to_customer", "Cohort contact → customer", "Cohort customers", "new contacts"),
     # ---- Pipeline & revenue ----
     _k(
         "new_deals",

@@ -76,9 +76,7 @@ def contact_channels(contacts: pd.DataFrame, cfg: FunnelConfig) -> pd.Series:
     Returns:
         A Series of channel names.
     """
-    channel, _ = map_source_channels(
-        contacts["analytics_source"], contacts.get("analytics_source_data_1"), cfg
-    )
+    channel, _ = map_source_channels(contacts["analytics_source"], contacts.get("analytics_source_data_1"), cfg)
     return channel
 
 
@@ -92,9 +90,7 @@ def unmapped_sources(contacts: pd.DataFrame, cfg: FunnelConfig) -> pd.Series:
     Returns:
         A bool Series aligned with ``contacts``; ``.sum()`` is the unmapped count.
     """
-    _, unmapped = map_source_channels(
-        contacts["analytics_source"], contacts.get("analytics_source_data_1"), cfg
-    )
+    _, unmapped = map_source_channels(contacts["analytics_source"], contacts.get("analytics_source_data_1"), cfg)
     return unmapped
 
 
@@ -109,9 +105,7 @@ def channel_codes(channel: pd.Series | np.ndarray, cfg: FunnelConfig) -> np.ndar
 def group_members(cfg: FunnelConfig) -> list[np.ndarray]:
     """Channel positions of each group, in group order."""
     position = {c: i for i, c in enumerate(cfg.channels)}
-    return [
-        np.array([position[c] for c in members], dtype=np.int64) for members in cfg.channel_groups.values()
-    ]
+    return [np.array([position[c] for c in members], dtype=np.int64) for members in cfg.channel_groups.values()]
 
 
 def expand_slices(by_channel: np.ndarray, cfg: FunnelConfig) -> np.ndarray:

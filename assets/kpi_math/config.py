@@ -112,9 +112,7 @@ class FunnelConfig:
         if self.week_start not in ("monday", "sunday"):
             raise ValueError(f"week_start: must be 'monday' or 'sunday', got {self.week_start!r}")
         if self.deal_amount_basis not in ("arr", "mrr", "one_time"):
-            raise ValueError(
-                f"deal_amount_basis: must be arr, mrr or one_time, got {self.deal_amount_basis!r}"
-            )
+            raise ValueError(f"deal_amount_basis: must be arr, mrr or one_time, got {self.deal_amount_basis!r}")
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("channels: a channel is listed twice")
         if OTHER not in self.channels:

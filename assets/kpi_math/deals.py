@@ -107,9 +107,9 @@ def deal_channels(
         )
         live_info["id_num"] = pd.to_numeric(live_info["contact_id"], errors="coerce").fillna(np.inf)
         links = links.merge(live_info, on="contact_id", how="inner")
-        first = links.sort_values(
-            ["deal_id", "created", "id_num", "contact_id"], kind="stable"
-        ).drop_duplicates("deal_id")
+        first = links.sort_values(["deal_id", "created", "id_num", "contact_id"], kind="stable").drop_duplicates(
+            "deal_id"
+        )
         by_deal = pd.Series(first["channel"].to_numpy(dtype=object), index=first["deal_id"].to_numpy())
         looked_up = deal_ids.map(by_deal).to_numpy(dtype=object)
         found = need & pd.notna(looked_up)
@@ -175,9 +175,7 @@ def deal_facts(
     stage_prob = np.full(len(d), np.nan)
     if len(pipeline_stages) and len(d):
         meta = pipeline_stages.drop_duplicates(["pipeline_id", "stage_id"], keep="last")
-        meta_index = pd.MultiIndex.from_arrays(
-            [meta["pipeline_id"].astype(str), meta["stage_id"].astype(str)]
-        )
+        meta_index = pd.MultiIndex.from_arrays([meta["pipeline_id"].astype(str), meta["stage_id"].astype(str)])
         pos = meta_index.get_indexer(
             pd.MultiIndex.from_arrays(
                 [string_column(d, "pipeline").astype(str), string_column(d, "dealstage").astype(str)]
@@ -185,9 +183,7 @@ def deal_facts(
         )
         found = pos >= 0
         meta_closed = flag_column(meta, "is_closed")
-        meta_prob = pd.to_numeric(meta["probability"], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        meta_prob = pd.to_numeric(meta["probability"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         stage_closed[found] = meta_closed[pos[found]]
         stage_prob[found] = meta_prob[pos[found]]
     stage_won = stage_closed & (np.nan_to_num(stage_prob, nan=0.0) >= 1.0)
@@ -377,9 +373,7 @@ def deal_kpis(
     stop = np.where(closed_undated, start, stop)
     stop = np.maximum(stop, start)
     amount_units = np.round(amount * _SCALE).astype(np.int64)
-    weighted_units = np.round(amount * facts["probability"].to_numpy(dtype=np.float64) * _SCALE).astype(
-        np.int64
-    )
+    weighted_units = np.round(amount * facts["probability"].to_numpy(dtype=np.float64) * _SCALE).astype(np.int64)
     ones = np.ones(len(facts), dtype=np.int64)
     # Slices are summed in int64 units, then scaled: All = sum of channels exactly in units.
     open_amount = slices(_running_state(start, stop, ch, amount_units, n_grid, n_ch)[req]) / _SCALE

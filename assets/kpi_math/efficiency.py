@@ -84,9 +84,7 @@ def spend_by_week_channel(
         ok = (p_start != NAT) & (p_end != NAT) & (p_end >= p_start) & ~np.isnan(amount)
         per_day = np.where(ok, amount / np.where(ok, p_end - p_start + 1, 1), 0.0)
         # Days of each cost period inside each week: (n_costs, n_weeks).
-        overlap = np.minimum(p_end[:, None], week_days[None, :] + 6) - np.maximum(
-            p_start[:, None], week_days[None, :]
-        )
+        overlap = np.minimum(p_end[:, None], week_days[None, :] + 6) - np.maximum(p_start[:, None], week_days[None, :])
         days_in = np.where(ok[:, None], np.clip(overlap + 1, 0, 7), 0)
         contribution = per_day[:, None] * days_in
         for j in np.unique(ch):
@@ -105,9 +103,7 @@ def spend_by_week_channel(
     )
 
 
-def _spend_matrix(
-    spend: pd.DataFrame, weeks: Sequence[date], cfg: FunnelConfig
-) -> tuple[np.ndarray, np.ndarray]:
+def _spend_matrix(spend: pd.DataFrame, weeks: Sequence[date], cfg: FunnelConfig) -> tuple[np.ndarray, np.ndarray]:
     """(n_weeks, n_channels) spend and the mask of channels with a spend source."""
     n_ch = len(cfg.channels)
     matrix = np.zeros((len(weeks), n_ch))
@@ -135,9 +131,7 @@ def spend_slices(has_source: np.ndarray, cfg: FunnelConfig) -> tuple[str, ...]:
     Returns:
         Slice names in output order.
     """
-    groups = [
-        g for g, members in zip(cfg.groups, group_members(cfg), strict=True) if has_source[members].any()
-    ]
+    groups = [g for g, members in zip(cfg.groups, group_members(cfg), strict=True) if has_source[members].any()]
     return (ALL, *groups, *(c for c, ok in zip(cfg.channels, has_source, strict=True) if ok))
 
 
@@ -191,9 +185,7 @@ def efficiency_kpis(kpis_long: pd.DataFrame, spend: pd.DataFrame, cfg: FunnelCon
     return assemble(week_days, [Block(k, slices, v) for k, v in values.items()], cfg.slices)
 
 
-def visit_to_lead_rate(
-    kpis_long: pd.DataFrame, sessions: pd.DataFrame | None, cfg: FunnelConfig
-) -> pd.DataFrame:
+def visit_to_lead_rate(kpis_long: pd.DataFrame, sessions: pd.DataFrame | None, cfg: FunnelConfig) -> pd.DataFrame:
     """``visit_to_lead_rate`` = new leads ÷ GA4 sessions, for every slice and the weeks of ``kpis_long``.
 
     Args:
@@ -210,9 +202,7 @@ def visit_to_lead_rate(
     week_days = np.array([date_to_day(w) for w in weeks], dtype=np.int64)
     shape = (len(weeks), len(cfg.slices))
     if sessions is None:
-        return assemble(
-            week_days, [Block("visit_to_lead_rate", cfg.slices, np.full(shape, np.nan))], cfg.slices
-        )
+        return assemble(week_days, [Block("visit_to_lead_rate", cfg.slices, np.full(shape, np.nan))], cfg.slices)
     rows = sessions.loc[sessions["channel"].isin(list(cfg.channels))]
     by_channel = np.zeros((len(weeks), len(cfg.channels)))
     week_pos = {w: i for i, w in enumerate(weeks)}

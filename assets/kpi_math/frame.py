@@ -65,9 +65,7 @@ def assemble(week_days: np.ndarray, blocks: Sequence[Block], slice_order: Sequen
         n_slices = len(block.slices)
         week_parts.append(np.repeat(np.arange(n_weeks), n_slices))
         kpi_parts.append(np.full(n_weeks * n_slices, block.kpi_id, dtype=object))
-        kpi_rank_parts.append(
-            np.full(n_weeks * n_slices, CATALOG_POSITION.get(block.kpi_id, len(CATALOG_POSITION)))
-        )
+        kpi_rank_parts.append(np.full(n_weeks * n_slices, CATALOG_POSITION.get(block.kpi_id, len(CATALOG_POSITION))))
         names = np.array(block.slices, dtype=object)
         slice_parts.append(np.tile(names, n_weeks))
         ranks = np.array([slice_rank.get(s, len(slice_rank)) for s in block.slices], dtype=np.int64)

@@ -143,9 +143,7 @@ def _week_index(ns: np.ndarray, week_days: np.ndarray, cfg: FunnelConfig) -> np.
     return index_in(week_start_days(local_days(ns, cfg.timezone), cfg.week_start), week_days)
 
 
-def funnel_kpis(
-    contacts: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
-) -> pd.DataFrame:
+def funnel_kpis(contacts: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig) -> pd.DataFrame:
     """Flow and cohort funnel KPIs for every requested week and every slice.
 
     Computes ``new_contacts``, ``new_leads``, ``new_mqls``, ``new_sqls``, ``new_opportunities``,
@@ -168,9 +166,7 @@ def funnel_kpis(
     ch = channel_codes(contact_channels(kept, cfg), cfg)
 
     created_idx = _week_index(stages.created_ns, week_days, cfg)
-    counts: dict[str, np.ndarray] = {
-        "new_contacts": expand_slices(bincount_2d(created_idx, ch, n_w, n_ch), cfg)
-    }
+    counts: dict[str, np.ndarray] = {"new_contacts": expand_slices(bincount_2d(created_idx, ch, n_w, n_ch), cfg)}
     missing = np.full((n_w, len(cfg.slices)), np.nan)
     position = {s: j for j, s in enumerate(cfg.stages)}
     for kpi_id, stage in FLOW_STAGE_KPIS.items():

@@ -69,9 +69,7 @@ def local_days(ns: np.ndarray, tz: str) -> np.ndarray:
     ns = np.asarray(ns, dtype=np.int64)
     missing = ns == NAT
     if tz.upper() != "UTC":
-        index = (
-            pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
-        )
+        index = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
         ns = np.asarray(index.asi8, dtype=np.int64)
     days = np.floor_divide(ns, DAY_NS)
     days[missing] = NAT
@@ -142,9 +140,7 @@ def requested_weeks(weeks: Iterable[date], week_start: WeekStart) -> np.ndarray:
         ValueError: If a date is not the first day of a week under ``week_start``.
     """
     # A datetime/Timestamp is a date subclass; keep only its calendar date.
-    days = np.array(
-        sorted({date_to_day(w.date() if isinstance(w, datetime) else w) for w in weeks}), dtype=np.int64
-    )
+    days = np.array(sorted({date_to_day(w.date() if isinstance(w, datetime) else w) for w in weeks}), dtype=np.int64)
     misaligned = days[(days + _WEEKDAY_SHIFT[week_start]) % 7 != 0]
     if misaligned.size:
         bad = ", ".join(day_to_date(int(d)).isoformat() for d in misaligned[:3])

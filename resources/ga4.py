@@ -1,0 +1,299 @@
+"""GA4 Data API (v1beta) as a Dagster resource: daily traffic by channel group, event counts, and
+week-grain users per slice.
+
+Users are not additive (a person who returns on two days, or through two channels, is one user), so
+``users``, ``new_users`` and the average session duration are asked for each week and slice exactly;
+``batchRunReports`` carries up to five reports and each report up to four named date ranges, so a year
+of week-grain numbers costs about thirteen requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+import requests
+from pydantic import PrivateAttr
+
+from resources.base import ApiResource, json_body
+from resources.google_auth import (
+    SERVICE_ACCOUNT_B64_ENV,
+    SERVICE_ACCOUNT_FILE_ENV,
+    AccessTokenProvider,
+    load_service_account_info,
+    service_account_provider,
+    token_url,
+)
+from resources.http import ApiError
+
+ANALYTICS_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
+PAGE_LIMIT = 100_000
+RANGES_PER_REPORT = 4  # the Data API's maximum number of date ranges in one report
+REPORTS_PER_BATCH = 5  # the Data API's maximum number of reports in one batchRunReports
+DAILY_METRICS = ("sessions", "engagedSessions", "screenPageViews", "keyEvents")
+WEEK_METRICS = ("totalUsers", "newUsers", "averageSessionDuration")
+
+
+@dataclass(frozen=True)
+class ReportMetadata:
+    time_zone: str | None = None
+    currency: str | None = None
+    subject_to_thresholding: bool = False
+    data_loss_from_other_row: bool = False
+    sampled: bool = False
+
+
+@dataclass
+class Report:
+    """A parsed report: one dict per row, dimension values as strings and metrics typed by their header."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    metadata: ReportMetadata = field(default_factory=ReportMetadata)
+
+
+def _typed(value: str, metric_type: str) -> float | int:
+    if metric_type == "TYPE_INTEGER":
+        return int(float(value))
+    return float(value)
+
+
+def parse_report(payload: Mapping[str, Any]) -> Report:
+    dimensions = [header["name"] for header in payload.get("dimensionHeaders", [])]
+    metrics = [(header["name"], header.get("type", "TYPE_FLOAT")) for header in payload.get("metricHeaders", [])]
+    rows = []
+    for row in payload.get("rows", []):
+        parsed: dict[str, Any] = {
+            name: value.get("value") for name, value in zip(dimensions, row.get("dimensionValues", []), strict=False)
+        }
+        for (name, metric_type), value in zip(metrics, row.get("metricValues", []), strict=False):
+            parsed[name] = _typed(str(value.get("value", "0")), metric_type)
+        rows.append(parsed)
+    meta = payload.get("metadata") or {}
+    return Report(
+        rows=rows,
+        metadata=ReportMetadata(
+            time_zone=meta.get("timeZone"),
+            currency=meta.get("currencyCode"),
+            subject_to_thresholding=bool(meta.get("subjectToThresholding", False)),
+            data_loss_from_other_row=bool(meta.get("dataLossFromOtherRow", False)),
+            sampled=bool(meta.get("samplingMetadatas")),
+        ),
+    )
+
+
+def _in_list(field_name: str, values: Sequence[str]) -> dict[str, Any]:
+    return {"filter": {"fieldName": field_name, "inListFilter": {"values": list(values)}}}
+
+
+@dataclass(frozen=True)
+class WeekSlice:
+    """Week-grain GA4 numbers for one slice (All, a group or a channel)."""
+
+    week_start: date
+    slice: str
+    users: int
+    new_users: int
+    avg_session_duration_s: float | None
+    thresholded: bool = False
+    data_loss_from_other_row: bool = False
+
+
+class GA4Resource(ApiResource):
+    """One GA4 property, read with a service account (``GA4_PROPERTY_ID``, ``GOOGLE_SERVICE_ACCOUNT_*``)."""
+
+    service_name: ClassVar[str] = "GA4"
+    base_url_env: ClassVar[str] = "GA4_BASE_URL"
+
+    base_url: str = "https://analyticsdata.googleapis.com"
+    property_id: str | None = None  # None = GA4_PROPERTY_ID
+    token_url: str | None = None
+    service_account_info: dict[str, Any] | None = None  # tests and the demo; production reads the env
+    max_concurrent_requests: int = 5
+
+    _tokens: AccessTokenProvider | None = PrivateAttr(default=None)
+
+    def _property(self) -> str:
+        import os
+
+        return (self.property_id or os.environ.get("GA4_PROPERTY_ID", "")).strip().removeprefix("properties/")
+
+    def _account(self) -> dict[str, Any] | None:
+        return self.service_account_info or load_service_account_info()
+
+    def missing_settings(self) -> list[str]:
+        missing = [] if self._property() else ["GA4_PROPERTY_ID"]
+        if self._account() is None:
+            missing.append(f"{SERVICE_ACCOUNT_FILE_ENV} or {SERVICE_ACCOUNT_B64_ENV}")
+        return missing
+
+    @property
+    def configured(self) -> bool:
+        return not self.missing_settings()
+
+    def _access_token(self) -> str:
+        if self._tokens is None:
+            info = self._account()
+            if info is None:
+                raise ApiError("GA4 has no service account configured", service="GA4", status=None)
+            self._tokens = service_account_provider(
+                info,
+                token_uri=self.token_url or token_url(),
+                scopes=[ANALYTICS_SCOPE],
+                session=self.session,
+                service="GA4",
+            )
+        return self._tokens.token()
+
+    def _post(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self.base_url.rstrip('/')}/v1beta/properties/{self._property()}:{method}"
+        limiter = self.limiter("concurrent", self.max_concurrent_requests, 1.0)
+        for attempt in range(2):
+            headers = {"Authorization": f"Bearer {self._access_token()}"}
+            response = self.send("POST", url, endpoint=f"ga4.{method}", limiter=limiter, headers=headers, json=body)
+            if response.status_code == 401 and attempt == 0 and self._tokens is not None:
+                self._tokens.invalidate()  # revoked or expired early: one fresh token, one more try
+                continue
+            break
+        payload = json_body(response)
+        if response.status_code >= 400 or not isinstance(payload, dict):
+            raise self._error(response, payload)
+        return payload
+
+    def _error(self, response: requests.Response, payload: Any) -> ApiError:
+        error = payload.get("error", {}) if isinstance(payload, dict) else {}
+        status = error.get("status", "")
+        advice = {
+            "PERMISSION_DENIED": (
+                f"the service account has no access to property {self._property()}: add its client_email as a "
+                "Viewer in GA4 Admin > Property access management, and check GA4_PROPERTY_ID"
+            ),
+            "RESOURCE_EXHAUSTED": "the property's GA4 token quota is spent; rerun after it resets (hourly/daily)",
+            "UNAUTHENTICATED": "the service account's token was refused; check the key",
+            "INVALID_ARGUMENT": "the report request was refused; see GA4's message",
+        }.get(status, "see GA4's message")
+        return ApiError(
+            f"GA4 {response.request.path_url.rsplit(':', 1)[-1] if response.request else 'request'} failed with "
+            f"HTTP {response.status_code} {status}: {error.get('message', '')} -- {advice}",
+            service="GA4",
+            status=response.status_code,
+            category=status or None,
+        )
+
+    def run_report(self, body: dict[str, Any]) -> Report:
+        """One report, every page (``offset`` until ``rowCount``)."""
+        report = Report()
+        offset = 0
+        while True:
+            payload = self._post("runReport", {**body, "limit": PAGE_LIMIT, "offset": offset})
+            page = parse_report(payload)
+            report.rows.extend(page.rows)
+            report.metadata = page.metadata
+            offset += PAGE_LIMIT
+            if offset >= int(payload.get("rowCount", 0) or 0):
+                return report
+
+    def daily_by_channel_group(self, start: date, end: date) -> Report:
+        """Sessions, engaged sessions, page views and key events per day and default channel group."""
+        return self.run_report(
+            {
+                "dateRanges": [{"startDate": start.isoformat(), "endDate": end.isoformat()}],
+                "dimensions": [{"name": "date"}, {"name": "sessionDefaultChannelGroup"}],
+                "metrics": [{"name": name} for name in DAILY_METRICS],
+            }
+        )
+
+    def daily_events(self, start: date, end: date, event_names: Sequence[str]) -> Report:
+        """Counts of the named events per day and default channel group."""
+        return self.run_report(
+            {
+                "dateRanges": [{"startDate": start.isoformat(), "endDate": end.isoformat()}],
+                "dimensions": [{"name": "date"}, {"name": "sessionDefaultChannelGroup"}, {"name": "eventName"}],
+                "metrics": [{"name": "eventCount"}],
+                "dimensionFilter": _in_list("eventName", event_names),
+            }
+        )
+
+    def week_grain(
+        self, weeks: Iterable[date], slice_filters: Mapping[str, list[str] | None]
+    ) -> tuple[list[WeekSlice], list[ReportMetadata]]:
+        """Users, new users and average session duration for each week and slice, asked at week grain.
+
+        ``slice_filters`` maps a slice to the GA4 channel groups it covers (None = the whole property;
+        [] = none, so zero users without asking). Slices covering exactly one group are answered by one
+        report broken down by channel group; the others get a report filtered to their groups.
+        """
+        weeks = sorted(set(weeks))
+        single = {name: groups[0] for name, groups in slice_filters.items() if groups is not None and len(groups) == 1}
+        filtered = {name: groups for name, groups in slice_filters.items() if groups is None or len(groups) > 1}
+        results: list[WeekSlice] = [
+            WeekSlice(week, name, 0, 0, None)
+            for week in weeks
+            for name, groups in slice_filters.items()
+            if groups is not None and not groups
+        ]
+        metadata: list[ReportMetadata] = []
+        for start in range(0, len(weeks), RANGES_PER_REPORT):
+            chunk = weeks[start : start + RANGES_PER_REPORT]
+            ranges = [
+                {"startDate": w.isoformat(), "endDate": (w + timedelta(days=6)).isoformat(), "name": w.isoformat()}
+                for w in chunk
+            ]
+            metrics = [{"name": name} for name in WEEK_METRICS]
+            requests_: list[tuple[str | None, dict[str, Any]]] = []
+            if single:
+                requests_.append(
+                    (
+                        None,
+                        {
+                            "dateRanges": ranges,
+                            "dimensions": [{"name": "sessionDefaultChannelGroup"}],
+                            "metrics": metrics,
+                            "dimensionFilter": _in_list("sessionDefaultChannelGroup", sorted(set(single.values()))),
+                            "limit": PAGE_LIMIT,
+                        },
+                    )
+                )
+            for name, groups in filtered.items():
+                body: dict[str, Any] = {"dateRanges": ranges, "metrics": metrics, "limit": PAGE_LIMIT}
+                if groups is not None:
+                    body["dimensionFilter"] = _in_list("sessionDefaultChannelGroup", groups)
+                requests_.append((name, body))
+            for batch_start in range(0, len(requests_), REPORTS_PER_BATCH):
+                batch = requests_[batch_start : batch_start + REPORTS_PER_BATCH]
+                payload = self._post("batchRunReports", {"requests": [body for _, body in batch]})
+                for (name, _), raw in zip(batch, payload.get("reports", []), strict=True):
+                    report = parse_report(raw)
+                    metadata.append(report.metadata)
+                    results.extend(self._week_rows(report, name, single, chunk))
+        return results, metadata
+
+    @staticmethod
+    def _week_rows(
+        report: Report, slice_name: str | None, single: Mapping[str, str], weeks: Sequence[date]
+    ) -> list[WeekSlice]:
+        by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for row in report.rows:
+            week = row.get("dateRange") or (weeks[0].isoformat() if len(weeks) == 1 else None)
+            by_key[(str(week), row.get("sessionDefaultChannelGroup"))] = row
+        out = []
+        for week in weeks:
+            if slice_name is not None:
+                targets = [(slice_name, None)]
+            else:
+                targets = [(name, group) for name, group in single.items()]
+            for name, group in targets:
+                row = by_key.get((week.isoformat(), group))
+                out.append(
+                    WeekSlice(
+                        week_start=week,
+                        slice=name,
+                        users=int(row["totalUsers"]) if row else 0,
+                        new_users=int(row["newUsers"]) if row else 0,
+                        avg_session_duration_s=float(row["averageSessionDuration"]) if row else None,
+                        thresholded=report.metadata.subject_to_thresholding,
+                        data_loss_from_other_row=report.metadata.data_loss_from_other_row,
+                    )
+                )
+        return out
