@@ -17,13 +17,11 @@ from dagster import (
     asset,
 )
 
+from assets.keys import GOOGLE_ADS_KEY, LINKEDIN_KEY
 from pipelines.settings import SettingsResource
 from resources.google_ads import GoogleAdsResource
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow, LinkedInAdsResource
 from resources.warehouse import WarehouseResource, ad_daily
-
-LINKEDIN_KEY = ["raw", "linkedin_ads_daily"]
-GOOGLE_ADS_KEY = ["raw", "google_ads_daily"]
 
 
 def fetch_window(partition_start: date, partition_end: date, lookback_days: int, today: date) -> tuple[date, date]:

@@ -19,14 +19,12 @@ from dagster import (
 )
 
 from assets.ads import fetch_window
-from assets.kpi_math import ga4_slice_filters
+from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY
+from assets.kpi_math.web import ga4_slice_filters
 from assets.weekly_kpis import funnel_config
 from pipelines.settings import SettingsResource
 from resources.ga4 import GA4Resource, ReportMetadata
 from resources.warehouse import WarehouseResource, ga4_daily, ga4_daily_events, ga4_weekly
-
-GA4_DAILY_KEY = ["raw", "ga4_daily"]
-GA4_WEEKLY_KEY = ["raw", "ga4_weekly_users"]
 
 
 def _skipped(ga4: GA4Resource, warehouse: WarehouseResource, context: AssetExecutionContext) -> MaterializeResult:

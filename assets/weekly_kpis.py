@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from dagster import (
@@ -18,14 +18,44 @@ from dagster import (
 )
 
 from assets.hubspot import MIRROR_KEY
+from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY, GOOGLE_ADS_KEY, LINKEDIN_KEY
 from assets.kpi_checks import additivity_violations, duplicate_keys, ratio_violations
-from assets.kpi_math import CATALOG_BY_ID, FunnelConfig, SourceRefinement, compute_hubspot_kpis, kpi_version
+from assets.kpi_math import (
+    CATALOG_BY_ID,
+    FunnelConfig,
+    Insight,
+    SourceRefinement,
+    ad_spend_daily,
+    archived_insights,
+    compute_hubspot_kpis,
+    deals_without_amount_insights,
+    efficiency_kpis,
+    ga4_sessions_by_week_channel,
+    kpi_version,
+    map_ga4_channel_groups,
+    paid_kpis,
+    paired_metric_insights,
+    source_status_insights,
+    spend_by_week_channel,
+    timezone_mismatch_insights,
+    unmapped_source_insights,
+    unsettled_ads_insights,
+    visit_to_lead_rate,
+    web_kpis,
+)
+from assets.kpi_math.insights import TRAILING_WEEKS
 from pipelines.settings import Settings, SettingsResource
 from resources.tracker import WorkbookTrackerResource
-from resources.warehouse import WarehouseResource, read_hubspot_inputs
+from resources.warehouse import (
+    WarehouseResource,
+    read_hubspot_inputs,
+    read_source_inputs,
+    replace_insight_weeks,
+)
 
 KPIS_KEY = ["marts", "weekly_kpis"]
 AS_OF_TAG = "funnel-ledger/as_of"
+PLATFORM_NAMES = {"linkedin": "LinkedIn Ads", "google_ads": "Google Ads"}
 
 
 def funnel_config(settings: Settings) -> FunnelConfig:
@@ -69,6 +99,27 @@ def with_versions(values: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return out[["week_start", "kpi_id", "kpi_version", "channel", "value"]]
 
 
+def ad_frame(ad_daily: pd.DataFrame, settings: Settings, currencies: dict[str, str | None]) -> pd.DataFrame:
+    """Daily ad rows with spend converted to the reporting currency (fails clearly without a rate)."""
+    frame = ad_daily.copy()
+    rates = {
+        platform: settings.rate_to_reporting(PLATFORM_NAMES.get(platform, platform), currency)
+        for platform, currency in currencies.items()
+    }
+    frame["spend"] = frame["cost"] * frame["platform"].map(rates).fillna(1.0)
+    return frame
+
+
+def ga4_frames(
+    sources: dict[str, pd.DataFrame], settings: Settings, cfg: FunnelConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    daily = sources["ga4_daily"].copy()
+    daily["channel"] = map_ga4_channel_groups(daily["channel_group"], settings.ga4.channel_map, cfg)
+    events = sources["ga4_events"].copy()
+    events["channel"] = map_ga4_channel_groups(events["channel_group"], settings.ga4.channel_map, cfg)
+    return daily, sources["ga4_weekly"], events
+
+
 def compute_weekly_kpis(
     inputs: dict[str, pd.DataFrame],
     *,
@@ -76,20 +127,134 @@ def compute_weekly_kpis(
     weeks: Sequence[date],
     as_of: pd.Timestamp,
     targets: pd.DataFrame,
+    costs: pd.DataFrame | None = None,
+    sources: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Every KPI this release computes for the given weeks, versioned, in long form."""
-    values = compute_hubspot_kpis(
+    """Every KPI of the catalog for the given weeks, versioned, in long form."""
+    values, _ = compute_weekly_kpis_and_insights(
+        inputs, settings=settings, weeks=weeks, as_of=as_of, targets=targets, costs=costs, sources=sources
+    )
+    return values
+
+
+def compute_weekly_kpis_and_insights(
+    inputs: dict[str, pd.DataFrame],
+    *,
+    settings: Settings,
+    weeks: Sequence[date],
+    as_of: pd.Timestamp,
+    targets: pd.DataFrame,
+    costs: pd.DataFrame | None = None,
+    sources: dict[str, pd.DataFrame] | None = None,
+    today: date | None = None,
+) -> tuple[pd.DataFrame, list[Insight]]:
+    """All KPIs (HubSpot, web, paid, efficiency) and the Insights rows for the given weeks.
+
+    The four weeks before the first one are computed too (and dropped), because the paired-metric notes
+    compare each week with its trailing four-week mean.
+    """
+    cfg = funnel_config(settings)
+    context_weeks = [weeks[0] - timedelta(weeks=n) for n in range(TRAILING_WEEKS, 0, -1)] + list(weeks)
+    status = _source_status(sources)
+    configured = {name for name, row in status.items() if row["configured"]}
+    hubspot = compute_hubspot_kpis(
         contacts=inputs["contacts"],
         deals=inputs["deals"],
         deal_contacts=inputs["deal_contacts"],
         meetings=inputs["meetings"],
         pipeline_stages=inputs["pipeline_stages"],
         targets=targets,
-        weeks=list(weeks),
+        weeks=context_weeks,
         as_of=as_of,
-        cfg=funnel_config(settings),
+        cfg=cfg,
     )
-    return with_versions(values, settings)
+    platform_channels = {p: c for p, c in settings.ad_platform_channels().items() if p in configured}
+    ads = (
+        ad_frame(
+            sources["ad_daily"][sources["ad_daily"]["platform"].isin(list(platform_channels))],
+            settings,
+            {p: _text(status[p]["currency"]) for p in platform_channels},
+        )
+        if sources is not None
+        else None
+    )
+    ga4_daily, ga4_weekly, ga4_events = (
+        ga4_frames(sources, settings, cfg) if sources is not None and "ga4" in configured else (None, None, None)
+    )
+    spend = spend_by_week_channel(
+        ad_spend_daily(ads, platform_channels) if ads is not None else None,
+        costs,
+        context_weeks,
+        cfg,
+        ad_channels=platform_channels.values(),
+    )
+    parts = [
+        hubspot,
+        web_kpis(
+            ga4_daily,
+            ga4_weekly,
+            ga4_events,
+            context_weeks,
+            cfg,
+            scroll_depth_events={int(p): name for p, name in settings.ga4.scroll_depth_events.items()} or None,
+        ),
+        paid_kpis(ads, context_weeks, cfg, platform_channels=platform_channels),
+        efficiency_kpis(hubspot, spend, cfg),
+        visit_to_lead_rate(hubspot, ga4_sessions_by_week_channel(ga4_daily, context_weeks, cfg), cfg),
+    ]
+    everything = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    insights = _insights(everything, inputs, settings, cfg, list(weeks), as_of, status, today)
+    requested = everything[everything["week_start"].isin(list(weeks))]
+    return with_versions(requested, settings).reset_index(drop=True), insights
+
+
+def _source_status(sources: dict[str, pd.DataFrame] | None) -> dict[str, dict[str, object]]:
+    if sources is None or sources["source_status"].empty:
+        return {}
+    return {
+        str(row["source"]): {str(k): v for k, v in row.items()} for row in sources["source_status"].to_dict("records")
+    }
+
+
+def _insights(
+    kpis_long: pd.DataFrame,
+    inputs: dict[str, pd.DataFrame],
+    settings: Settings,
+    cfg: FunnelConfig,
+    weeks: list[date],
+    as_of: pd.Timestamp,
+    status: dict[str, dict[str, object]],
+    today: date | None,
+) -> list[Insight]:
+    notes: list[Insight] = []
+    notes += unmapped_source_insights(inputs["contacts"], weeks, as_of, cfg)
+    notes += deals_without_amount_insights(inputs["deals"], weeks, as_of, cfg)
+    notes += archived_insights(inputs["contacts"], inputs["deals"], weeks, meetings=inputs["meetings"])
+    for source in ("linkedin", "google_ads", "ga4"):
+        row = status.get(source)
+        if row is None:
+            continue
+        if not row["configured"]:
+            notes += source_status_insights(source, False, weeks, missing=_missing(str(row.get("detail") or "")))
+            continue
+        notes += timezone_mismatch_insights(source, _text(row.get("time_zone")), settings.timezone, weeks)
+    ads_configured = [s for s in ("linkedin", "google_ads") if status.get(s, {}).get("configured")]
+    if ads_configured:
+        last_day = (today or date.today()) - timedelta(days=1)
+        notes += unsettled_ads_insights(weeks, last_day, settings.ads.lookback_days, sources=ads_configured)
+    notes += paired_metric_insights(kpis_long, weeks, cfg)
+    return notes
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _missing(detail: str) -> str | None:
+    # "linkedin is not configured (A, B not set): ..." -> "A, B"
+    if "(" in detail and " not set)" in detail:
+        return detail.split("(", 1)[1].split(" not set)", 1)[0]
+    return None
 
 
 def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -98,7 +263,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         group_name="kpis",
         partitions_def=partitions,
         backfill_policy=BackfillPolicy.single_run(),
-        deps=[MIRROR_KEY],
+        deps=[MIRROR_KEY, LINKEDIN_KEY, GOOGLE_ADS_KEY, GA4_DAILY_KEY, GA4_WEEKLY_KEY],
         check_specs=[
             AssetCheckSpec("unique_keys", asset=KPIS_KEY),
             AssetCheckSpec("all_equals_groups_equals_channels", asset=KPIS_KEY),
@@ -117,11 +282,20 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         as_of = parse_as_of(context.run.tags.get(AS_OF_TAG))
         started = time.perf_counter()
         inputs = read_hubspot_inputs(warehouse, stage_property_names(config.stages))
-        targets, _costs = tracker.read_owner_tabs()
-        values = compute_weekly_kpis(inputs, settings=config, weeks=weeks, as_of=as_of, targets=targets)
+        targets, costs = tracker.read_owner_tabs()
+        values, insights = compute_weekly_kpis_and_insights(
+            inputs,
+            settings=config,
+            weeks=weeks,
+            as_of=as_of,
+            targets=targets,
+            costs=costs,
+            sources=read_source_inputs(warehouse),
+        )
         written = warehouse.replace_kpi_weeks(
             values, weeks, run_id=context.run_id, computed_at_ms=int(time.time() * 1000)
         )
+        noted = replace_insight_weeks(warehouse, [{**vars(note), "run_id": context.run_id} for note in insights], weeks)
         context.log.info(
             f"computed {len(values)} KPI values for {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) as of "
             f"{as_of.isoformat()} in {time.perf_counter() - started:.2f}s"
@@ -136,6 +310,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
                 "last_week": str(weeks[-1]),
                 "as_of": as_of.isoformat(),
                 "rows_written": written,
+                "insights": noted,
                 "contacts_in": len(inputs["contacts"]),
                 "deals_in": len(inputs["deals"]),
                 "preview": MetadataValue.md(_preview(values, weeks[-1])),

@@ -393,7 +393,7 @@ class DayPlan:
     contacts: tuple[ContactJourney, ...]
 
     def expected_sessions(self) -> dict[str | None, float]:
-        """Expected web sessions per source behind the day's contacts (for a GA4 part).
+        """Expected web sessions per source behind the day's contacts (the GA4 part draws its sessions around these).
 
         Returns:
             Source → expected sessions (OFFLINE contacts come with no web visit, so it is omitted).

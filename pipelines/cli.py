@@ -36,6 +36,10 @@ HEADLINE_KPIS = (
     ("pipeline_created", "Pipeline created", "{:,.2f}"),
     ("revenue_won", "Revenue won", "{:,.2f}"),
     ("win_rate", "Win rate", "{:.1%}"),
+    ("sessions", "Sessions", "{:,.0f}"),
+    ("total_spend", "Marketing spend", "{:,.2f}"),
+    ("cost_per_lead", "Cost per lead", "{:,.2f}"),
+    ("cac", "CAC", "{:,.2f}"),
 )
 
 
@@ -83,7 +87,7 @@ def run_pipeline(
     settings: Settings,
     runtime: RuntimeEnv,
     config_path: Path | None,
-    hubspot: Any | None,
+    sources: dict[str, Any] | None,
     first: date | None,
     last: date | None,
     as_of: str | None,
@@ -96,7 +100,7 @@ def run_pipeline(
     from pipelines.partitions import week_keys_between
 
     keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
-    defs = build_definitions(settings, runtime, config_path=config_path, hubspot=hubspot)
+    defs = build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
     job = defs.resolve_job_def(WEEKLY_JOB)
     tags = {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
     if as_of:
@@ -137,21 +141,19 @@ def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DEMO_HUBSPOT_TOKEN, demo_environment, stop_demo_environments
-    from resources.hubspot import HubSpotResource
+    from pipelines.demo import demo_environment, stop_demo_environments
 
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
     runtime = _runtime(args, "demo")
     demo = demo_environment(Path(args.fixture) if args.fixture else None)
     print(f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}", flush=True)
-    hubspot = HubSpotResource(access_token=DEMO_HUBSPOT_TOKEN, base_url=demo.hubspot_url)
     try:
         summary = run_pipeline(
             settings=settings,
             runtime=runtime,
             config_path=config_path,
-            hubspot=hubspot,
+            sources=demo.resources(settings),
             first=args.first,
             last=args.last,
             as_of=args.as_of,
@@ -171,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings=settings,
         runtime=runtime,
         config_path=config_path,
-        hubspot=None,
+        sources=None,
         first=args.first,
         last=args.last,
         as_of=args.as_of,

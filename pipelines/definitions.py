@@ -6,6 +6,7 @@ secrets from the environment at run time (``EnvVar``), never at load time.
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster import (
     DefaultScheduleStatus,
@@ -18,12 +19,17 @@ from dagster import (
     schedule,
 )
 
+from assets.ads import build_ads_assets
+from assets.ga4 import build_ga4_assets
 from assets.hubspot import hubspot_mirror
 from assets.tracker import build_tracker_asset
 from assets.weekly_kpis import build_weekly_kpis_asset
 from pipelines.partitions import weekly_partitions
 from pipelines.settings import RuntimeEnv, Settings, SettingsResource, load_settings, resolve_config_path
+from resources.ga4 import GA4Resource
+from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
+from resources.linkedin_ads import LinkedInAdsResource
 from resources.tracker import WorkbookTrackerResource
 from resources.warehouse import WarehouseResource
 
@@ -38,7 +44,7 @@ def build_definitions(
     runtime: RuntimeEnv,
     *,
     config_path: Path | None = None,
-    hubspot: HubSpotResource | None = None,
+    source_resources: Mapping[str, Any] | None = None,
 ) -> Definitions:
     """Wire assets, job, schedule and resources for these settings.
 
@@ -46,12 +52,13 @@ def build_definitions(
         settings: Validated settings (partitions and schedule depend on them).
         runtime: Mode and locations from the environment.
         config_path: The settings file the assets re-read at run time (None = defaults lookup).
-        hubspot: The HubSpot resource; defaults to the live API with ``HUBSPOT_ACCESS_TOKEN``.
+        source_resources: Resources replacing the live API ones by name (the demo's emulators, tests).
     """
     partitions = weekly_partitions(settings)
     kpis = build_weekly_kpis_asset(partitions)
     tracker = build_tracker_asset(partitions)
-    job = define_asset_job(WEEKLY_JOB, selection=[hubspot_mirror, kpis, tracker])
+    assets = [hubspot_mirror, *build_ads_assets(partitions), *build_ga4_assets(partitions), kpis, tracker]
+    job = define_asset_job(WEEKLY_JOB, selection=assets)
 
     # The week ends at midnight; the schedule runs the next morning and recomputes the trailing weeks,
     # because cohort numbers and ad conversions keep changing after a week closes.
@@ -71,18 +78,30 @@ def build_definitions(
             tags={RANGE_START_TAG: window[0], RANGE_END_TAG: window[-1]},
         )
 
-    hubspot_resource = hubspot or HubSpotResource(
-        access_token=EnvVar("HUBSPOT_ACCESS_TOKEN"),
-        base_url=runtime.hubspot_base_url,
-        requests_per_10s=settings.hubspot.requests_per_10s,
-        search_requests_per_second=settings.hubspot.search_requests_per_second,
-    )
+    sources: dict[str, Any] = {
+        "hubspot": HubSpotResource(
+            access_token=EnvVar("HUBSPOT_ACCESS_TOKEN"),
+            base_url=runtime.hubspot_base_url,
+            requests_per_10s=settings.hubspot.requests_per_10s,
+            search_requests_per_second=settings.hubspot.search_requests_per_second,
+        ),
+        # Optional sources read their credentials from the environment at run time, so a source left
+        # unconfigured is skipped (and said so) instead of failing the run.
+        "linkedin": LinkedInAdsResource(
+            base_url=runtime.linkedin_base_url, api_version=settings.ads.linkedin_api_version
+        ),
+        "google_ads": GoogleAdsResource(
+            base_url=runtime.google_ads_base_url, api_version=settings.ads.google_ads_api_version
+        ),
+        "ga4": GA4Resource(base_url=runtime.ga4_base_url),
+    }
+    sources.update(source_resources or {})
     return Definitions(
-        assets=[hubspot_mirror, kpis, tracker],
+        assets=assets,
         jobs=[job],
         schedules=[weekly_tracker_schedule],
         resources={
-            "hubspot": hubspot_resource,
+            **sources,
             "warehouse": WarehouseResource(url=runtime.warehouse_url),
             "tracker": WorkbookTrackerResource(path=str(runtime.workbook_path)),
             "settings": SettingsResource(config_path=str(config_path) if config_path else None),
@@ -95,13 +114,12 @@ def definitions_for_environment(environ: Mapping[str, str] | None = None) -> Def
     runtime = RuntimeEnv.from_environ(environ)
     config_path = resolve_config_path(None, environ)
     settings = load_settings(config_path, environ)
-    hubspot = None
+    sources = None
     if runtime.mode == "demo":
-        from pipelines.demo import DEMO_HUBSPOT_TOKEN, demo_environment
+        from pipelines.demo import demo_environment
 
-        demo = demo_environment()
-        hubspot = HubSpotResource(access_token=DEMO_HUBSPOT_TOKEN, base_url=demo.hubspot_url)
-    return build_definitions(settings, runtime, config_path=config_path, hubspot=hubspot)
+        sources = demo_environment().resources(settings)
+    return build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
 
 
 @definitions

@@ -1,21 +1,30 @@
 """Demo mode: the production code against in-process emulators loaded with synthetic (or fixture) data.
 
-Only base URLs differ from live mode. The emulators run inside whichever process loads the definitions
-(the CLI, ``dagster dev``'s code server, a run worker), so every process gets its own, identical copy.
+Only base URLs and credentials differ from live mode. The emulators run inside whichever process loads
+the definitions (the CLI, ``dagster dev``'s code server, a run worker), so every process gets its own,
+identical copy.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from emulators.fixture import load_fixture
 from emulators.suite import EmulatorSuite, start_emulators
 from emulators.synthetic import generate_demo_fixture
+from pipelines.settings import Settings
+from resources.ga4 import GA4Resource
+from resources.google_ads import GoogleAdsResource
+from resources.hubspot import HubSpotResource
+from resources.linkedin_ads import LinkedInAdsResource
 
-# The demo emulators accept this token; it guards nothing and is not a secret.
+# The demo emulators accept these; they guard nothing and are not secrets.
 DEMO_HUBSPOT_TOKEN = "demo-token"
 DEMO_WEEKS = 52
 FIXTURE_ENV = "FUNNEL_LEDGER_FIXTURE"
@@ -25,10 +34,85 @@ FIXTURE_ENV = "FUNNEL_LEDGER_FIXTURE"
 class DemoEnvironment:
     suite: EmulatorSuite
     fixture_source: str
+    parts: frozenset[str] = field(default_factory=frozenset)
+    fixture_ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def hubspot_url(self) -> str:
         return self.suite.urls["hubspot"]
+
+    def resources(self, settings: Settings) -> dict[str, Any]:
+        """The source resources of the demo: emulator URLs and demo credentials; a part the fixture lacks
+        stays unconfigured (and is skipped like an unconfigured live source)."""
+        urls, token_url = self.suite.urls, self.suite.token_url
+        ads = settings.ads
+        linkedin = LinkedInAdsResource(base_url=urls["linkedin"], read_environment=False)
+        if "linkedin" in self.parts:
+            linkedin = LinkedInAdsResource(
+                base_url=urls["linkedin"],
+                access_token="demo-linkedin-token",  # noqa: S106 (the demo emulator's token)
+                account_id=self.fixture_ids["linkedin"],
+                api_version=ads.linkedin_api_version,
+                read_environment=False,
+            )
+        google_ads = GoogleAdsResource(base_url=urls["google_ads"], token_url=token_url, credentials={})
+        if "google_ads" in self.parts:
+            google_ads = GoogleAdsResource(
+                base_url=urls["google_ads"],
+                token_url=token_url,
+                api_version=ads.google_ads_api_version,
+                credentials={
+                    "developer_token": "demo-developer-token",
+                    "customer_id": self.fixture_ids["google_ads"],
+                    "client_id": "demo-client",
+                    "client_secret": "demo-client-secret",
+                    "refresh_token": "demo-refresh-token",
+                },
+            )
+        ga4 = GA4Resource(base_url=urls["ga4"], token_url=token_url, read_environment=False)
+        if "ga4" in self.parts:
+            ga4 = GA4Resource(
+                base_url=urls["ga4"],
+                token_url=token_url,
+                property_id=self.fixture_ids["ga4"],
+                service_account_info=demo_service_account(token_url),
+                read_environment=False,
+            )
+        return {
+            "hubspot": HubSpotResource(
+                access_token=DEMO_HUBSPOT_TOKEN,
+                base_url=self.hubspot_url,
+                requests_per_10s=settings.hubspot.requests_per_10s,
+                search_requests_per_second=settings.hubspot.search_requests_per_second,
+            ),
+            "linkedin": linkedin,
+            "google_ads": google_ads,
+            "ga4": ga4,
+        }
+
+
+@lru_cache(maxsize=1)
+def _demo_private_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def demo_service_account(token_url: str) -> dict[str, Any]:
+    """A service account made up for this process (the demo token endpoint trusts any signed grant)."""
+    return {
+        "type": "service_account",
+        "project_id": "funnel-ledger-demo",
+        "private_key_id": "demo",
+        "private_key": _demo_private_key(),
+        "client_email": "demo@funnel-ledger-demo.iam.gserviceaccount.com",
+        "client_id": "0",
+        "token_uri": token_url,
+    }
 
 
 _lock = threading.Lock()
@@ -38,9 +122,11 @@ _running: dict[tuple[str, str], DemoEnvironment] = {}
 def demo_environment(fixture_path: Path | None = None, *, today: date | None = None) -> DemoEnvironment:
     """The process's demo emulators (started on first use, then reused).
 
-    Without a fixture the synthetic portal is cut at midnight UTC today, so every run of one day sees the
-    same data and a rerun appends no snapshot.
+    Without a fixture (``--fixture`` or ``FUNNEL_LEDGER_FIXTURE``) the synthetic portal is cut at midnight
+    UTC today, so every run of one day sees the same data and a rerun appends no snapshot.
     """
+    if fixture_path is None and os.environ.get(FIXTURE_ENV):
+        fixture_path = Path(os.environ[FIXTURE_ENV])
     day = today or datetime.now(UTC).date()
     key = (str(fixture_path or ""), day.isoformat() if fixture_path is None else "")
     with _lock:
@@ -52,7 +138,17 @@ def demo_environment(fixture_path: Path | None = None, *, today: date | None = N
                 fixture = generate_demo_fixture(today=day, weeks=DEMO_WEEKS)
                 source = f"synthetic portal, {DEMO_WEEKS} weeks to {day.isoformat()}"
             suite = start_emulators(fixture, hubspot_token=DEMO_HUBSPOT_TOKEN, hubspot_burst_limit=190)
-            _running[key] = DemoEnvironment(suite=suite, fixture_source=source)
+            ids = {
+                "linkedin": str((fixture.get("linkedin") or {}).get("account_id", "")),
+                "google_ads": str((fixture.get("google_ads") or {}).get("customer_id", "")),
+                "ga4": str((fixture.get("ga4") or {}).get("property_id", "")),
+            }
+            _running[key] = DemoEnvironment(
+                suite=suite,
+                fixture_source=source,
+                parts=frozenset(part for part in ("linkedin", "google_ads", "ga4") if fixture.get(part)),
+                fixture_ids=ids,
+            )
         return _running[key]
 
 

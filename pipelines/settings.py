@@ -317,6 +317,9 @@ class RuntimeEnv:
     warehouse_url: str
     workbook_path: Path
     hubspot_base_url: str
+    linkedin_base_url: str = "https://api.linkedin.com"
+    google_ads_base_url: str = "https://googleads.googleapis.com"
+    ga4_base_url: str = "https://analyticsdata.googleapis.com"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeEnv:
@@ -333,6 +336,9 @@ class RuntimeEnv:
             warehouse_url=warehouse_url,
             workbook_path=workbook,
             hubspot_base_url=env.get("HUBSPOT_BASE_URL", "https://api.hubapi.com").rstrip("/"),
+            linkedin_base_url=env.get("LINKEDIN_BASE_URL", "https://api.linkedin.com").rstrip("/"),
+            google_ads_base_url=env.get("GOOGLE_ADS_BASE_URL", "https://googleads.googleapis.com").rstrip("/"),
+            ga4_base_url=env.get("GA4_BASE_URL", "https://analyticsdata.googleapis.com").rstrip("/"),
         )
 
 

@@ -111,16 +111,20 @@ class GA4Resource(ApiResource):
     token_url: str | None = None
     service_account_info: dict[str, Any] | None = None  # tests and the demo; production reads the env
     max_concurrent_requests: int = 5
+    read_environment: bool = True  # the demo turns it off so real credentials in the shell are never used
 
     _tokens: AccessTokenProvider | None = PrivateAttr(default=None)
 
     def _property(self) -> str:
         import os
 
-        return (self.property_id or os.environ.get("GA4_PROPERTY_ID", "")).strip().removeprefix("properties/")
+        from_env = os.environ.get("GA4_PROPERTY_ID", "") if self.read_environment else ""
+        return (self.property_id or from_env).strip().removeprefix("properties/")
 
     def _account(self) -> dict[str, Any] | None:
-        return self.service_account_info or load_service_account_info()
+        if self.service_account_info or not self.read_environment:
+            return self.service_account_info
+        return load_service_account_info()
 
     def missing_settings(self) -> list[str]:
         missing = [] if self._property() else ["GA4_PROPERTY_ID"]
@@ -263,10 +267,10 @@ class GA4Resource(ApiResource):
             for batch_start in range(0, len(requests_), REPORTS_PER_BATCH):
                 batch = requests_[batch_start : batch_start + REPORTS_PER_BATCH]
                 payload = self._post("batchRunReports", {"requests": [body for _, body in batch]})
-                for (name, _), raw in zip(batch, payload.get("reports", []), strict=True):
+                for (slice_name, _), raw in zip(batch, payload.get("reports", []), strict=True):
                     report = parse_report(raw)
                     metadata.append(report.metadata)
-                    results.extend(self._week_rows(report, name, single, chunk))
+                    results.extend(self._week_rows(report, slice_name, single, chunk))
         return results, metadata
 
     @staticmethod
@@ -274,24 +278,22 @@ class GA4Resource(ApiResource):
         report: Report, slice_name: str | None, single: Mapping[str, str], weeks: Sequence[date]
     ) -> list[WeekSlice]:
         by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
-        for row in report.rows:
-            week = row.get("dateRange") or (weeks[0].isoformat() if len(weeks) == 1 else None)
-            by_key[(str(week), row.get("sessionDefaultChannelGroup"))] = row
+        for parsed in report.rows:
+            week = parsed.get("dateRange") or (weeks[0].isoformat() if len(weeks) == 1 else None)
+            by_key[(str(week), parsed.get("sessionDefaultChannelGroup"))] = parsed
         out = []
+        targets: list[tuple[str, str | None]] = [(slice_name, None)] if slice_name is not None else list(single.items())
         for week in weeks:
-            if slice_name is not None:
-                targets = [(slice_name, None)]
-            else:
-                targets = [(name, group) for name, group in single.items()]
             for name, group in targets:
-                row = by_key.get((week.isoformat(), group))
+                found = by_key.get((week.isoformat(), group))
+                row: dict[str, Any] = found or {}
                 out.append(
                     WeekSlice(
                         week_start=week,
                         slice=name,
-                        users=int(row["totalUsers"]) if row else 0,
-                        new_users=int(row["newUsers"]) if row else 0,
-                        avg_session_duration_s=float(row["averageSessionDuration"]) if row else None,
+                        users=int(row.get("totalUsers", 0)),
+                        new_users=int(row.get("newUsers", 0)),
+                        avg_session_duration_s=float(row["averageSessionDuration"]) if found else None,
                         thresholded=report.metadata.subject_to_thresholding,
                         data_loss_from_other_row=report.metadata.data_loss_from_other_row,
                     )

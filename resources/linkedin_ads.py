@@ -101,6 +101,7 @@ class LinkedInAdsResource(ApiResource):
     account_id_env: str = "LINKEDIN_AD_ACCOUNT_ID"
     access_token: str | None = None  # tests and the demo pass it directly
     account_id: str | None = None
+    read_environment: bool = True  # the demo turns it off so a real token in the shell is never used
 
     @property
     def configured(self) -> bool:
@@ -113,11 +114,14 @@ class LinkedInAdsResource(ApiResource):
             if not value
         ]
 
+    def _env(self, name: str) -> str:
+        return os.environ.get(name, "") if self.read_environment else ""
+
     def _token(self) -> str:
-        return (self.access_token or os.environ.get(self.access_token_env, "")).strip()
+        return (self.access_token or self._env(self.access_token_env)).strip()
 
     def _account(self) -> str:
-        raw = (self.account_id or os.environ.get(self.account_id_env, "")).strip()
+        raw = (self.account_id or self._env(self.account_id_env)).strip()
         return raw.rsplit(":", 1)[-1]
 
     def _get(self, path_and_query: str, endpoint: str) -> dict[str, Any]:

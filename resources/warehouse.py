@@ -368,3 +368,46 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
         "meetings": meetings,
         "pipeline_stages": pipeline_stages,
     }
+
+
+weekly_insights = sa.Table(
+    "weekly_insights",
+    metadata,
+    sa.Column("week_start", sa.Date, primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("flag", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),  # several notes of one flag in one week
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("run_id", sa.String(64)),
+)
+
+
+def read_source_inputs(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
+    """Ad, GA4 and source-status tables as the KPI step reads them (costs still in their currency)."""
+    ads = warehouse.read_frame(ad_daily)
+    ads["cost"] = pd.to_numeric(ads["cost"], errors="coerce").astype("float64")
+    return {
+        "ad_daily": ads,
+        "ga4_daily": warehouse.read_frame(ga4_daily),
+        "ga4_events": warehouse.read_frame(ga4_daily_events),
+        "ga4_weekly": warehouse.read_frame(ga4_weekly),
+        "source_status": warehouse.read_frame(source_status),
+    }
+
+
+def replace_insight_weeks(
+    warehouse: WarehouseResource, rows: Sequence[Mapping[str, Any]], weeks: Sequence[date]
+) -> int:
+    """Rewrite the insights of the given weeks (a rerun replaces a week's notes, never adds to them)."""
+    counters: dict[tuple[Any, ...], int] = {}
+    numbered = []
+    for row in rows:
+        key = (row["week_start"], row["source"], row["flag"])
+        counters[key] = counters.get(key, 0) + 1
+        numbered.append({**row, "seq": counters[key]})
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.delete(weekly_insights).where(weekly_insights.c.week_start.in_(list(weeks))))
+        if numbered:
+            conn.execute(sa.insert(weekly_insights), numbered)
+    return len(numbered)

@@ -1,14 +1,21 @@
 """Local ``.xlsx`` tracker: reads and writes the tracker workbook with openpyxl.
 
 The workbook is updated in place: every tab the pipeline does not own (the owner's Targets and Costs, and
-any sheet the team added) is loaded and saved back untouched. Tracker and Definitions are rewritten from the
-model's grids, Snapshots only gets rows appended. The new file is written next to the old one and swapped in
-with ``os.replace``, so a crash mid-save never leaves a half-written workbook.
+any sheet the team added) is loaded and saved back untouched. Tracker and Definitions (and Insights, when the
+run passed insights) are rewritten from the model's grids, Snapshots only gets rows appended. The new file is
+written next to the old one and swapped in with ``os.replace``, so a crash mid-save never leaves a
+half-written workbook.
+
+Speed: a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) is dominated by openpyxl
+parsing and serialising the Snapshots tab's XML, which this module cannot change. What it controls is kept
+lean: rows go in with ``Worksheet.append`` (no per-cell coordinate lookups), styles are shared instances
+assigned once per cell, and the last used row is found from the bottom instead of by scanning every cell.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import secrets
@@ -20,7 +27,8 @@ from typing import Any
 
 import openpyxl
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -31,6 +39,7 @@ from sheets_sync.model import (
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
     FIRST_WEEK_COLUMN,
+    INSIGHTS_TAB,
     SNAPSHOTS_HEADER,
     SNAPSHOTS_TAB,
     TAB_ORDER,
@@ -49,9 +58,16 @@ from sheets_sync.model import (
 # Leading characters that make Excel/LibreOffice treat typed text as a formula (OWASP formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
+# Style objects are created once and shared: openpyxl interns them per workbook, so reusing one instance
+# keeps the per-cell cost to a lookup.
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="FFE8EAED")
 _SECTION_BORDER = Border(top=Side(style="thin", color="FF9AA0A6"))
+_EXAMPLE_FONT = Font(italic=True, color="FF80868B")
+_TOP = Alignment(vertical="top")
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+_INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: 90, 5: 12, 6: 26, 7: 22}
+_INSIGHTS_DETAIL_COLUMN = 4
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -132,38 +148,115 @@ def _with_uncomputed_formulas(values: Grid, formulas: Grid) -> Grid:
 
 
 def _last_used_row(ws: Worksheet) -> int:
-    """1-based index of the last row holding a value (0 for an empty sheet)."""
-    last = 0
-    for index, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        if any(value is not None and value != "" for value in row):
-            last = index
-    return last
+    """1-based index of the last row holding a value (0 for an empty sheet).
+
+    Scans upwards from the bottom: on an append-only tab the last row is almost always used, so this reads
+    one row instead of every cell of a 100k-row tab.
+    """
+    bottom, width = ws.max_row, ws.max_column
+    for index in range(bottom, 0, -1):
+        for row in ws.iter_rows(min_row=index, max_row=index, min_col=1, max_col=width, values_only=True):
+            if any(value is not None and value != "" for value in row):
+                return index
+    return 0
+
+
+def _clean(value: Cell) -> Cell:
+    """Make a model cell storable: illegal XML characters dropped from text, NaN/inf numbers empty."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _needs_text_cell(text: str) -> bool:
+    # openpyxl would store "=..." as a formula and "#N/A" as an error value; anything Excel would evaluate
+    # when the cell is edited also gets the quote prefix.
+    return text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES
+
+
+def _text_cell(ws: Worksheet, text: str) -> XlCell:
+    """A cell that holds ``text`` as text, never as a formula or an error value."""
+    cell = XlCell(ws, value=None)
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+    return cell
+
+
+def _row_items(ws: Worksheet, row: Sequence[Cell]) -> list[Any]:
+    """Values ready for ``Worksheet.append``: plain values where safe, text cells where openpyxl would guess.
+
+    Plain values are the fast path (openpyxl infers the type); only risky text needs a cell object.
+    """
+    items: list[Any] = []
+    for raw in row:
+        value = _clean(raw)
+        if isinstance(value, str) and _needs_text_cell(value):
+            items.append(_text_cell(ws, value))
+        else:
+            items.append(value)
+    return items
+
+
+def _styled_row(
+    ws: Worksheet,
+    row: Sequence[Cell],
+    *,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+    number_format: str | None = None,
+    number_format_from: int = 0,
+    alignments: dict[int, Alignment] | None = None,
+) -> list[XlCell]:
+    """Cells of one row with shared style instances applied (0-based ``number_format_from`` and keys)."""
+    cells: list[XlCell] = []
+    for index, raw in enumerate(row):
+        value = _clean(raw)
+        cell = _text_cell(ws, value) if isinstance(value, str) else XlCell(ws, value=value)
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if border is not None:
+            cell.border = border
+        chosen = alignments.get(index, alignment) if alignments else alignment
+        if chosen is not None:
+            cell.alignment = chosen
+        if number_format is not None and index >= number_format_from:
+            cell.number_format = number_format
+        cells.append(cell)
+    return cells
 
 
 def _set(ws: Worksheet, row: int, column: int, value: Cell) -> None:
-    """Write one cell; text is always stored as text, never as a formula."""
+    """Write one cell at a given position; text is always stored as text, never as a formula.
+
+    The slow path, for appending below rows that are not the sheet's last (see ``_append_snapshots``).
+    """
     cell = ws.cell(row=row, column=column)
+    value = _clean(value)
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text
+        cell.value = value
         # openpyxl turns any "=..." string into a formula; force the string type, and mark risky text with
         # Excel's quote prefix so editing the cell in Excel does not turn it into a formula either.
         cell.data_type = "s"
-        if text.startswith(FORMULA_TRIGGERS):
+        if value.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True
     else:
         cell.value = value
 
 
 def _write_header(ws: Worksheet, header: Sequence[Cell]) -> None:
-    for column, value in enumerate(header, start=1):
-        _set(ws, 1, column, value)
-        cell = ws.cell(row=1, column=column)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+    """Append the bold, shaded header row (the sheet must be empty)."""
+    ws.append(_styled_row(ws, header, font=_HEADER_FONT, fill=_HEADER_FILL))
 
 
-def _set_widths(ws: Worksheet, grid: Grid, *, minimum: int = 8, maximum: int = 60) -> None:
+def _set_widths(ws: Worksheet, grid: Sequence[Sequence[Cell]], *, minimum: int = 8, maximum: int = 60) -> None:
     widths: dict[int, int] = {}
     for row in grid:
         for column, value in enumerate(row, start=1):
@@ -202,13 +295,18 @@ class XlsxTracker:
             wb.close()
 
     def read_tabs(self) -> TabGrids:
-        """Read the pipeline tabs (Tracker, Snapshots, Definitions); a missing workbook reads as empty.
+        """Read the pipeline tabs (Tracker, Snapshots, Definitions, Insights); a missing workbook reads as empty.
 
         Returns:
             The tabs' cells, header rows included; dates typed into cells come back as ``YYYY-MM-DD``.
         """
-        grids = self._read_grids((TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB), data_only=True)
-        return TabGrids(tracker=grids[TRACKER_TAB], snapshots=grids[SNAPSHOTS_TAB], definitions=grids[DEFINITIONS_TAB])
+        grids = self._read_grids((TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB), data_only=True)
+        return TabGrids(
+            tracker=grids[TRACKER_TAB],
+            snapshots=grids[SNAPSHOTS_TAB],
+            definitions=grids[DEFINITIONS_TAB],
+            insights=grids[INSIGHTS_TAB],
+        )
 
     def read_owner_tabs(self, known_kpi_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Read and validate the owner's Targets and Costs tabs.
@@ -237,7 +335,8 @@ class XlsxTracker:
         """Apply a :class:`~sheets_sync.model.TrackerUpdate` to the workbook, atomically.
 
         Tabs the pipeline does not own are left as they are; missing Targets and Costs tabs are created
-        once with a header and an example row.
+        once with a header and an example row. The Insights tab is rewritten only when the update carries
+        insights (``update.insights_replaced``); otherwise it is left as it is, or not created.
 
         Args:
             update: The update computed by :func:`~sheets_sync.model.build_update` from :meth:`read_tabs`.
@@ -248,7 +347,6 @@ class XlsxTracker:
         Raises:
             StaleUpdateError: Snapshots changed since the update was computed (another run wrote).
         """
-        created: list[str] = []
         if self.path.exists():
             wb = openpyxl.load_workbook(self.path)
             active_title: str | None = wb.active.title if wb.active is not None else None
@@ -265,15 +363,19 @@ class XlsxTracker:
                 f"from {update.snapshots_existing_rows}; re-read the workbook and rebuild the update"
             )
 
-        for title in (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB):
-            if title not in wb.sheetnames:
-                created.append(title)
+        written = [TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB]
+        if update.insights_replaced:
+            written.append(INSIGHTS_TAB)
+        created = [title for title in TAB_ORDER if title in written and title not in wb.sheetnames]
 
         self._write_tracker(self._replace_sheet(wb, TRACKER_TAB), update)
         self._write_definitions(self._replace_sheet(wb, DEFINITIONS_TAB), update.definitions)
+        if update.insights_replaced:
+            self._write_insights(self._replace_sheet(wb, INSIGHTS_TAB), update.insights)
+        new_snapshots = snapshots is None
         if snapshots is None:
             snapshots = wb.create_sheet(SNAPSHOTS_TAB)
-        self._append_snapshots(snapshots, update, existing_rows)
+        self._append_snapshots(snapshots, update, existing_rows, fresh=new_snapshots)
         for title, template in ((TARGETS_TAB, TARGETS_TEMPLATE), (COSTS_TAB, COSTS_TEMPLATE)):
             if title not in wb.sheetnames:
                 self._create_owner_tab(wb.create_sheet(title), template)
@@ -305,51 +407,82 @@ class XlsxTracker:
         grid = update.tracker
         formats = number_formats(self.currency)
         _write_header(ws, grid[0])
-        ws.freeze_panes = ws.cell(row=2, column=FIRST_WEEK_COLUMN + 1).coordinate  # G2
+        # A coordinate, not ws.cell(): creating a cell in row 2 would make append() start at row 3.
+        ws.freeze_panes = f"{get_column_letter(FIRST_WEEK_COLUMN + 1)}2"  # G2
         ws.sheet_properties.outlinePr.summaryBelow = False
+        width = len(grid[0])
         previous_block: tuple[str, str] | None = None
         for row_index, (row, meta) in enumerate(zip(grid[1:], update.tracker_rows, strict=True), start=2):
-            number_format = formats.get(meta.unit, "General")
-            for column, value in enumerate(row, start=1):
-                _set(ws, row_index, column, value)
-                if column > FIRST_WEEK_COLUMN:
-                    ws.cell(row=row_index, column=column).number_format = number_format
+            # Pad to the header so every week cell carries the unit's format, even when empty.
+            padded: list[Cell] = [*row, *([None] * (width - len(row)))]
             # Group rows by section (within Leading / Lagging): the first row of a block is the outline's
             # summary row, the others collapse under it; a thin rule separates blocks.
             block = (meta.kpi_type, meta.section)
-            if block != previous_block:
-                for column in range(1, len(grid[0]) + 1):
-                    ws.cell(row=row_index, column=column).border = _SECTION_BORDER
-                ws.cell(row=row_index, column=1).font = _HEADER_FONT
-            else:
+            first_of_block = block != previous_block
+            cells = _styled_row(
+                ws,
+                padded,
+                border=_SECTION_BORDER if first_of_block else None,
+                number_format=formats.get(meta.unit, "General"),
+                number_format_from=FIRST_WEEK_COLUMN,
+            )
+            if first_of_block:
+                cells[0].font = _HEADER_FONT
+            ws.append(cells)
+            if not first_of_block:
                 ws.row_dimensions[row_index].outlineLevel = 1
             previous_block = block
         widths = {1: 14, 2: 28, 3: 16, 4: 16, 5: 9, 6: 10}
-        for column, width in widths.items():
+        for column, minimum in widths.items():
             longest = max((len(str(row[column - 1])) for row in grid if len(row) >= column), default=0)
-            ws.column_dimensions[get_column_letter(column)].width = min(max(width, longest + 2), 48)
-        for column in range(FIRST_WEEK_COLUMN + 1, len(grid[0]) + 1):
+            ws.column_dimensions[get_column_letter(column)].width = min(max(minimum, longest + 2), 48)
+        for column in range(FIRST_WEEK_COLUMN + 1, width + 1):
             ws.column_dimensions[get_column_letter(column)].width = 13
 
     @staticmethod
     def _write_definitions(ws: Worksheet, grid: Grid) -> None:
         _write_header(ws, grid[0])
         ws.freeze_panes = "C2"
-        for row_index, row in enumerate(grid[1:], start=2):
-            for column, value in enumerate(row, start=1):
-                _set(ws, row_index, column, value)
+        for row in grid[1:]:
+            ws.append(_row_items(ws, row))
         _set_widths(ws, grid, maximum=80)
 
     @staticmethod
-    def _append_snapshots(ws: Worksheet, update: TrackerUpdate, existing_rows: int) -> None:
+    def _write_insights(ws: Worksheet, grid: Grid) -> None:
+        _write_header(ws, grid[0])
+        ws.freeze_panes = "A2"
+        # Top-aligned rows, wrapped detail: a long note grows its row instead of spilling over the next
+        # columns, and the short cells stay level with its first line.
+        wrap = {_INSIGHTS_DETAIL_COLUMN - 1: _TOP_WRAP}
+        for row in grid[1:]:
+            ws.append(_styled_row(ws, row, alignment=_TOP, alignments=wrap))
+        for column, width in _INSIGHTS_WIDTHS.items():
+            ws.column_dimensions[get_column_letter(column)].width = width
+
+    @staticmethod
+    def _append_snapshots(ws: Worksheet, update: TrackerUpdate, existing_rows: int, *, fresh: bool) -> None:
+        """Append the update's Snapshots rows below the last used row; existing rows are never rewritten."""
+        rows = update.snapshots_append
+        if fresh or (existing_rows > 0 and ws.max_row == existing_rows):
+            # The common case: nothing lies below the last used row, so ``append`` lands exactly there.
+            if update.snapshots_header_needed:
+                _write_header(ws, SNAPSHOTS_HEADER)
+                ws.freeze_panes = "A2"
+                _set_widths(ws, [list(SNAPSHOTS_HEADER), *rows[:200]], minimum=12)
+            for row in rows:
+                ws.append(_row_items(ws, row))
+            return
+        # Formatted but empty cells below the data (or an existing, blank tab): write at exact positions.
         next_row = existing_rows + 1
         if update.snapshots_header_needed:
-            _write_header(ws, SNAPSHOTS_HEADER)
+            for column, name in enumerate(SNAPSHOTS_HEADER, start=1):
+                _set(ws, 1, column, name)
+                ws.cell(row=1, column=column).font = _HEADER_FONT
+                ws.cell(row=1, column=column).fill = _HEADER_FILL
             ws.freeze_panes = "A2"
-            _set_widths(ws, [list(SNAPSHOTS_HEADER), *update.snapshots_append[:200]], minimum=12)
+            _set_widths(ws, [list(SNAPSHOTS_HEADER), *rows[:200]], minimum=12)
             next_row = 2
-        # Existing rows are never rewritten: cells are only set below the last used row.
-        for offset, row in enumerate(update.snapshots_append):
+        for offset, row in enumerate(rows):
             for column, value in enumerate(row, start=1):
                 _set(ws, next_row + offset, column, value)
 
@@ -357,19 +490,18 @@ class XlsxTracker:
     def _create_owner_tab(ws: Worksheet, template: Sequence[Sequence[Cell]]) -> None:
         _write_header(ws, template[0])
         ws.freeze_panes = "A2"
-        for row_index, row in enumerate(template[1:], start=2):
-            for column, value in enumerate(row, start=1):
-                _set(ws, row_index, column, value)
-                ws.cell(row=row_index, column=column).font = Font(italic=True, color="FF80868B")
+        for row in template[1:]:
+            ws.append(_styled_row(ws, row, font=_EXAMPLE_FONT))
         _set_widths(ws, [list(row) for row in template], minimum=12)
         ws.cell(row=1, column=1).alignment = Alignment(horizontal="left")
 
     @staticmethod
     def _order_tabs(wb: Workbook, active_title: str | None) -> None:
-        for position, title in enumerate(TAB_ORDER):
-            if title in wb.sheetnames:
-                sheet = wb[title]
-                wb.move_sheet(sheet, position - wb.index(sheet))
+        # Positions count only the tabs present, so a missing Insights tab leaves no gap before Targets.
+        present = [title for title in TAB_ORDER if title in wb.sheetnames]
+        for position, title in enumerate(present):
+            sheet = wb[title]
+            wb.move_sheet(sheet, position - wb.index(sheet))
         if active_title is None or active_title not in wb.sheetnames:
             active_title = TRACKER_TAB
         active = wb[active_title]

@@ -55,7 +55,9 @@ class FaultyApp:
             if isinstance(sock, socket.socket):
                 # SO_LINGER 0 makes close() send RST: the client sees "connection reset by peer".
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+                # The server still holds file objects on this socket, so close() alone would not end the
+                # connection; shutdown() acts on the connection itself.
+                sock.shutdown(socket.SHUT_RDWR)
             return []
         body = fault.body if fault.body is not None else {"error": {"code": fault.status, "status": "UNAVAILABLE"}}
         response = Response(json.dumps(body), status=fault.status, headers=fault.headers, mimetype="application/json")

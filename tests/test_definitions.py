@@ -26,7 +26,15 @@ def test_definitions_resolve_with_assets_checks_job_and_schedule():
     defs = _defs()
     dg.Definitions.validate_loadable(defs)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"raw/hubspot_mirror", "marts/weekly_kpis", "tracker/weekly_tracker"}
+    assert keys == {
+        "raw/hubspot_mirror",
+        "raw/linkedin_ads_daily",
+        "raw/google_ads_daily",
+        "raw/ga4_daily",
+        "raw/ga4_weekly_users",
+        "marts/weekly_kpis",
+        "tracker/weekly_tracker",
+    }
     job = defs.resolve_job_def(WEEKLY_JOB)
     assert job.partitions_def is not None
     checks = {check.name for check in defs.resolve_asset_graph().asset_check_keys}

@@ -67,7 +67,65 @@ def _fixture() -> dict:
                 meeting(8, "2024-01-03T00:00:00.000Z", "CANCELED"),
             ],
             "pipelines": PIPELINES,
-        }
+        },
+        "linkedin": {
+            "account_id": "512388408",
+            "currency": "USD",
+            "campaigns": [{"id": 111, "name": "Demo request", "status": "ACTIVE"}],
+            "analytics": [
+                {
+                    "dateRange": {
+                        "start": {"year": 2024, "month": 1, "day": 2},
+                        "end": {"year": 2024, "month": 1, "day": 2},
+                    },
+                    "pivotValues": ["urn:li:sponsoredCampaign:111"],
+                    "impressions": 1000,
+                    "clicks": 20,
+                    "costInLocalCurrency": "107.5300000000000335346",
+                    "externalWebsiteConversions": 3,
+                    "oneClickLeads": 2,
+                }
+            ],
+        },
+        "google_ads": {
+            "customer_id": "1234567890",
+            "currency": "USD",
+            "time_zone": "UTC",
+            "rows": [
+                {
+                    "campaign": {"id": "7", "name": "Brand"},
+                    "metrics": {"impressions": "500", "clicks": "25", "costMicros": "2500000000", "conversions": 1.5},
+                    "segments": {"date": "2024-01-03"},
+                }
+            ],
+        },
+        "ga4": {
+            "property_id": "123456",
+            "time_zone": "UTC",
+            "sessions": [
+                _session("2024-01-01", "u1", "Organic Search", new=True, duration=30),
+                _session("2024-01-02", "u1", "Paid Social", duration=90),
+                _session("2024-01-02", "u2", "Organic Search", engaged=False, duration=0),
+                _session("2024-01-03", "u3", "Unassigned", new=True, duration=120),
+                _session("2024-01-09", "u1", "Organic Search", duration=60),
+            ],
+        },
+    }
+
+
+def _session(day: str, user: str, group: str, *, new: bool = False, engaged: bool = True, duration: float = 60.0):
+    return {
+        "date": day,
+        "user": user,
+        "new_user": new,
+        "channel_group": group,
+        "source_medium": "x / y",
+        "campaign": "(not set)",
+        "engaged": engaged,
+        "duration_s": duration,
+        "pageviews": 2,
+        "key_events": 0,
+        "events": {},
     }
 
 
@@ -146,6 +204,46 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
     }
     for key, values in expected.items():
         assert [cells[key][W1], cells[key][W2]] == values, key
+    # Web: u1 came back on another day through another channel; the week has 3 users, not 4.
+    web = {
+        ("Sessions", "All"): [4, 1],
+        ("Sessions", "Organic Search"): [2, 1],
+        ("Sessions", "Paid Social"): [1, 0],
+        ("Sessions", "Other"): [1, 0],
+        ("Users", "All"): [3, 1],
+        ("Users", "Organic Search"): [2, 1],
+        ("Users", "Paid Social"): [1, 0],
+        ("Users", "Other"): [1, 0],
+        ("Users", "Inbound"): [3, 1],
+        ("New users", "All"): [2, 0],
+        ("Engaged sessions", "All"): [3, 1],
+        ("Engagement rate", "All"): [0.75, 1],
+        ("Avg. session duration", "All"): [60, 60],
+        ("Pages per session", "All"): [2, 2],
+        ("Visit → lead rate", "All"): [0.5, 1],
+    }
+    for key, values in web.items():
+        assert [cells[key][W1], cells[key][W2]] == values, key
+    channel_users = sum(cells[("Users", c)][W1] for c in ("Organic Search", "Paid Social", "Other"))
+    assert channel_users == 4 != cells[("Users", "All")][W1]
+    # Paid media and spend: LinkedIn's long decimal cost kept exact until display.
+    assert cells[("Ad spend", "Paid Social")][W1] == pytest.approx(107.53)
+    assert cells[("Ad spend", "Paid Search")][W1] == pytest.approx(2500.0)
+    assert cells[("Ad spend", "All")][W1] == pytest.approx(2607.53)
+    assert [cells[("Ad spend", "All")][W1], cells[("Ad spend", "All")][W2]] == [pytest.approx(2607.53), 0]
+    assert cells[("Ad clicks", "All")][W1] == 45 and cells[("Lead-form leads", "All")][W1] == 2
+    assert cells[("Platform conversions", "All")][W1] == pytest.approx(4.5)
+    assert cells[("CTR", "All")][W1] == pytest.approx(45 / 1500)
+    assert cells[("CPC", "All")][W1] == pytest.approx(2607.53 / 45)
+    assert cells[("CPM", "All")][W1] == pytest.approx(1000 * 2607.53 / 1500)
+    assert cells[("CPC", "All")][W2] is None  # no clicks: undefined, never 0
+    assert cells[("Marketing spend", "All")][W1] == pytest.approx(2607.53)
+    assert cells[("Cost per lead (CPL)", "All")][W1] == pytest.approx(2607.53 / 2)
+    assert cells[("Cost per lead (CPL)", "Paid Social")][W1] == pytest.approx(107.53)
+    assert cells[("Customer acquisition cost", "All")][W1] is None  # no new customer in W1
+    assert ("Ad spend", "Organic Search") not in cells  # no spend source there: no row, not a 0
+    assert ("Marketing spend", "Offline") not in cells
+
     cohort_rate = cells[("Cohort contact → customer", "All")][W1]
     assert cohort_rate == pytest.approx(1 / 3)
     # No target on the Targets tab: coverage stays blank, never 0.

@@ -78,7 +78,7 @@ def test_daily_report_by_channel_group(servers):
 
 
 def test_week_grain_users_are_asked_per_slice_not_summed(servers):
-    url, token_url, faulty, _ = servers
+    url, token_url, _, _ = servers
     cfg = FunnelConfig()
     filters = ga4_slice_filters({"Organic Search", "Paid Social", "Unassigned"}, None, cfg)
     ga4 = _ga4(url, token_url, FakeClock())
@@ -107,7 +107,7 @@ def test_quota_exhausted_fails_with_a_clear_message():
     with serve_in_thread(oauth) as auth, serve_in_thread(ga4_app) as server:
         ga4 = _ga4(server.base_url, f"{auth.base_url}/token", FakeClock())
         ga4.daily_by_channel_group(date(2024, 1, 1), date(2024, 1, 7))
-        with pytest.raises(ApiError, match="RESOURCE_EXHAUSTED.*quota is spent"):
+        with pytest.raises(ApiError, match=r"RESOURCE_EXHAUSTED.*quota is spent"):
             ga4.daily_by_channel_group(date(2024, 1, 1), date(2024, 1, 7))
 
 

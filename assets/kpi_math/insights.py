@@ -48,7 +48,7 @@ MISSING_SETTING: Mapping[str, str] = {
 }
 """The setting named when a source is not configured (callers may name another one)."""
 TOP_UNKNOWN_SOURCES = 3
-_MISSING = "(missing)"
+_MISSING = "no source"
 LISTED_DEAL_IDS = 5
 TRAILING_WEEKS = 4
 DEFAULT_PAIRED_THRESHOLD = 0.10
@@ -176,8 +176,7 @@ def unmapped_source_insights(
                 flag="unmapped_sources",
                 detail=(
                     f"{n} of {total} {_plural(total, 'contact')} created this week {_has(n)} a missing or "
-                    f"unknown original source and {'counts' if n == 1 else 'count'} under Other: {shown}. "
-                    "Add the values to the channel map to assign them a channel."
+                    f"unknown original source and {'counts' if n == 1 else 'count'} under Other: {shown}."
                 ),
                 value=float(n),
             )
@@ -502,10 +501,28 @@ class MetricPair:
     link: str
 
 
+FLOW_MQL_TO_SQL = "flow_mql_to_sql"
+
+
+def _with_flow_mql_to_sql(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived rows ``flow_mql_to_sql`` = new_sqls ÷ new_mqls per week and slice (NaN on 0 MQLs)."""
+    keys = ["week_start", "channel"]
+    mqls = frame.loc[frame["kpi_id"] == "new_mqls", [*keys, "value"]]
+    sqls = frame.loc[frame["kpi_id"] == "new_sqls", [*keys, "value"]]
+    both = mqls.merge(sqls, on=keys, suffixes=("_mqls", "_sqls"))
+    mql_counts = both["value_mqls"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(mql_counts > 0, both["value_sqls"].to_numpy(dtype=np.float64) / mql_counts, np.nan)
+    derived = both[keys].assign(kpi_id=FLOW_MQL_TO_SQL, value=ratio)
+    return pd.concat([frame, derived[frame.columns.intersection(derived.columns)]], ignore_index=True)
+
+
 PAIRED_METRICS: tuple[MetricPair, ...] = (
     MetricPair("sessions", "Sessions", "visit_to_lead_rate", "visit → lead rate", "while"),
     MetricPair("ad_cpc", "CPC", "ad_ctr", "CTR", "and"),
-    MetricPair("new_mqls", "New MQLs", "cohort_mql_to_sql", "cohort MQL → SQL rate", "but"),
+    # The flow rate (this week's SQLs per this week's MQLs), not the cohort rate: a recent cohort has
+    # had no time to convert, so its rate always looks like a fall.
+    MetricPair("new_mqls", "New MQLs", FLOW_MQL_TO_SQL, "MQL → SQL rate (SQLs ÷ MQLs of the week)", "but"),
     MetricPair("pipeline_created", "Pipeline created", "pipeline_coverage", "pipeline coverage", "but"),
 )
 
@@ -516,7 +533,7 @@ def _signed_pct(change: float) -> str:
 
 
 def _fmt(kpi_id: str, v: float) -> str:
-    unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else "count"
+    unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else "ratio" if kpi_id == FLOW_MQL_TO_SQL else "count"
     if unit == "ratio":
         return f"{v * 100:.2f}%"
     if unit == "currency":
@@ -583,8 +600,8 @@ def paired_metric_insights(
     grid = [day_to_date(int(d)) for d in grid_days]
     targets = (week_days - first) // 7
 
-    needed = {kpi for pair in PAIRED_METRICS for kpi in (pair.first, pair.second)}
-    frame = kpis_long.loc[kpis_long["kpi_id"].isin(list(needed))]
+    needed = {kpi for pair in PAIRED_METRICS for kpi in (pair.first, pair.second)} | {"new_sqls"}
+    frame = _with_flow_mql_to_sql(kpis_long.loc[kpis_long["kpi_id"].isin(list(needed))])
     if frame.empty:
         return []
     # Normalise week_start to datetime.date so Timestamps or ISO strings match the grid.

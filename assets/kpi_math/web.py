@@ -22,12 +22,6 @@ from .config import ALL, OTHER, FunnelConfig
 from .frame import Block, assemble
 from .weeks import dates_to_days, day_to_date, index_in, requested_weeks, week_start_days
 
-ADDITIVE_WEB_KPIS: dict[str, str] = {
-    "sessions": "sessions",
-    "engaged_sessions": "engaged_sessions",
-    "key_events": "key_events",
-}
-"""Additive web KPI -> its ``ga4_daily`` column."""
 WEEK_GRAIN_WEB_KPIS: tuple[str, ...] = ("users", "new_users", "avg_session_duration_s")
 """Non-additive web KPIs, taken as is from ``ga4_weekly`` (one GA4 query per week and slice)."""
 WEB_KPIS: tuple[str, ...] = (
