@@ -225,3 +225,17 @@ def test_a_flake_that_outlasts_the_retries_fails_with_the_status():
         with pytest.raises(ApiError, match="HTTP 503"):
             linkedin.daily_analytics(date(2024, 1, 1), date(2024, 1, 1))
     assert app.requests == 4
+
+
+def test_google_ads_read_timeouts_are_retried_without_waiting():
+    clock = FakeClock()
+    oauth = GoogleOAuthEmulator()
+    app = FaultyApp(GoogleAdsEmulator(_ads_fixture()))
+    with serve_in_thread(oauth) as auth, serve_in_thread(app) as server:
+        client = _google_ads(server.base_url, f"{auth.base_url}/token", clock)
+        client.account_info()  # the token is fetched first, so the timeouts below hit searchStream
+        with read_timeouts(1) as raised:
+            rows = client.daily_campaign_metrics(date(2024, 1, 1), date(2024, 1, 7))
+    assert len(raised) == 1 and len(rows) == 2
+    assert client.calls.counts["google_ads.searchStream"] == 2  # one call, retried once inside the session
+    assert app.requests == 2 and len(clock.sleeps) == 1

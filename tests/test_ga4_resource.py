@@ -18,7 +18,7 @@ from resources.ga4 import GA4Resource
 from resources.google_auth import load_service_account_info
 from resources.http import ApiError
 from tests.conftest import FakeClock
-from tests.faults import FaultyApp, reset, status
+from tests.faults import FaultyApp, read_timeouts, reset, status
 from tests.google_keys import service_account_info
 
 
@@ -161,3 +161,15 @@ def test_service_account_from_env_file_and_base64(tmp_path):
     with pytest.raises(SettingsError, match="not a service-account key") as caught:
         load_service_account_info({"GOOGLE_SERVICE_ACCOUNT_FILE": str(key_file)})
     assert "PRIVATE KEY" not in str(caught.value)
+
+
+def test_ga4_read_timeout_is_retried_without_waiting(servers):
+    url, token_url, faulty, _ = servers
+    clock = FakeClock()
+    ga4 = _ga4(url, token_url, clock)
+    ga4.daily_by_channel_group(date(2024, 1, 1), date(2024, 1, 7))  # token obtained
+    with read_timeouts(2) as raised:
+        report = ga4.daily_by_channel_group(date(2024, 1, 1), date(2024, 1, 7))
+    assert len(raised) == 2 and len(report.rows) == 4
+    assert faulty.requests == 2  # the timed-out attempts never reached the server
+    assert len(clock.sleeps) == 2

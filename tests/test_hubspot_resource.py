@@ -17,6 +17,7 @@ from resources.hubspot import (
 )
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal
+from tests.faults import FaultyApp, read_timeouts, reset, status
 
 MS_2024_01_01 = 1_704_067_200_000
 
@@ -129,3 +130,39 @@ def test_unauthorised_token_fails_with_a_fix(token):
         with pytest.raises(Exception, match="HUBSPOT_ACCESS_TOKEN") as caught:
             list(hubspot.list_pages("contacts", ["createdate"]))
     assert token not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected_requests", "expected_sleeps"),
+    [
+        pytest.param([status(429, retry_after="10")], 2, [10.0], id="429-with-retry-after"),
+        pytest.param(
+            [status(429, body={"status": "error", "policyName": "TEN_SECONDLY_ROLLING"})],
+            2,
+            None,
+            id="429-without-retry-after",
+        ),
+        pytest.param([status(502), status(503), status(504)], 4, None, id="5xx-burst"),
+        pytest.param([reset()], 2, None, id="connection-reset"),
+    ],
+)
+def test_hubspot_flake_matrix(plan, expected_requests, expected_sleeps):
+    clock = FakeClock()
+    app = FaultyApp(HubSpotEmulator({"contacts": [contact(1, "2024-01-01T00:00:00Z")]}, clock=clock), plan)
+    with serve_in_thread(app) as server:
+        pages = list(_resource(server.base_url, clock).list_pages("contacts", ["createdate"]))
+    assert [r["id"] for page in pages for r in page] == ["1"]
+    assert app.requests == expected_requests
+    retry_sleeps = [s for s in clock.sleeps if s > 0]
+    assert len(retry_sleeps) == expected_requests - 1
+    if expected_sleeps is not None:
+        assert retry_sleeps == expected_sleeps
+
+
+def test_hubspot_read_timeout_is_retried_without_waiting():
+    clock = FakeClock()
+    app = HubSpotEmulator({"contacts": [contact(1, "2024-01-01T00:00:00Z")]}, clock=clock)
+    with serve_in_thread(app) as server, read_timeouts(1) as raised:
+        pages = list(_resource(server.base_url, clock).list_pages("contacts", ["createdate"]))
+    assert len(raised) == 1 and len(pages[0]) == 1
+    assert app.request_counts["contacts.list"] == 1

@@ -1,0 +1,55 @@
+"""How the KPI step reads the sources: currency conversion, unconfigured sources, versions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from assets.weekly_kpis import ad_frame, with_versions
+from pipelines.settings import SettingsError, parse_settings
+
+
+def _ads(currency_cost: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "platform": ["linkedin", "google_ads"],
+            "date": [date(2024, 1, 2), date(2024, 1, 3)],
+            "campaign_id": ["1", "2"],
+            "cost": [currency_cost, 10.0],
+        }
+    )
+
+
+def test_a_foreign_currency_needs_a_rate_and_is_converted_with_it():
+    with pytest.raises(SettingsError, match=r"LinkedIn Ads reports amounts in EUR.*currency_rates: \{EUR"):
+        ad_frame(_ads(100.0), parse_settings({}), {"linkedin": "EUR", "google_ads": "USD"})
+    converted = ad_frame(
+        _ads(100.0), parse_settings({"currency_rates": {"EUR": 1.25}}), {"linkedin": "EUR", "google_ads": "USD"}
+    )
+    assert converted["spend"].tolist() == [125.0, 10.0]
+    same = ad_frame(_ads(100.0), parse_settings({"currency": "EUR"}), {"linkedin": "EUR", "google_ads": None})
+    assert same["spend"].tolist() == [100.0, 10.0]
+
+
+def test_versions_change_only_for_the_kpis_whose_settings_changed():
+    values = pd.DataFrame(
+        {
+            "week_start": [date(2024, 1, 1)] * 3,
+            "kpi_id": ["new_leads", "ad_spend", "sessions"],
+            "channel": ["All"] * 3,
+            "value": [1.0, 2.0, 3.0],
+        }
+    )
+    base = with_versions(values, parse_settings({})).set_index("kpi_id")["kpi_version"]
+    stages = with_versions(
+        values,
+        parse_settings({"stages": ["lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer"]}),
+    ).set_index("kpi_id")["kpi_version"]
+    assert stages["new_leads"] != base["new_leads"]
+    assert stages["ad_spend"] == base["ad_spend"] and stages["sessions"] == base["sessions"]
+    remapped = with_versions(values, parse_settings({"ads": {"linkedin_channel": "Other"}})).set_index("kpi_id")
+    assert remapped.loc["ad_spend", "kpi_version"] != base["ad_spend"]
+    assert remapped.loc["new_leads", "kpi_version"] == base["new_leads"]
+    assert all(v.startswith("1.") and len(v) == 8 for v in base)
