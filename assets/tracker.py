@@ -16,8 +16,8 @@ from assets.kpi_math import CATALOG, kpi_version
 from assets.weekly_kpis import KPIS_KEY
 from pipelines.settings import Settings, SettingsResource
 from resources.tracker import WorkbookTrackerResource
-from resources.warehouse import WarehouseResource
-from sheets_sync.model import DefinitionRow, build_update
+from resources.warehouse import WarehouseResource, read_insights
+from sheets_sync.model import DefinitionRow, InsightRow, build_update
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]
 
@@ -80,6 +80,10 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             snapshot_at=datetime.now(UTC),
             channel_order=config.slice_order(),
             tracker_channels=set(config.tracker_channels) if config.tracker_channels is not None else None,
+            insights=[
+                InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
+                for row in read_insights(warehouse, weeks)
+            ],
         )
         tracker.write(update)
         summary = update.summary
@@ -98,6 +102,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 "snapshot_rows_appended": summary.snapshot_rows_appended,
                 "restated_cells": len(summary.restatements),
                 "definitions_added": summary.definitions_added,
+                "insights_rows": summary.insights_rows,
                 "path": MetadataValue.path(tracker.location),
             }
         )

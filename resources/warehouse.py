@@ -396,6 +396,18 @@ def read_source_inputs(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
     }
 
 
+def read_insights(warehouse: WarehouseResource, weeks: Sequence[date]) -> list[dict[str, Any]]:
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(weekly_insights)
+            .where(weekly_insights.c.week_start.in_(list(weeks)))
+            .order_by(
+                weekly_insights.c.week_start, weekly_insights.c.source, weekly_insights.c.flag, weekly_insights.c.seq
+            )
+        ).mappings()
+        return [dict(row) for row in rows]
+
+
 def replace_insight_weeks(
     warehouse: WarehouseResource, rows: Sequence[Mapping[str, Any]], weeks: Sequence[date]
 ) -> int:

@@ -171,18 +171,25 @@ def _clean(value: Cell) -> Cell:
 
 
 def _needs_text_cell(text: str) -> bool:
-    # openpyxl would store "=..." as a formula and "#N/A" as an error value; anything Excel would evaluate
-    # when the cell is edited also gets the quote prefix.
+    # Text openpyxl would not store as plain text on its own ("=..." formulas, "#N/A" errors), and text
+    # that needs the quote prefix.
     return text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES
 
 
-def _text_cell(ws: Worksheet, text: str) -> XlCell:
-    """A cell that holds ``text`` as text, never as a formula or an error value."""
-    cell = XlCell(ws, value=None)
+def _store_text(cell: XlCell, text: str) -> None:
+    """Put ``text`` in ``cell`` as text, never as a formula or an error value."""
     cell.value = text
+    # openpyxl turns any "=..." string into a formula and "#N/A" into an error: force the string type, and
+    # mark risky text with Excel's quote prefix so editing the cell in Excel does not evaluate it either.
     cell.data_type = "s"
     if text.startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True
+
+
+def _text_cell(ws: Worksheet, text: str) -> XlCell:
+    """A detached cell (placed by ``Worksheet.append``) holding ``text`` as text."""
+    cell = XlCell(ws)
+    _store_text(cell, text)
     return cell
 
 
@@ -241,12 +248,7 @@ def _set(ws: Worksheet, row: int, column: int, value: Cell) -> None:
     cell = ws.cell(row=row, column=column)
     value = _clean(value)
     if isinstance(value, str):
-        cell.value = value
-        # openpyxl turns any "=..." string into a formula; force the string type, and mark risky text with
-        # Excel's quote prefix so editing the cell in Excel does not turn it into a formula either.
-        cell.data_type = "s"
-        if value.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True
+        _store_text(cell, value)
     else:
         cell.value = value
 

@@ -249,6 +249,11 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
     # No target on the Targets tab: coverage stays blank, never 0.
     assert cells[("Pipeline coverage", "All")][W1] is None
 
+    insights = list(openpyxl.load_workbook(workbook)["Insights"].iter_rows(values_only=True))
+    assert insights[0][:5] == ("week_start", "source", "flag", "detail", "value")
+    unmapped = [row for row in insights[1:] if row[2] == "unmapped_sources"]
+    assert [(row[0], row[1], row[4]) for row in unmapped] == [(W2, "hubspot", 1)]  # contact 5 has no source
+
     snapshots = _snapshot_rows(workbook)
     assert snapshots[0] == (
         "snapshot_at",

@@ -191,6 +191,27 @@ def test_rerun_appends_only_changes_and_keeps_existing_snapshot_rows(book: XlsxT
     ]
 
 
+def test_snapshots_append_right_below_the_data_when_blank_formatted_rows_follow(book: XlsxTracker) -> None:
+    book.write(update_for(book, RUN1_AT))
+    wb = openpyxl.load_workbook(book.path)
+    wb["Snapshots"]["A15"].fill = PatternFill("solid", fgColor="FFFFFF00")  # formatted, but empty
+    wb.save(book.path)
+
+    result = book.write(update_for(book, RUN2_AT, values(scale=1.05)))
+
+    assert result.snapshot_rows_appended == 1
+    rows = sheet_values(book.path, "Snapshots")
+    assert len(rows) == 15
+    assert rows[11] == ["2026-11-17T06:00:00Z", "run-1117", "2026-11-02", "sessions", "1.abc123", "All", 105]
+    assert rows[12:] == [[None] * 7] * 3
+    assert openpyxl.load_workbook(book.path)["Snapshots"]["A15"].fill.fgColor.rgb == "FFFFFF00"
+    # the next run sees 12 used rows (header + 11 snapshots) and appends right below them
+    third = update_for(book, RUN2_AT, values(scale=1.1))
+    assert third.snapshots_existing_rows == 12
+    book.write(third)
+    assert sheet_values(book.path, "Snapshots")[12][6] == 110
+
+
 def make_foreign_workbook(path: Path) -> None:
     wb = Workbook()
     notes = wb.active
