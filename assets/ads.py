@@ -71,8 +71,8 @@ def sync_ad_platform(
                 AssetCheckResult(check_name="spend_not_negative", passed=True),
             ],
         )
-    info = account_info()
     rows = fetch(first, last)
+    info = account_info()
     records: list[dict[str, Any]] = [
         {
             "platform": platform,

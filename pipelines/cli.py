@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--fixture", help="fixture JSON to serve instead of the synthetic portal")
     run = commands.add_parser("run", help="run the pipeline against the live APIs (credentials from the environment)")
     _add_run_arguments(run)
+    backfill = commands.add_parser(
+        "backfill", help="recompute a range of past weeks in one run (live APIs; --demo for the demo data)"
+    )
+    _add_run_arguments(backfill)
+    backfill.add_argument("--demo", action="store_true", help="backfill the demo data instead of the live APIs")
+    backfill.add_argument("--fixture", help="with --demo: fixture JSON instead of the synthetic portal")
     emulators = commands.add_parser("emulators", help="local API emulators")
     emulator_commands = emulators.add_subparsers(dest="emulator_command", required=True)
     serve = emulator_commands.add_parser("serve", help="serve every emulator on loopback until interrupted")
@@ -146,7 +152,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
     runtime = _runtime(args, "demo")
-    demo = demo_environment(Path(args.fixture) if args.fixture else None)
+    # The synthetic company covers a year, or more when older weeks are asked for (plus four weeks of
+    # context for the trailing-mean notes).
+    history = 52 if args.first is None else (datetime.now(UTC).date() - args.first).days // 7 + 5
+    demo = demo_environment(Path(args.fixture) if args.fixture else None, history_weeks=history)
     print(f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}", flush=True)
     try:
         summary = run_pipeline(
@@ -217,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "backfill":
+            if args.first is None or args.last is None:
+                raise SettingsError("backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD (the first and last week)")
+            return cmd_demo(args) if args.demo else cmd_run(args)
         return cmd_emulators_serve(args)
     except Exception as error:
         cause = root_cause(error)

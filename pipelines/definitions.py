@@ -25,6 +25,7 @@ from assets.hubspot import hubspot_mirror
 from assets.tracker import build_tracker_asset
 from assets.weekly_kpis import build_weekly_kpis_asset
 from pipelines.partitions import weekly_partitions
+from pipelines.sensors import run_failure_alert_sensor
 from pipelines.settings import RuntimeEnv, Settings, SettingsResource, load_settings, resolve_config_path
 from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
@@ -37,6 +38,32 @@ WEEKLY_JOB = "weekly_tracker_job"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 SCHEDULE_DAY = {"monday": "1", "sunday": "0"}
+
+
+def live_source_resources(settings: Settings, runtime: RuntimeEnv) -> dict[str, Any]:
+    """The live API resources by resource key, as the job uses them (``funnel-ledger check`` reuses them).
+
+    Args:
+        settings: Validated settings (pacing and pinned API versions).
+        runtime: Base URLs from the environment.
+    """
+    return {
+        "hubspot": HubSpotResource(
+            access_token=EnvVar("HUBSPOT_ACCESS_TOKEN"),
+            base_url=runtime.hubspot_base_url,
+            requests_per_10s=settings.hubspot.requests_per_10s,
+            search_requests_per_second=settings.hubspot.search_requests_per_second,
+        ),
+        # Optional sources read their credentials from the environment at run time, so a source left
+        # unconfigured is skipped (and said so) instead of failing the run.
+        "linkedin": LinkedInAdsResource(
+            base_url=runtime.linkedin_base_url, api_version=settings.ads.linkedin_api_version
+        ),
+        "google_ads": GoogleAdsResource(
+            base_url=runtime.google_ads_base_url, api_version=settings.ads.google_ads_api_version
+        ),
+        "ga4": GA4Resource(base_url=runtime.ga4_base_url),
+    }
 
 
 def build_definitions(
@@ -78,28 +105,13 @@ def build_definitions(
             tags={RANGE_START_TAG: window[0], RANGE_END_TAG: window[-1]},
         )
 
-    sources: dict[str, Any] = {
-        "hubspot": HubSpotResource(
-            access_token=EnvVar("HUBSPOT_ACCESS_TOKEN"),
-            base_url=runtime.hubspot_base_url,
-            requests_per_10s=settings.hubspot.requests_per_10s,
-            search_requests_per_second=settings.hubspot.search_requests_per_second,
-        ),
-        # Optional sources read their credentials from the environment at run time, so a source left
-        # unconfigured is skipped (and said so) instead of failing the run.
-        "linkedin": LinkedInAdsResource(
-            base_url=runtime.linkedin_base_url, api_version=settings.ads.linkedin_api_version
-        ),
-        "google_ads": GoogleAdsResource(
-            base_url=runtime.google_ads_base_url, api_version=settings.ads.google_ads_api_version
-        ),
-        "ga4": GA4Resource(base_url=runtime.ga4_base_url),
-    }
+    sources = live_source_resources(settings, runtime)
     sources.update(source_resources or {})
     return Definitions(
         assets=assets,
         jobs=[job],
         schedules=[weekly_tracker_schedule],
+        sensors=[run_failure_alert_sensor],
         resources={
             **sources,
             "warehouse": WarehouseResource(url=runtime.warehouse_url),

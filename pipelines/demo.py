@@ -119,7 +119,9 @@ _lock = threading.Lock()
 _running: dict[tuple[str, str], DemoEnvironment] = {}
 
 
-def demo_environment(fixture_path: Path | None = None, *, today: date | None = None) -> DemoEnvironment:
+def demo_environment(
+    fixture_path: Path | None = None, *, today: date | None = None, history_weeks: int = DEMO_WEEKS
+) -> DemoEnvironment:
     """The process's demo emulators (started on first use, then reused).
 
     Without a fixture (``--fixture`` or ``FUNNEL_LEDGER_FIXTURE``) the synthetic portal is cut at midnight
@@ -128,15 +130,16 @@ def demo_environment(fixture_path: Path | None = None, *, today: date | None = N
     if fixture_path is None and os.environ.get(FIXTURE_ENV):
         fixture_path = Path(os.environ[FIXTURE_ENV])
     day = today or datetime.now(UTC).date()
-    key = (str(fixture_path or ""), day.isoformat() if fixture_path is None else "")
+    weeks = max(DEMO_WEEKS, history_weeks)
+    key = (str(fixture_path or ""), f"{day.isoformat()}/{weeks}" if fixture_path is None else "")
     with _lock:
         if key not in _running:
             if fixture_path is not None:
                 fixture = load_fixture(fixture_path)
                 source = str(fixture_path)
             else:
-                fixture = generate_demo_fixture(today=day, weeks=DEMO_WEEKS)
-                source = f"synthetic portal, {DEMO_WEEKS} weeks to {day.isoformat()}"
+                fixture = generate_demo_fixture(today=day, weeks=weeks)
+                source = f"synthetic portal, {weeks} weeks to {day.isoformat()}"
             suite = start_emulators(fixture, hubspot_token=DEMO_HUBSPOT_TOKEN, hubspot_burst_limit=190)
             ids = {
                 "linkedin": str((fixture.get("linkedin") or {}).get("account_id", "")),

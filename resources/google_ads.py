@@ -22,8 +22,8 @@ from resources.linkedin_ads import AdAccountInfo, AdDailyRow
 
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
 DAILY_QUERY = (
-    "SELECT segments.date, campaign.id, campaign.name, metrics.impressions, metrics.clicks, "
-    "metrics.cost_micros, metrics.conversions FROM campaign "
+    "SELECT segments.date, campaign.id, campaign.name, customer.currency_code, customer.time_zone, "
+    "metrics.impressions, metrics.clicks, metrics.cost_micros, metrics.conversions FROM campaign "
     "WHERE segments.date BETWEEN '{start}' AND '{end}'"
 )
 ACCOUNT_QUERY = "SELECT customer.currency_code, customer.time_zone, campaign.id FROM campaign LIMIT 1"
@@ -64,6 +64,7 @@ class GoogleAdsResource(ApiResource):
     credentials: dict[str, str] | None = None  # tests and the demo pass them; production reads ENV
 
     _tokens: AccessTokenProvider | None = PrivateAttr(default=None)
+    _account: AdAccountInfo | None = PrivateAttr(default=None)
 
     def _value(self, key: str) -> str:
         if self.credentials is not None:
@@ -154,12 +155,22 @@ class GoogleAdsResource(ApiResource):
         )
 
     def account_info(self) -> AdAccountInfo:
-        """The customer's currency and time zone (metrics come in them)."""
+        """The customer's currency and time zone (metrics come in them); free after a daily query."""
+        if self._account is not None:
+            return self._account
         rows = self._search_stream(ACCOUNT_QUERY)
         customer = (rows[0].get("customer") if rows else None) or {}
         return AdAccountInfo(currency=customer.get("currencyCode"), time_zone=customer.get("timeZone"))
 
     def daily_campaign_metrics(self, start: date, end: date) -> list[AdDailyRow]:
-        """Campaign-day metrics for [start, end] (inclusive) in one searchStream operation."""
+        """Campaign-day metrics for [start, end] (inclusive) in one searchStream operation.
+
+        The rows also carry the account's currency and time zone, so :meth:`account_info` needs no
+        second call afterwards.
+        """
         query = DAILY_QUERY.format(start=start.isoformat(), end=end.isoformat())
-        return [parse_row(row) for row in self._search_stream(query)]
+        rows = self._search_stream(query)
+        if rows:
+            customer = rows[0].get("customer") or {}
+            self._account = AdAccountInfo(currency=customer.get("currencyCode"), time_zone=customer.get("timeZone"))
+        return [parse_row(row) for row in rows]

@@ -6,6 +6,13 @@ run passed insights) are rewritten from the model's grids, Snapshots only gets r
 written next to the old one and swapped in with ``os.replace``, so a crash mid-save never leaves a
 half-written workbook.
 
+Presentation (colours against targets, restatement comments, number formats, widths, frozen panes and the
+Charts tab) follows a :class:`~sheets_sync.presentation.Presentation`, the same plan the Google Sheet writer
+applies, so both trackers look alike. The Charts tab is created once; on every write the two pipeline charts
+on it (recognised by their title or their anchor cell) are removed and rebuilt against the current Tracker
+rows and week columns, because openpyxl cannot reliably edit a chart it loaded. Anything else the owner put
+on the Charts tab (cells, other charts) is kept, with openpyxl's usual limits on what it round-trips.
+
 Speed: a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) is dominated by openpyxl
 parsing and serialising the Snapshots tab's XML, which this module cannot change. What it controls is kept
 lean: rows go in with ``Worksheet.append`` (no per-cell coordinate lookups), styles are shared instances
@@ -29,6 +36,10 @@ import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -38,21 +49,33 @@ from sheets_sync.model import (
     COSTS_TAB,
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
-    FIRST_WEEK_COLUMN,
     INSIGHTS_TAB,
     SNAPSHOTS_HEADER,
     SNAPSHOTS_TAB,
-    TAB_ORDER,
     TARGETS_TAB,
     TARGETS_TEMPLATE,
     TRACKER_TAB,
     Cell,
     Grid,
+    OwnerTabError,
     StaleUpdateError,
     TabGrids,
     TrackerUpdate,
+    empty_targets,
     parse_costs,
     parse_targets,
+)
+from sheets_sync.presentation import (
+    CHART_TITLE_STEMS,
+    CHARTS_TAB,
+    WORKBOOK_TAB_ORDER,
+    CellNote,
+    ChartSpec,
+    Presentation,
+    build_presentation,
+    carry_notes,
+    merge_notes,
+    unit_number_format,
 )
 
 # Leading characters that make Excel/LibreOffice treat typed text as a formula (OWASP formula injection).
@@ -69,6 +92,9 @@ _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 _INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: 90, 5: 12, 6: 26, 7: 22}
 _INSIGHTS_DETAIL_COLUMN = 4
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+COMMENT_AUTHOR = "Funnel Ledger"
+_CHARTS_TITLE_FONT = Font(bold=True, size=14)
+_CM_PER_PX = 2.54 / 96
 
 
 def number_formats(currency: str) -> dict[str, str]:
@@ -77,14 +103,18 @@ def number_formats(currency: str) -> dict[str, str]:
     Args:
         currency: ISO 4217 code shown with currency values, e.g. ``"USD"``.
     """
-    return {
-        "count": "#,##0",
-        "currency": f'#,##0.00 "{currency}"',
-        "ratio": "0.0%",
-        "days": "0.0",
-        "seconds": "0",
-        "currency_per_day": "#,##0.00",
-    }
+    units = ("count", "currency", "ratio", "days", "seconds", "currency_per_day")
+    return {unit: pattern for unit in units if (pattern := unit_number_format(unit, currency)) is not None}
+
+
+def excel_width(pixels: int) -> float:
+    """Convert a column width in pixels to Excel's width unit (characters of the default font)."""
+    # Excel adds 5 px of padding to ``width × 7 px`` (Calibri 11, the default font's digit width).
+    return round(max(pixels - 5, 0) / 7, 2)
+
+
+def _argb(color_hex: str) -> str:
+    return "FF" + color_hex.lstrip("#").upper()
 
 
 @dataclass(frozen=True)
@@ -219,6 +249,7 @@ def _styled_row(
     number_format: str | None = None,
     number_format_from: int = 0,
     alignments: dict[int, Alignment] | None = None,
+    fills: dict[int, PatternFill] | None = None,
 ) -> list[XlCell]:
     """Cells of one row with shared style instances applied (0-based ``number_format_from`` and keys)."""
     cells: list[XlCell] = []
@@ -227,8 +258,9 @@ def _styled_row(
         cell = _text_cell(ws, value) if isinstance(value, str) else XlCell(ws, value=value)
         if font is not None:
             cell.font = font
-        if fill is not None:
-            cell.fill = fill
+        chosen_fill = fills.get(index, fill) if fills else fill
+        if chosen_fill is not None:
+            cell.fill = chosen_fill
         if border is not None:
             cell.border = border
         chosen = alignments.get(index, alignment) if alignments else alignment
@@ -333,15 +365,20 @@ class XlsxTracker:
 
     # --------------------------------------------------------------------------------------------- write
 
-    def write(self, update: TrackerUpdate) -> WriteResult:
+    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> WriteResult:
         """Apply a :class:`~sheets_sync.model.TrackerUpdate` to the workbook, atomically.
 
         Tabs the pipeline does not own are left as they are; missing Targets and Costs tabs are created
         once with a header and an example row. The Insights tab is rewritten only when the update carries
-        insights (``update.insights_replaced``); otherwise it is left as it is, or not created.
+        insights (``update.insights_replaced``); otherwise it is left as it is, or not created. The Charts
+        tab is created once when the Tracker has rows to chart; its two pipeline charts are rebuilt on every
+        write. Comments already on Tracker cells follow their cells to their new positions.
 
         Args:
             update: The update computed by :func:`~sheets_sync.model.build_update` from :meth:`read_tabs`.
+            presentation: How to present the Tracker (:func:`~sheets_sync.presentation.build_presentation`
+                for this update). ``None`` builds it from the workbook's own Targets tab (no colours when the
+                tab is missing or invalid) and this tracker's currency.
 
         Returns:
             What was written.
@@ -364,13 +401,19 @@ class XlsxTracker:
                 f"{self.path}: the {SNAPSHOTS_TAB} tab has {existing_rows} rows but the update was computed "
                 f"from {update.snapshots_existing_rows}; re-read the workbook and rebuild the update"
             )
+        if presentation is None:
+            presentation = build_presentation(update, self._workbook_targets(wb), currency=self.currency)
+        kept_notes = self._existing_notes(wb, update)
 
         written = [TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB]
         if update.insights_replaced:
             written.append(INSIGHTS_TAB)
-        created = [title for title in TAB_ORDER if title in written and title not in wb.sheetnames]
+        if presentation.charts:
+            written.append(CHARTS_TAB)
+        created = [title for title in WORKBOOK_TAB_ORDER if title in written and title not in wb.sheetnames]
 
-        self._write_tracker(self._replace_sheet(wb, TRACKER_TAB), update)
+        tracker = self._replace_sheet(wb, TRACKER_TAB)
+        self._write_tracker(tracker, update, presentation, merge_notes(kept_notes, presentation.notes))
         self._write_definitions(self._replace_sheet(wb, DEFINITIONS_TAB), update.definitions)
         if update.insights_replaced:
             self._write_insights(self._replace_sheet(wb, INSIGHTS_TAB), update.insights)
@@ -381,6 +424,8 @@ class XlsxTracker:
         for title, template in ((TARGETS_TAB, TARGETS_TEMPLATE), (COSTS_TAB, COSTS_TEMPLATE)):
             if title not in wb.sheetnames:
                 self._create_owner_tab(wb.create_sheet(title), template)
+        if presentation.charts or CHARTS_TAB in wb.sheetnames:
+            self._write_charts(wb, tracker, presentation.charts)
 
         self._order_tabs(wb, active_title)
         # openpyxl saves formulas of untouched tabs without cached values: ask Excel/LibreOffice to
@@ -396,6 +441,36 @@ class XlsxTracker:
         )
 
     @staticmethod
+    def _workbook_targets(wb: Workbook) -> pd.DataFrame:
+        """The Targets tab of the loaded workbook, or no targets when it is missing or invalid.
+
+        Colours are a courtesy: an owner's typo must not fail the write (the KPI run reports it already).
+        """
+        if TARGETS_TAB not in wb.sheetnames:
+            return empty_targets()
+        grid = _grid(wb[TARGETS_TAB].iter_rows(values_only=True))
+        try:
+            return parse_targets(grid)
+        except OwnerTabError:
+            return empty_targets()
+
+    @staticmethod
+    def _existing_notes(wb: Workbook, update: TrackerUpdate) -> list[CellNote]:
+        """Comments on the current Tracker, moved to their cells' positions on the new one."""
+        if TRACKER_TAB not in wb.sheetnames:
+            return []
+        ws = wb[TRACKER_TAB]
+        notes: dict[tuple[int, int], tuple[str, str | None]] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    author = cell.comment.author if cell.comment.author != COMMENT_AUTHOR else None
+                    notes[(cell.row - 1, cell.column - 1)] = (cell.comment.text, author)
+        if not notes:
+            return []
+        return carry_notes(_grid(ws.iter_rows(values_only=True)), notes, update)
+
+    @staticmethod
     def _replace_sheet(wb: Workbook, title: str) -> Worksheet:
         # The pipeline owns these tabs: a fresh sheet drops stale cells, widths and outline levels at once.
         if title in wb.sheetnames:
@@ -405,17 +480,41 @@ class XlsxTracker:
             return wb.create_sheet(title, index)
         return wb.create_sheet(title)
 
-    def _write_tracker(self, ws: Worksheet, update: TrackerUpdate) -> None:
+    @staticmethod
+    def _write_tracker(
+        ws: Worksheet, update: TrackerUpdate, presentation: Presentation, notes: Sequence[CellNote]
+    ) -> None:
         grid = update.tracker
-        formats = number_formats(self.currency)
-        _write_header(ws, grid[0])
+        header_fill = PatternFill("solid", fgColor=_argb(presentation.header_format.background_hex))
+        header_font = Font(bold=presentation.header_format.bold)
+        ws.append(_styled_row(ws, grid[0], font=header_font, fill=header_fill))
         # A coordinate, not ws.cell(): creating a cell in row 2 would make append() start at row 3.
-        ws.freeze_panes = f"{get_column_letter(FIRST_WEEK_COLUMN + 1)}2"  # G2
+        top_left = f"{get_column_letter(presentation.frozen_columns + 1)}{presentation.frozen_rows + 1}"
+        ws.freeze_panes = top_left
         ws.sheet_properties.outlinePr.summaryBelow = False
-        width = len(grid[0])
+
+        formats = dict(presentation.row_formats)
+        fill_styles: dict[str, PatternFill] = {}
+
+        def fill_for(color_hex: str) -> PatternFill:
+            # One shared instance per colour keeps openpyxl's style interning to a lookup per cell.
+            if color_hex not in fill_styles:
+                fill_styles[color_hex] = PatternFill("solid", fgColor=_argb(color_hex))
+            return fill_styles[color_hex]
+
+        band_of: dict[int, PatternFill] = {}
+        for band in presentation.section_bands:
+            if band.color_hex.upper() not in {"#FFFFFF", "FFFFFF"}:
+                for row_index in range(band.first_row, band.last_row + 1):
+                    band_of[row_index] = fill_for(band.color_hex)
+        cell_fills: dict[int, dict[int, PatternFill]] = {}
+        for target_fill in presentation.fills:
+            cell_fills.setdefault(target_fill.row, {})[target_fill.col] = fill_for(target_fill.color_hex)
+
+        width = max(len(grid[0]), presentation.last_col + 1)
         previous_block: tuple[str, str] | None = None
-        for row_index, (row, meta) in enumerate(zip(grid[1:], update.tracker_rows, strict=True), start=2):
-            # Pad to the header so every week cell carries the unit's format, even when empty.
+        for row_index, (row, meta) in enumerate(zip(grid[1:], update.tracker_rows, strict=True), start=1):
+            # Pad to the header so every week cell carries the unit's format (and band), even when empty.
             padded: list[Cell] = [*row, *([None] * (width - len(row)))]
             # Group rows by section (within Leading / Lagging): the first row of a block is the outline's
             # summary row, the others collapse under it; a thin rule separates blocks.
@@ -424,22 +523,45 @@ class XlsxTracker:
             cells = _styled_row(
                 ws,
                 padded,
+                fill=band_of.get(row_index),
+                fills=cell_fills.get(row_index),
                 border=_SECTION_BORDER if first_of_block else None,
-                number_format=formats.get(meta.unit, "General"),
-                number_format_from=FIRST_WEEK_COLUMN,
+                number_format=formats.get(row_index),
+                number_format_from=presentation.first_week_col,
             )
             if first_of_block:
                 cells[0].font = _HEADER_FONT
             ws.append(cells)
             if not first_of_block:
-                ws.row_dimensions[row_index].outlineLevel = 1
+                ws.row_dimensions[row_index + 1].outlineLevel = 1
             previous_block = block
-        widths = {1: 14, 2: 28, 3: 16, 4: 16, 5: 9, 6: 10}
-        for column, minimum in widths.items():
-            longest = max((len(str(row[column - 1])) for row in grid if len(row) >= column), default=0)
-            ws.column_dimensions[get_column_letter(column)].width = min(max(minimum, longest + 2), 48)
-        for column in range(FIRST_WEEK_COLUMN + 1, width + 1):
-            ws.column_dimensions[get_column_letter(column)].width = 13
+        for note in notes:
+            comment = Comment(note.text, note.author or COMMENT_AUTHOR)
+            # Room for one line of text: the default box cuts "first reported ... on YYYY-MM-DD" in two.
+            comment.width, comment.height = 260, 60
+            ws.cell(row=note.row + 1, column=note.col + 1).comment = comment
+        for column, pixels in enumerate(presentation.column_widths, start=1):
+            ws.column_dimensions[get_column_letter(column)].width = excel_width(pixels)
+
+    @staticmethod
+    def _write_charts(wb: Workbook, tracker: Worksheet, charts: Sequence[ChartSpec]) -> None:
+        if CHARTS_TAB in wb.sheetnames:
+            ws = wb[CHARTS_TAB]
+        else:
+            ws = wb.create_sheet(CHARTS_TAB)
+            ws["A1"] = "Charts"
+            ws["A1"].font = _CHARTS_TITLE_FONT
+            ws["A2"] = (
+                "Rebuilt from the Tracker on every run (All channels, current KPI versions). "
+                "Add your own charts or notes to the right of or below these two; they are kept."
+            )
+            ws["A2"].font = _EXAMPLE_FONT
+            ws.column_dimensions["A"].width = 3
+        ours = {(chart.anchor_row, chart.anchor_col) for chart in charts}
+        # openpyxl keeps a sheet's charts in a private list and has no API to remove one.
+        ws._charts = [chart for chart in ws._charts if not _is_pipeline_chart(chart, ours)]
+        for spec in charts:
+            ws.add_chart(_xlsx_chart(spec, tracker), f"{get_column_letter(spec.anchor_col + 1)}{spec.anchor_row + 1}")
 
     @staticmethod
     def _write_definitions(ws: Worksheet, grid: Grid) -> None:
@@ -500,7 +622,7 @@ class XlsxTracker:
     @staticmethod
     def _order_tabs(wb: Workbook, active_title: str | None) -> None:
         # Positions count only the tabs present, so a missing Insights tab leaves no gap before Targets.
-        present = [title for title in TAB_ORDER if title in wb.sheetnames]
+        present = [title for title in WORKBOOK_TAB_ORDER if title in wb.sheetnames]
         for position, title in enumerate(present):
             sheet = wb[title]
             wb.move_sheet(sheet, position - wb.index(sheet))
@@ -530,6 +652,75 @@ class XlsxTracker:
                 temp.unlink()
             raise
         _fsync_directory(directory)
+
+
+def _is_pipeline_chart(chart: Any, anchors: set[tuple[int, int]]) -> bool:
+    """Whether a chart on the Charts tab is one the pipeline drew (its title stem or its anchor cell)."""
+    title = _chart_title(chart)
+    if any(title.startswith(stem) for stem in CHART_TITLE_STEMS.values()):
+        return True
+    marker = getattr(getattr(chart, "anchor", None), "_from", None)
+    return marker is not None and (marker.row, marker.col) in anchors
+
+
+def _chart_title(chart: Any) -> str:
+    """The plain text of a chart's title ('' when it has none or it is not rich text)."""
+    try:
+        paragraphs = chart.title.tx.rich.p
+    except AttributeError:
+        return ""
+    return "".join(run.t or "" for paragraph in paragraphs for run in (paragraph.r or []))
+
+
+def _xlsx_chart(spec: ChartSpec, tracker: Worksheet) -> BarChart | LineChart:
+    """An openpyxl chart whose categories and series are References to the Tracker cells of ``spec``."""
+
+    def reference(row: int, first_col: int, last_col: int) -> Reference:
+        return Reference(tracker, min_col=first_col + 1, max_col=last_col + 1, min_row=row + 1, max_row=row + 1)
+
+    def new_chart() -> BarChart | LineChart:
+        if spec.kind == "bar":
+            bar = BarChart()
+            bar.type = "col"
+            bar.grouping = "clustered"
+            bar.gapWidth = 40
+            return bar
+        return LineChart()
+
+    categories = reference(spec.categories_row, spec.categories_first_col, spec.categories_last_col)
+    chart = new_chart()
+    chart.title = spec.title
+    chart.width = spec.width_px * _CM_PER_PX
+    chart.height = spec.height_px * _CM_PER_PX
+    chart.legend.position = "b"
+    # openpyxl 3.1 marks axes deleted unless told otherwise; Excel then draws a chart without scales.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.title = spec.left_axis_title or None
+    right = [series for series in spec.series if series.axis == "right"]
+    for series in spec.series:
+        if series.axis == "right":
+            continue
+        chart.series.append(Series(reference(series.row, series.first_col, series.last_col), title=series.label))
+    chart.set_categories(categories)
+    if spec.data_labels:
+        chart.dataLabels = DataLabelList()
+        chart.dataLabels.showVal = True
+    if right:
+        secondary = new_chart()
+        for series in right:
+            secondary.series.append(
+                Series(reference(series.row, series.first_col, series.last_col), title=series.label)
+            )
+        secondary.set_categories(categories)
+        secondary.y_axis.axId = 200
+        secondary.y_axis.title = spec.right_axis_title
+        secondary.y_axis.crosses = "max"
+        secondary.y_axis.delete = False
+        secondary.y_axis.majorGridlines = None
+        chart += secondary
+    chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.1, w=0.94, h=0.72))
+    return chart
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -150,7 +150,7 @@ def test_google_ads_rows_in_micros_exact_and_account_currency():
     assert rows[0].cost == Decimal("2500.000001") and rows[1].cost == Decimal("0.99")
     assert rows[0].conversions == 4.5
     assert (info.currency, info.time_zone) == ("EUR", "Europe/Berlin")
-    assert client.calls.counts == {"google_ads.searchStream": 2}
+    assert client.calls.counts == {"google_ads.searchStream": 1}  # the rows carried the account info
     assert oauth.request_counts["token"] == 1  # one access token, reused
 
 
