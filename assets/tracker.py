@@ -15,9 +15,10 @@ from dagster import (
 from assets.kpi_math import CATALOG, kpi_version
 from assets.weekly_kpis import KPIS_KEY
 from pipelines.settings import Settings, SettingsResource
-from resources.tracker import WorkbookTrackerResource
+from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
 from sheets_sync.model import DefinitionRow, InsightRow, build_update
+from sheets_sync.presentation import build_presentation
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]
 
@@ -65,7 +66,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
     def weekly_tracker(
         context: AssetExecutionContext,
         warehouse: WarehouseResource,
-        tracker: WorkbookTrackerResource,
+        tracker: TrackerResource,
         settings: SettingsResource,
     ) -> MaterializeResult:
         """The weekly tracker the owner reviews: a row per KPI and slice, a column per week, and history."""
@@ -85,7 +86,8 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 for row in read_insights(warehouse, weeks)
             ],
         )
-        tracker.write(update)
+        targets, _costs = tracker.read_owner_tabs()
+        tracker.write(update, build_presentation(update, targets, currency=config.currency))
         summary = update.summary
         context.log.info(
             f"tracker {tracker.location}: {summary.cells_changed} cells changed, "

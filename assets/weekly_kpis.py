@@ -45,7 +45,7 @@ from assets.kpi_math import (
 )
 from assets.kpi_math.insights import TRAILING_WEEKS
 from pipelines.settings import Settings, SettingsResource
-from resources.tracker import WorkbookTrackerResource
+from resources.tracker import TrackerResource
 from resources.warehouse import (
     WarehouseResource,
     read_hubspot_inputs,
@@ -273,7 +273,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
     def weekly_kpis(
         context: AssetExecutionContext,
         warehouse: WarehouseResource,
-        tracker: WorkbookTrackerResource,
+        tracker: TrackerResource,
         settings: SettingsResource,
     ) -> MaterializeResult:
         """Leading and lagging KPIs per week for All, Inbound, Outbound and every channel."""

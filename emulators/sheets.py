@@ -128,6 +128,83 @@ _HTTP_STATUS_NAMES = {
 }
 _SERVER_ERROR_MESSAGES = {500: "Internal error encountered.", 503: "The service is currently unavailable."}
 
+#: batchUpdate request kinds the emulator applies (anything else is a 400, as for an unknown field).
+SUPPORTED_REQUESTS = frozenset(
+    {
+        "addSheet",
+        "deleteSheet",
+        "updateSheetProperties",
+        "updateSpreadsheetProperties",
+        "updateCells",
+        "repeatCell",
+        "updateBorders",
+        "mergeCells",
+        "unmergeCells",
+        "updateDimensionProperties",
+        "autoResizeDimensions",
+        "appendDimension",
+        "insertDimension",
+        "deleteDimension",
+        "addConditionalFormatRule",
+        "deleteConditionalFormatRule",
+        "updateConditionalFormatRule",
+        "setBasicFilter",
+        "clearBasicFilter",
+        "addChart",
+        "updateChartSpec",
+        "deleteEmbeddedObject",
+    }
+)
+# Real Sheets request kinds the emulator does not implement: refused with a message that says so.
+_KNOWN_UNSUPPORTED_REQUESTS = frozenset(
+    {
+        "addBanding",
+        "addDataSource",
+        "addDimensionGroup",
+        "addFilterView",
+        "addNamedRange",
+        "addProtectedRange",
+        "addSlicer",
+        "appendCells",
+        "autoFill",
+        "cancelDataSourceRefresh",
+        "copyPaste",
+        "createDeveloperMetadata",
+        "cutPaste",
+        "deleteBanding",
+        "deleteDataSource",
+        "deleteDeveloperMetadata",
+        "deleteDimensionGroup",
+        "deleteDuplicates",
+        "deleteFilterView",
+        "deleteNamedRange",
+        "deleteProtectedRange",
+        "deleteRange",
+        "duplicateFilterView",
+        "duplicateSheet",
+        "findReplace",
+        "insertRange",
+        "moveDimension",
+        "pasteData",
+        "randomizeRange",
+        "refreshDataSource",
+        "setDataValidation",
+        "sortRange",
+        "textToColumns",
+        "trimWhitespace",
+        "updateBanding",
+        "updateDataSource",
+        "updateDeveloperMetadata",
+        "updateDimensionGroup",
+        "updateEmbeddedObjectBorder",
+        "updateEmbeddedObjectPosition",
+        "updateFilterView",
+        "updateNamedRange",
+        "updateProtectedRange",
+        "updateSlicerSpec",
+    }
+)
+
 _READ_ENDPOINTS = frozenset({"spreadsheets.get", "values.get", "values.batchGet"})
 
 _SPREADSHEET_PATH = re.compile(r"/v4/spreadsheets/([^/:]+)(?::(batchUpdate))?")
@@ -1243,8 +1320,14 @@ class SheetsEmulator(RequestCounter):
         c0 = rng.start_col or 0
         height = len(rows)
         width = max((len(row) for row in rows), default=0)
-        canonical_requested = None
-        if rng.end_row is not None or rng.end_col is not None:
+        single_cell = (
+            rng.start_row is not None
+            and rng.end_row == rng.start_row + 1
+            and rng.start_col is not None
+            and rng.end_col == rng.start_col + 1
+        )
+        # A single cell is only the anchor of the write; a larger range bounds it.
+        if not single_cell and (rng.end_row is not None or rng.end_col is not None):
             rr0, rr1, cc0, cc1 = self._clamp(sheet, rng)
             canonical_requested = _range_text(sheet.title, rr0, cc0, rr1 - 1, cc1 - 1)
             if rng.end_row is not None and r0 + height > rng.end_row:
@@ -1497,7 +1580,552 @@ class SheetsEmulator(RequestCounter):
     def _h_spreadsheets_batchUpdate(
         self, book: _Spreadsheet, params: list[tuple[str, str]], body: JSON, text: None
     ) -> JSON:
-        raise _invalid("batchUpdate is not implemented yet")
+        requests_json = body.get("requests") or []
+        if not isinstance(requests_json, list):
+            raise _invalid("Invalid JSON payload received. 'requests' must be a list.")
+        # Work on a copy so that one invalid request leaves the spreadsheet untouched (batches are atomic).
+        work = copy.deepcopy(book)
+        replies: list[JSON] = []
+        for i, req in enumerate(requests_json):
+            if not isinstance(req, dict) or not req:
+                raise _invalid(f"Invalid requests[{i}]: No request set.")
+            kinds = list(req)
+            if len(kinds) > 1:
+                raise _invalid(
+                    f"Invalid value at 'requests[{i}]' (oneof), oneof field 'kind' is already set. "
+                    f"Cannot set '{kinds[1]}'"
+                )
+            kind = kinds[0]
+            if kind not in SUPPORTED_REQUESTS:
+                if kind in _KNOWN_UNSUPPORTED_REQUESTS:
+                    raise _invalid(f"Invalid requests[{i}].{kind}: {kind} is not supported by the Sheets emulator.")
+                message = (
+                    f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[{i}]': Cannot find field."
+                )
+                raise _ApiError(
+                    400,
+                    message,
+                    [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.BadRequest",
+                            "fieldViolations": [{"field": f"requests[{i}]", "description": message}],
+                        }
+                    ],
+                )
+            payload = req[kind]
+            if not isinstance(payload, dict):
+                raise _invalid(f"Invalid requests[{i}].{kind}: expected an object.")
+            where = f"requests[{i}].{kind}"
+            before = work.total_cells()
+            reply = getattr(self, "_r_" + kind)(work, payload, where)
+            after = work.total_cells()
+            if after > self.cell_limit and after > before:
+                raise _invalid(f"Invalid {where}: {_CELL_LIMIT_MESSAGE.format(self.cell_limit)}")
+            replies.append(reply or {})
+        book.properties, book.sheets, book.rng, book.next_chart_id = (
+            work.properties,
+            work.sheets,
+            work.rng,
+            work.next_chart_id,
+        )
+        result: JSON = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
+        if _flag(body.get("includeSpreadsheetInResponse", False)):
+            grid = "true" if _flag(body.get("responseIncludeGridData", False)) else "false"
+            ranges = [("ranges", r) for r in body.get("responseRanges") or []]
+            result["updatedSpreadsheet"] = self._h_spreadsheets_get(
+                book, [("includeGridData", grid), *ranges], {}, None
+            )
+        return result
+
+    # ---- helpers shared by the batchUpdate requests
+
+    @staticmethod
+    def _grid(work: _Spreadsheet, raw: Any, where: str) -> tuple[_Sheet, int, int, int, int]:
+        """Resolve a GridRange JSON to (sheet, r0, r1, c0, c1) with exclusive ends, validated."""
+        if not isinstance(raw, dict):
+            raise _invalid(f"Invalid {where}: range is required")
+        sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+        r0 = int(raw.get("startRowIndex", 0))
+        c0 = int(raw.get("startColumnIndex", 0))
+        r1 = int(raw["endRowIndex"]) if raw.get("endRowIndex") is not None else sheet.rows
+        c1 = int(raw["endColumnIndex"]) if raw.get("endColumnIndex") is not None else sheet.cols
+        if r0 < 0 or c0 < 0 or r1 < r0 or c1 < c0:
+            raise _invalid(f"Invalid {where}: Invalid range: start index must be <= end index and >= 0")
+        if r1 > sheet.rows or c1 > sheet.cols:
+            shown = _a1(r0, c0, max(r0, r1 - 1), max(c0, c1 - 1))
+            raise _invalid(
+                f"Invalid {where}: Range ({_quote_title_always(sheet.title)}!{shown}) exceeds grid limits. "
+                f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
+            )
+        return sheet, r0, r1, c0, c1
+
+    @staticmethod
+    def _dimension_range(work: _Spreadsheet, raw: Any, where: str) -> tuple[_Sheet, str, int, int]:
+        """Resolve a DimensionRange JSON to (sheet, ROWS|COLUMNS, start, end), validated."""
+        if not isinstance(raw, dict):
+            raise _invalid(f"Invalid {where}: range is required")
+        sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+        dimension = raw.get("dimension")
+        if dimension not in _DIMENSIONS:
+            raise _invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
+        size = sheet.rows if dimension == "ROWS" else sheet.cols
+        start = int(raw.get("startIndex", 0))
+        end = int(raw["endIndex"]) if raw.get("endIndex") is not None else size
+        if start < 0 or end < start or end > size:
+            raise _invalid(
+                f"Invalid {where}: Invalid dimension range: [{start}, {end}) on a sheet with {size} {dimension.lower()}"
+            )
+        return sheet, dimension, start, end
+
+    @staticmethod
+    def _fields(payload: JSON, where: str) -> FieldTree | None:
+        fields = payload.get("fields")
+        if not fields:
+            raise _invalid(f"Invalid {where}: At least one field must be specified in 'fields'.")
+        return _parse_fields(str(fields))
+
+    @staticmethod
+    def _set_cell(sheet: _Sheet, key: tuple[int, int], data: Mapping[str, Any], tree: FieldTree | None) -> None:
+        cell = copy.deepcopy(sheet.cells.get(key, {}))
+        _apply_mask(cell, data, tree)
+        for read_only in ("effectiveValue", "formattedValue", "effectiveFormat", "hyperlink"):
+            cell.pop(read_only, None)
+        value = cell.get("userEnteredValue")
+        if value is not None and (not isinstance(value, dict) or len(value) != 1):
+            raise _invalid("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue, formulaValue")
+        if value == {}:
+            cell.pop("userEnteredValue")
+        _store(sheet, key, cell)
+
+    # ---- sheets
+
+    def _r_addSheet(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
+        props = copy.deepcopy(payload.get("properties") or {})
+        if props.get("sheetType", "GRID") != "GRID":
+            raise _invalid(f"Invalid {where}: only GRID sheets are supported by the Sheets emulator.")
+        title = props.get("title")
+        if not title:
+            n = len(work.sheets) + 1
+            while work.sheet_by_title(f"Sheet{n}") is not None:
+                n += 1
+            title = f"Sheet{n}"
+        if work.sheet_by_title(str(title)) is not None:
+            raise _invalid(
+                f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
+            )
+        if "sheetId" in props:
+            sheet_id = int(props["sheetId"])
+            if sheet_id < 0 or work.sheet_by_id(sheet_id) is not None:
+                raise _invalid(f"Invalid {where}: Sheet with id {sheet_id} already exists.")
+        else:
+            sheet_id = work.rng.randrange(1, 2**31)
+            while work.sheet_by_id(sheet_id) is not None:
+                sheet_id = work.rng.randrange(1, 2**31)
+        grid = props.get("gridProperties") or {}
+        rows = int(grid.get("rowCount", DEFAULT_ROWS))
+        cols = int(grid.get("columnCount", DEFAULT_COLUMNS))
+        if rows <= 0 or cols <= 0:
+            raise _invalid(f"Invalid {where}: a sheet must have at least one row and one column.")
+        index = min(max(int(props.get("index", len(work.sheets))), 0), len(work.sheets))
+        sheet = _new_sheet(sheet_id, str(title), index, rows, cols)
+        extra = {
+            k: v for k, v in props.items() if k not in ("sheetId", "title", "index", "sheetType", "gridProperties")
+        }
+        sheet.properties.update(extra)
+        sheet.properties["gridProperties"].update(
+            {k: v for k, v in grid.items() if k not in ("rowCount", "columnCount")}
+        )
+        work.sheets.insert(index, sheet)
+        work.reindex()
+        return {"addSheet": {"properties": copy.deepcopy(sheet.properties)}}
+
+    def _r_deleteSheet(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No sheet with id: {payload.get('sheetId', 0)}")
+        if len(work.sheets) == 1:
+            raise _invalid(f"Invalid {where}: You can't remove all the sheets in a document.")
+        work.sheets.remove(sheet)
+        work.reindex()
+
+    def _r_updateSheetProperties(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        source = payload.get("properties") or {}
+        sheet = work.sheet_by_id(int(source.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {source.get('sheetId', 0)}")
+        tree = self._fields(payload, where)
+        props = copy.deepcopy(sheet.properties)
+        old_index = int(props["index"])
+        _apply_mask(props, {**source, "sheetId": sheet.sheet_id}, tree)
+        props["sheetId"] = sheet.sheet_id
+        props.setdefault("sheetType", "GRID")
+        title = str(props.get("title") or "")
+        if not title:
+            raise _invalid(f"Invalid {where}: Sheet title must not be empty.")
+        if title != sheet.title and work.sheet_by_title(title) is not None:
+            raise _invalid(
+                f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
+            )
+        grid = props.setdefault("gridProperties", {})
+        rows, cols = int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0))
+        if rows <= 0:
+            raise _invalid(f"Invalid {where}: You can't delete all the rows on the sheet.")
+        if cols <= 0:
+            raise _invalid(f"Invalid {where}: You can't delete all the columns on the sheet.")
+        if int(grid.get("frozenRowCount", 0)) >= rows:
+            raise _invalid(f"Invalid {where}: You can't freeze all visible rows on the sheet.")
+        if int(grid.get("frozenColumnCount", 0)) >= cols:
+            raise _invalid(f"Invalid {where}: You can't freeze all visible columns on the sheet.")
+        for key in ("frozenRowCount", "frozenColumnCount"):
+            if grid.get(key) == 0:
+                grid.pop(key)  # proto3 JSON drops zeros
+        sheet.properties = props
+        sheet.cells = {k: v for k, v in sheet.cells.items() if k[0] < rows and k[1] < cols}
+        new_index = int(props.get("index", old_index))
+        if new_index != old_index:
+            work.sheets.remove(sheet)
+            work.sheets.insert(min(max(new_index, 0), len(work.sheets)), sheet)
+        work.reindex()
+
+    def _r_updateSpreadsheetProperties(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        tree = self._fields(payload, where)
+        props = copy.deepcopy(work.properties)
+        _apply_mask(props, payload.get("properties") or {}, tree)
+        if not props.get("title"):
+            raise _invalid(f"Invalid {where}: Spreadsheet title must not be empty.")
+        work.properties = props
+
+    # ---- cells
+
+    def _r_updateCells(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        tree = self._fields(payload, where)
+        rows = payload.get("rows") or []
+        data = [[c or {} for c in (row or {}).get("values") or []] for row in rows]
+        if "range" in payload:
+            sheet, r0, r1, c0, c1 = self._grid(work, payload["range"], where)
+        else:
+            start = payload.get("start") or {}
+            sheet, r0, _, c0, _ = self._grid(work, {"sheetId": start.get("sheetId", 0)}, where)
+            r0, c0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))
+            r1 = r0 + len(data)
+            c1 = c0 + max((len(row) for row in data), default=0)
+            self._grid(
+                work,
+                {
+                    "sheetId": sheet.sheet_id,
+                    "startRowIndex": r0,
+                    "endRowIndex": max(r1, r0 + 1),
+                    "startColumnIndex": c0,
+                    "endColumnIndex": max(c1, c0 + 1),
+                },
+                where,
+            )
+        for r in range(r0, r1):
+            row = data[r - r0] if r - r0 < len(data) else []
+            width = c1 if "range" in payload else c0 + len(row)
+            for c in range(c0, width):
+                cell = row[c - c0] if c - c0 < len(row) else {}
+                try:
+                    self._set_cell(sheet, (r, c), cell, tree)
+                except _ApiError as err:
+                    raise _invalid(f"Invalid {where}: {err.message}") from None
+
+    def _r_repeatCell(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        tree = self._fields(payload, where)
+        sheet, r0, r1, c0, c1 = self._grid(work, payload.get("range"), where)
+        cell = payload.get("cell") or {}
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                try:
+                    self._set_cell(sheet, (r, c), cell, tree)
+                except _ApiError as err:
+                    raise _invalid(f"Invalid {where}: {err.message}") from None
+
+    def _r_updateBorders(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, r0, r1, c0, c1 = self._grid(work, payload.get("range"), where)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                sides = {
+                    "top": payload.get("top") if r == r0 else payload.get("innerHorizontal"),
+                    "bottom": payload.get("bottom") if r == r1 - 1 else payload.get("innerHorizontal"),
+                    "left": payload.get("left") if c == c0 else payload.get("innerVertical"),
+                    "right": payload.get("right") if c == c1 - 1 else payload.get("innerVertical"),
+                }
+                present: dict[str, JSON] = {k: v for k, v in sides.items() if isinstance(v, dict)}
+                if not present:
+                    continue
+                cell = sheet.cells.get((r, c), {})
+                borders = cell.setdefault("userEnteredFormat", {}).setdefault("borders", {})
+                for side, border in present.items():
+                    if border.get("style") == "NONE":
+                        borders.pop(side, None)
+                    else:
+                        borders[side] = copy.deepcopy(border)
+                if not borders:
+                    cell["userEnteredFormat"].pop("borders")
+                _store(sheet, (r, c), cell)
+
+    def _r_mergeCells(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, r0, r1, c0, c1 = self._grid(work, payload.get("range"), where)
+        merge_type = payload.get("mergeType", "MERGE_ALL")
+        if merge_type == "MERGE_ALL":
+            boxes = [(r0, r1, c0, c1)]
+        elif merge_type == "MERGE_COLUMNS":
+            boxes = [(r0, r1, c, c + 1) for c in range(c0, c1)]
+        elif merge_type == "MERGE_ROWS":
+            boxes = [(r, r + 1, c0, c1) for r in range(r0, r1)]
+        else:
+            raise _invalid(f"Invalid {where}: unknown mergeType {merge_type}")
+        # Like the UI, merging over existing merges replaces them (keeps re-runs idempotent).
+        self._unmerge(sheet, r0, r1, c0, c1)
+        sheet.merges.extend(
+            _grid_range_json(sheet.sheet_id, a, b, c, d) for a, b, c, d in boxes if (b - a) * (d - c) > 1
+        )
+
+    @staticmethod
+    def _unmerge(sheet: _Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
+        def overlaps(m: JSON) -> bool:
+            return (
+                m.get("startRowIndex", 0) < r1
+                and r0 < m["endRowIndex"]
+                and m.get("startColumnIndex", 0) < c1
+                and c0 < m["endColumnIndex"]
+            )
+
+        sheet.merges = [m for m in sheet.merges if not overlaps(m)]
+
+    def _r_unmergeCells(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, r0, r1, c0, c1 = self._grid(work, payload.get("range"), where)
+        self._unmerge(sheet, r0, r1, c0, c1)
+
+    # ---- dimensions
+
+    def _r_updateDimensionProperties(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        tree = self._fields(payload, where)
+        sheet, dimension, start, end = self._dimension_range(work, payload.get("range"), where)
+        sizes = sheet.row_sizes if dimension == "ROWS" else sheet.column_sizes
+        for i in range(start, end):
+            props = sizes.get(i, {})
+            _apply_mask(props, payload.get("properties") or {}, tree)
+            if props:
+                sizes[i] = props
+            else:
+                sizes.pop(i, None)
+
+    def _r_autoResizeDimensions(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, dimension, start, end = self._dimension_range(work, payload.get("dimensions"), where)
+        for i in range(start, end):
+            if dimension == "ROWS":
+                sheet.row_sizes.setdefault(i, {})["pixelSize"] = _DEFAULT_ROW_PX
+                continue
+            longest = max((len(_formatted(cell)) for (_, c), cell in sheet.cells.items() if c == i), default=0)
+            sheet.column_sizes.setdefault(i, {})["pixelSize"] = max(20, 10 + 7 * longest)
+
+    def _r_appendDimension(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
+        length = int(payload.get("length", 0))
+        if length <= 0:
+            raise _invalid(f"Invalid {where}: length must be greater than 0")
+        dimension = payload.get("dimension")
+        if dimension not in _DIMENSIONS:
+            raise _invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
+        key = "rowCount" if dimension == "ROWS" else "columnCount"
+        sheet.properties["gridProperties"][key] += length
+
+    def _r_insertDimension(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        raw = payload.get("range") or {}
+        sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+        dimension = raw.get("dimension")
+        size = sheet.rows if dimension == "ROWS" else sheet.cols
+        start, end = int(raw.get("startIndex", 0)), int(raw.get("endIndex", 0))
+        if dimension not in _DIMENSIONS or start < 0 or end <= start or start > size:
+            raise _invalid(f"Invalid {where}: Invalid dimension range [{start}, {end})")
+        if dimension == "ROWS":
+            _insert_rows(sheet, start, end - start)
+        else:
+            count = end - start
+            sheet.cells = {(r, c + count if c >= start else c): v for (r, c), v in sheet.cells.items()}
+            sheet.column_sizes = {(c + count if c >= start else c): p for c, p in sheet.column_sizes.items()}
+            sheet.properties["gridProperties"]["columnCount"] += count
+
+    def _r_deleteDimension(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, dimension, start, end = self._dimension_range(work, payload.get("range"), where)
+        count = end - start
+        size = sheet.rows if dimension == "ROWS" else sheet.cols
+        if count >= size:
+            noun = "rows" if dimension == "ROWS" else "columns"
+            raise _invalid(f"Invalid {where}: You can't delete all the {noun} on the sheet.")
+        axis = 0 if dimension == "ROWS" else 1
+
+        def moved(i: int) -> int | None:
+            return None if start <= i < end else (i - count if i >= end else i)
+
+        cells: dict[tuple[int, int], Cell] = {}
+        for key, cell in sheet.cells.items():
+            new = moved(key[axis])
+            if new is not None:
+                cells[(new, key[1]) if axis == 0 else (key[0], new)] = cell
+        sheet.cells = cells
+        sizes = sheet.row_sizes if axis == 0 else sheet.column_sizes
+        shifted = {moved(i): p for i, p in sizes.items()}
+        shifted.pop(None, None)
+        if axis == 0:
+            sheet.row_sizes = {int(k): v for k, v in shifted.items() if k is not None}
+        else:
+            sheet.column_sizes = {int(k): v for k, v in shifted.items() if k is not None}
+        sheet.properties["gridProperties"]["rowCount" if axis == 0 else "columnCount"] = size - count
+
+    # ---- conditional formats, filters, charts
+
+    def _rule_sheet(self, work: _Spreadsheet, rule: Any, where: str) -> tuple[_Sheet, JSON]:
+        if not isinstance(rule, dict) or not rule.get("ranges"):
+            raise _invalid(f"Invalid {where}: A conditional format rule must have at least one range.")
+        if "booleanRule" not in rule and "gradientRule" not in rule:
+            raise _invalid(f"Invalid {where}: A conditional format rule must have a booleanRule or gradientRule.")
+        resolved = [self._grid(work, r, where) for r in rule["ranges"]]
+        sheets = {s.sheet_id for s, *_ in resolved}
+        if len(sheets) != 1:
+            raise _invalid(f"Invalid {where}: All ranges of a conditional format rule must be on the same sheet.")
+        stored = copy.deepcopy(rule)
+        stored["ranges"] = [_grid_range_json(s.sheet_id, a, b, c, d) for s, a, b, c, d in resolved]
+        return resolved[0][0], stored
+
+    def _r_addConditionalFormatRule(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet, rule = self._rule_sheet(work, payload.get("rule"), where)
+        index = int(payload.get("index", 0))
+        if not 0 <= index <= len(sheet.conditional_formats):
+            raise _invalid(f"Invalid {where}: Invalid index {index} for conditional format rules.")
+        sheet.conditional_formats.insert(index, rule)
+
+    def _conditional_at(self, work: _Spreadsheet, payload: JSON, where: str) -> tuple[_Sheet, int]:
+        sheet_id = int(payload.get("sheetId", 0))
+        sheet = work.sheet_by_id(sheet_id)
+        index = int(payload.get("index", 0))
+        if sheet is None or not 0 <= index < len(sheet.conditional_formats):
+            raise _invalid(f"Invalid {where}: No conditional format on sheet: {sheet_id} at index: {index}")
+        return sheet, index
+
+    def _r_deleteConditionalFormatRule(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
+        sheet, index = self._conditional_at(work, payload, where)
+        rule = sheet.conditional_formats.pop(index)
+        return {"deleteConditionalFormatRule": {"rule": rule}}
+
+    def _r_updateConditionalFormatRule(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
+        sheet, index = self._conditional_at(work, payload, where)
+        old = sheet.conditional_formats[index]
+        if "rule" in payload:
+            new_sheet, rule = self._rule_sheet(work, payload["rule"], where)
+            if new_sheet is not sheet:
+                raise _invalid(f"Invalid {where}: The rule must stay on sheet {sheet.sheet_id}.")
+            sheet.conditional_formats[index] = rule
+            return {
+                "updateConditionalFormatRule": {"newRule": rule, "oldRule": old, "newIndex": index, "oldIndex": index}
+            }
+        new_index = int(payload.get("newIndex", index))
+        if not 0 <= new_index < len(sheet.conditional_formats):
+            raise _invalid(f"Invalid {where}: Invalid newIndex {new_index}.")
+        sheet.conditional_formats.insert(new_index, sheet.conditional_formats.pop(index))
+        return {
+            "updateConditionalFormatRule": {"newRule": old, "oldRule": old, "newIndex": new_index, "oldIndex": index}
+        }
+
+    def _r_setBasicFilter(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        flt = copy.deepcopy(payload.get("filter") or {})
+        sheet, r0, r1, c0, c1 = self._grid(work, flt.get("range") or {"sheetId": 0}, where)
+        flt["range"] = _grid_range_json(sheet.sheet_id, r0, r1, c0, c1)
+        sheet.basic_filter = flt
+
+    def _r_clearBasicFilter(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
+        if sheet is None:
+            raise _invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
+        sheet.basic_filter = None
+
+    def _find_chart(self, work: _Spreadsheet, chart_id: Any, where: str) -> tuple[_Sheet, JSON]:
+        for sheet in work.sheets:
+            for chart in sheet.charts:
+                if chart["chartId"] == chart_id:
+                    return sheet, chart
+        raise _invalid(f"Invalid {where}: No chart with id: {chart_id}")
+
+    def _check_sources(self, work: _Spreadsheet, spec: Any, where: str) -> None:
+        """Every GridRange under a ``sources`` list of the chart spec must exist on the grid."""
+        if isinstance(spec, dict):
+            for key, value in spec.items():
+                if key == "sources" and isinstance(value, list):
+                    for source in value:
+                        self._grid(work, source, where)
+                else:
+                    self._check_sources(work, value, where)
+        elif isinstance(spec, list):
+            for item in spec:
+                self._check_sources(work, item, where)
+
+    def _r_addChart(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
+        chart = copy.deepcopy(payload.get("chart") or {})
+        if not isinstance(chart.get("spec"), dict):
+            raise _invalid(f"Invalid {where}: chart.spec is required")
+        self._check_sources(work, chart["spec"], where)
+        position = chart.get("position") or {}
+        if position.get("newSheet"):
+            raise _invalid(f"Invalid {where}: charts on a new sheet are not supported by the Sheets emulator.")
+        if "overlayPosition" in position:
+            overlay = position["overlayPosition"]
+            anchor = overlay.get("anchorCell") or {}
+            sheet, *_ = self._grid(
+                work,
+                {
+                    "sheetId": anchor.get("sheetId", 0),
+                    "startRowIndex": anchor.get("rowIndex", 0),
+                    "endRowIndex": int(anchor.get("rowIndex", 0)) + 1,
+                    "startColumnIndex": anchor.get("columnIndex", 0),
+                    "endColumnIndex": int(anchor.get("columnIndex", 0)) + 1,
+                },
+                where,
+            )
+            overlay.setdefault("widthPixels", 600)
+            overlay.setdefault("heightPixels", 371)
+        else:
+            found = work.sheet_by_id(int(position.get("sheetId", 0)))
+            if found is None:
+                raise _invalid(f"Invalid {where}: No grid with id: {position.get('sheetId', 0)}")
+            sheet = found
+        taken = {c["chartId"] for s in work.sheets for c in s.charts}
+        if "chartId" in chart:
+            if chart["chartId"] in taken:
+                raise _invalid(f"Invalid {where}: An object with id {chart['chartId']} already exists.")
+        else:
+            chart_id = work.rng.randrange(1, 2**31)
+            while chart_id in taken:
+                chart_id = work.rng.randrange(1, 2**31)
+            chart["chartId"] = chart_id
+        stored = {"chartId": chart["chartId"], "spec": chart["spec"], "position": position}
+        if "border" in chart:
+            stored["border"] = chart["border"]
+        sheet.charts.append(stored)
+        return {"addChart": {"chart": copy.deepcopy(stored)}}
+
+    def _r_updateChartSpec(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        _, chart = self._find_chart(work, payload.get("chartId"), where)
+        if not isinstance(payload.get("spec"), dict):
+            raise _invalid(f"Invalid {where}: spec is required")
+        self._check_sources(work, payload["spec"], where)
+        chart["spec"] = copy.deepcopy(payload["spec"])
+
+    def _r_deleteEmbeddedObject(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
+        try:
+            sheet, chart = self._find_chart(work, payload.get("objectId"), where)
+        except _ApiError:
+            raise _invalid(f"Invalid {where}: No object with id: {payload.get('objectId')}") from None
+        sheet.charts.remove(chart)
 
 
 def _quote_title_always(title: str) -> str:

@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_arguments(backfill)
     backfill.add_argument("--demo", action="store_true", help="backfill the demo data instead of the live APIs")
     backfill.add_argument("--fixture", help="with --demo: fixture JSON instead of the synthetic portal")
+    check = commands.add_parser(
+        "check", help="validate the settings and reach every configured API once (exit 1 when anything fails)"
+    )
+    check.add_argument("--config", help="settings file (default: $FUNNEL_LEDGER_CONFIG or ./funnel-ledger.yaml)")
     emulators = commands.add_parser("emulators", help="local API emulators")
     emulator_commands = emulators.add_subparsers(dest="emulator_command", required=True)
     serve = emulator_commands.add_parser("serve", help="serve every emulator on loopback until interrupted")
@@ -230,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.first is None or args.last is None:
                 raise SettingsError("backfill needs --from YYYY-MM-DD and --to YYYY-MM-DD (the first and last week)")
             return cmd_demo(args) if args.demo else cmd_run(args)
+        if args.command == "check":
+            from pipelines.check import check_command
+
+            return check_command(args.config)
         return cmd_emulators_serve(args)
     except Exception as error:
         cause = root_cause(error)

@@ -31,7 +31,7 @@ from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
-from resources.tracker import WorkbookTrackerResource
+from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource
 
 WEEKLY_JOB = "weekly_tracker_job"
@@ -115,7 +115,7 @@ def build_definitions(
         resources={
             **sources,
             "warehouse": WarehouseResource(url=runtime.warehouse_url),
-            "tracker": WorkbookTrackerResource(path=str(runtime.workbook_path)),
+            "tracker": TrackerResource(workbook_path=str(runtime.workbook_path), demo=runtime.mode == "demo"),
             "settings": SettingsResource(config_path=str(config_path) if config_path else None),
         },
     )

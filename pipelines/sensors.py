@@ -28,7 +28,7 @@ MAX_LINE_CHARS = 300
 # token one day, and an alert channel is a wide audience. Bearer values, HubSpot private-app tokens
 # (pat-na1-…) and Google access tokens (ya29.…) are masked wherever they appear.
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)\bBearer\s+\S+"),
+    re.compile(r"(?i)\bBearer\s+[^\s\"'(),;\]]+"),
     re.compile(r"\bpat-[A-Za-z0-9][A-Za-z0-9_-]*"),
     re.compile(r"\bya29\.[A-Za-z0-9._-]+"),
 )
@@ -80,12 +80,10 @@ def _root_error(error: Any) -> tuple[str, str]:
 def _error_line(error: Any) -> str:
     cls_name, message = _root_error(error)
     line = first_line(message)
-    # Serialized errors read "module.ClassName: message"; keep the bare class name, which is enough.
-    if cls_name and line.startswith(f"{cls_name}:"):
-        return line
-    qualified, _, rest = line.partition(": ")
-    if rest and qualified.rsplit(".", 1)[-1] == cls_name:
-        return f"{cls_name}: {first_line(rest)}"
+    # Serialized errors read "module.ClassName: message"; the bare class name is enough for a reader.
+    prefix, sep, rest = line.partition(": ")
+    if sep and cls_name and prefix.rsplit(".", 1)[-1] == cls_name:
+        return f"{cls_name}: {rest}"
     return f"{cls_name}: {line}" if cls_name and line else line or cls_name
 
 

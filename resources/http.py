@@ -83,6 +83,7 @@ def build_session(
     retry_after_max: float = 120.0,
     sleeper: Sleeper = time.sleep,
     user_agent: str = "funnel-ledger/0.1",
+    session: requests.Session | None = None,
 ) -> requests.Session:
     """Create a ``requests.Session`` with retries on 429 and 5xx for every method the pipeline uses.
 
@@ -96,6 +97,7 @@ def build_session(
         retry_after_max: cap of one ``Retry-After`` wait, seconds (a server asking for longer fails).
         sleeper: function used to wait; tests inject a recorder.
         user_agent: ``User-Agent`` header.
+        session: An existing session (or subclass) to configure instead of a new one.
     """
     retry = PacedRetry(
         total=max_retries,
@@ -113,7 +115,7 @@ def build_session(
         raise_on_status=False,
         sleeper=sleeper,
     )
-    session = requests.Session()
+    session = session if session is not None else requests.Session()
     adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -1,14 +1,24 @@
-"""The tracker the owner reviews: the local .xlsx workbook (the Google Sheet writer plugs in beside it)."""
+"""The tracker the owner reviews: a Google Sheet (``TRACKER_SPREADSHEET_ID``) or the local .xlsx workbook.
+
+Which one is decided when a run starts, from the environment: with a spreadsheet id the Google Sheet,
+otherwise the workbook. Demo mode never writes to a Google Sheet.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
+from pipelines.settings import SettingsError
+from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
 from sheets_sync.model import TabGrids, TrackerUpdate
-from sheets_sync.xlsx_writer import WriteResult, XlsxTracker
+from sheets_sync.presentation import Presentation
+from sheets_sync.xlsx_writer import XlsxTracker
 
 
 class WorkbookTrackerResource(ConfigurableResource):
@@ -30,5 +40,50 @@ class WorkbookTrackerResource(ConfigurableResource):
         """The owner's Targets and Costs tabs (empty frames when the workbook or a tab is missing)."""
         return self._workbook().read_owner_tabs()
 
-    def write(self, update: TrackerUpdate) -> WriteResult:
-        return self._workbook().write(update)
+    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
+        return self._workbook().write(update, presentation)
+
+
+class TrackerResource(ConfigurableResource):
+    """The team's tracker: the Google Sheet when ``TRACKER_SPREADSHEET_ID`` is set, else the workbook."""
+
+    workbook_path: str = ".data/tracker.xlsx"
+    demo: bool = False
+    spreadsheet_id: str | None = None  # tests; production reads TRACKER_SPREADSHEET_ID at run time
+    sheets_base_url: str | None = None
+    token_url: str | None = None
+    service_account_info: dict[str, Any] | None = None
+
+    _backend: WorkbookTrackerResource | GoogleSheetTrackerResource | None = PrivateAttr(default=None)
+
+    def backend(self) -> WorkbookTrackerResource | GoogleSheetTrackerResource:
+        if self._backend is None:
+            spreadsheet = self.spreadsheet_id or os.environ.get(SPREADSHEET_ENV, "").strip()
+            if spreadsheet and self.demo:
+                raise SettingsError(
+                    f"demo mode never writes to a Google Sheet: unset {SPREADSHEET_ENV} for the demo, or run "
+                    "`funnel-ledger run` (live mode) to fill the sheet"
+                )
+            if spreadsheet:
+                self._backend = GoogleSheetTrackerResource(
+                    spreadsheet_id=spreadsheet,
+                    base_url=self.sheets_base_url,
+                    token_url=self.token_url,
+                    service_account_info=self.service_account_info,
+                )
+            else:
+                self._backend = WorkbookTrackerResource(path=self.workbook_path)
+        return self._backend
+
+    @property
+    def location(self) -> str:
+        return self.backend().location
+
+    def read_tabs(self) -> TabGrids:
+        return self.backend().read_tabs()
+
+    def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return self.backend().read_owner_tabs()
+
+    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
+        return self.backend().write(update, presentation)

@@ -19,6 +19,10 @@ Rules (DESIGN.md §5, KPIS.md §1):
   week, the sum is scaled up to 7 days (the targets' daily rate over the whole week), so the first week of
   a quarter is not compared against a sliver of a target. Ratios, averages, unique users and point-in-time
   stocks (open and weighted pipeline) take the target as is, from the row covering most of the week.
+* Charts show the ``All`` rows of the current KPI versions: the cohort funnel (new contacts, then the
+  cohort that reached lead, MQL, SQL, opportunity and customer) at the latest complete week, and new MQLs
+  (leading, left axis) against new customers (lagging, right axis) over the weeks up to the latest complete
+  one.
 * Restated cells carry the note :meth:`~sheets_sync.model.Restatement.note`; :func:`carry_notes` moves the
   notes a tab already had to the cells' new positions, so a writer can keep them across runs.
 """
@@ -160,6 +164,8 @@ class HeaderFormat:
 
     bold: bool = True
     background_hex: str = HEADER_BACKGROUND
+    week_alignment: Literal["left", "center", "right"] = "right"
+    """Horizontal alignment of the week headers, over right-aligned numbers."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,14 @@ class ChartSeries:
     first_col: int
     last_col: int
     axis: Literal["left", "right"] = "left"
+
+    def grid_range(self, sheet_id: int) -> dict[str, int]:
+        """Return the series' cells as a Sheets ``GridRange`` (end indexes exclusive).
+
+        Args:
+            sheet_id: The Tracker tab's ``sheetId``.
+        """
+        return grid_range(sheet_id, self.row, self.first_col, self.last_col)
 
 
 @dataclass(frozen=True)
@@ -614,7 +628,7 @@ def _charts(
             charts.append(
                 ChartSpec(
                     chart_id_key=FUNNEL_CHART,
-                    title=f"{CHART_TITLE_STEMS[FUNNEL_CHART]}: contacts of the week of {latest_week.isoformat()}",
+                    title=f"{CHART_TITLE_STEMS[FUNNEL_CHART]}, week of {latest_week.isoformat()} (All)",
                     kind="bar",
                     anchor_row=2,
                     anchor_col=1,
@@ -628,7 +642,9 @@ def _charts(
             )
     leading = next((kpi for kpi in LEADING_CANDIDATES if kpi in current_all), None)
     lagging = next((kpi for kpi in LAGGING_CANDIDATES if kpi in current_all), None)
-    first, last = FIRST_WEEK_COLUMN, FIRST_WEEK_COLUMN + week_count - 1
+    # Up to the latest complete week: a week in progress would end every line in a cliff.
+    shown = latest_complete + 1 if latest_complete is not None else week_count
+    first, last = FIRST_WEEK_COLUMN, FIRST_WEEK_COLUMN + shown - 1
     trend: list[ChartSeries] = []
     if leading is not None:
         trend.append(ChartSeries(current_all[leading][1].name, current_all[leading][0], first, last, "left"))
@@ -642,7 +658,7 @@ def _charts(
         charts.append(
             ChartSpec(
                 chart_id_key=TRENDS_CHART,
-                title=f"{CHART_TITLE_STEMS[TRENDS_CHART]}: {' vs '.join(names)} per week",
+                title=f"{CHART_TITLE_STEMS[TRENDS_CHART]}: {' vs '.join(names)} (All)",
                 kind="line",
                 anchor_row=24,
                 anchor_col=1,

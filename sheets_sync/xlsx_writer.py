@@ -37,6 +37,7 @@ import pandas as pd
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.chart import BarChart, LineChart, Reference, Series
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.layout import Layout, ManualLayout
 from openpyxl.comments import Comment
@@ -487,7 +488,11 @@ class XlsxTracker:
         grid = update.tracker
         header_fill = PatternFill("solid", fgColor=_argb(presentation.header_format.background_hex))
         header_font = Font(bold=presentation.header_format.bold)
-        ws.append(_styled_row(ws, grid[0], font=header_font, fill=header_fill))
+        week_header = {
+            index: Alignment(horizontal=presentation.header_format.week_alignment)
+            for index in range(presentation.first_week_col, len(grid[0]))
+        }
+        ws.append(_styled_row(ws, grid[0], font=header_font, fill=header_fill, alignments=week_header))
         # A coordinate, not ws.cell(): creating a cell in row 2 would make append() start at row 3.
         top_left = f"{get_column_letter(presentation.frozen_columns + 1)}{presentation.frozen_rows + 1}"
         ws.freeze_panes = top_left
@@ -542,6 +547,12 @@ class XlsxTracker:
             ws.cell(row=note.row + 1, column=note.col + 1).comment = comment
         for column, pixels in enumerate(presentation.column_widths, start=1):
             ws.column_dimensions[get_column_letter(column)].width = excel_width(pixels)
+        # Printing (and PDF export) in landscape, repeating the header row and the KPI / Channel labels on
+        # every page, so a page of later weeks still says which KPI each row is.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.scale = 80
+        ws.print_title_rows = "1:1"
+        ws.print_title_cols = "B:C"
 
     @staticmethod
     def _write_charts(wb: Workbook, tracker: Worksheet, charts: Sequence[ChartSpec]) -> None:
@@ -557,6 +568,10 @@ class XlsxTracker:
             )
             ws["A2"].font = _EXAMPLE_FONT
             ws.column_dimensions["A"].width = 3
+            ws.page_setup.orientation = "landscape"
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
         ours = {(chart.anchor_row, chart.anchor_col) for chart in charts}
         # openpyxl keeps a sheet's charts in a private list and has no API to remove one.
         ws._charts = [chart for chart in ws._charts if not _is_pipeline_chart(chart, ours)]
@@ -672,6 +687,16 @@ def _chart_title(chart: Any) -> str:
     return "".join(run.t or "" for paragraph in paragraphs for run in (paragraph.r or []))
 
 
+def _series(values: Reference, label: str, categories: Reference) -> Any:
+    series = Series(values, title=label)
+    # The week headers are text: a string reference (``set_categories`` would declare numbers, which
+    # Excel may show as 1, 2, 3 instead of the dates).
+    series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
+    # openpyxl smooths line series by default; a weekly KPI is a polyline, a curve would invent values.
+    series.smooth = False
+    return series
+
+
 def _xlsx_chart(spec: ChartSpec, tracker: Worksheet) -> BarChart | LineChart:
     """An openpyxl chart whose categories and series are References to the Tracker cells of ``spec``."""
 
@@ -701,18 +726,18 @@ def _xlsx_chart(spec: ChartSpec, tracker: Worksheet) -> BarChart | LineChart:
     for series in spec.series:
         if series.axis == "right":
             continue
-        chart.series.append(Series(reference(series.row, series.first_col, series.last_col), title=series.label))
-    chart.set_categories(categories)
+        chart.series.append(_series(reference(series.row, series.first_col, series.last_col), series.label, categories))
     if spec.data_labels:
-        chart.dataLabels = DataLabelList()
-        chart.dataLabels.showVal = True
+        # Only the value: LibreOffice reads unset flags as "show", which prints series and category names too.
+        chart.dataLabels = DataLabelList(
+            showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+        )
     if right:
         secondary = new_chart()
         for series in right:
             secondary.series.append(
-                Series(reference(series.row, series.first_col, series.last_col), title=series.label)
+                _series(reference(series.row, series.first_col, series.last_col), series.label, categories)
             )
-        secondary.set_categories(categories)
         secondary.y_axis.axId = 200
         secondary.y_axis.title = spec.right_axis_title
         secondary.y_axis.crosses = "max"

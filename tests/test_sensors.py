@@ -22,6 +22,7 @@ from pipelines.sensors import (
     redact_secrets,
 )
 from pipelines.settings import RuntimeEnv, parse_settings
+from resources.http import ApiError
 from tests.conftest import FakeClock
 
 
@@ -55,8 +56,10 @@ def fetch_contacts() -> int:
 @dg.op
 def write_tracker(rows: int) -> None:
     # What a careless library might put in an exception: the header it sent.
-    raise RuntimeError(
-        f"Sheets refused {rows} rows: HTTP 403 (sent Authorization: Bearer ya29.a0SECRETSECRET)\nTraceback detail"
+    raise ApiError(
+        f"Sheets refused {rows} rows: HTTP 403 (sent Authorization: Bearer ya29.a0SECRETSECRET)\nsecond line",
+        service="Sheets",
+        status=403,
     )
 
 
@@ -111,7 +114,7 @@ def test_failed_run_posts_job_run_id_failed_step_and_redacted_first_error_line(f
                 f"Funnel Ledger run failed: job failing_job, run {result.run_id}\n"
                 "Weeks: 2026-11-02 to 2026-11-16\n"
                 "Failed step:\n"
-                "- write_tracker: RuntimeError: Sheets refused 1 rows: HTTP 403 (sent Authorization: Bearer ***)"
+                "- write_tracker: ApiError: Sheets refused 1 rows: HTTP 403 (sent Authorization: Bearer ***)"
             )
         }
     ]

@@ -122,10 +122,11 @@ def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None
 
     result = book.write(update)
 
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
+    # New leads (leading) and Revenue won (lagging) are on the Tracker, so the trend chart has data.
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
     assert (result.tracker_rows, result.week_columns, result.snapshot_rows_appended) == (8, 2, 10)
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
     assert sheet_values(book.path, "Tracker") == [
         ["Section", "KPI", "Channel", "Unit", "Type", "Version", "2026-11-02", "2026-11-09"],
         ["Web", "Sessions", "All", "count", "Leading", "1.abc123", 100, 120],
@@ -155,13 +156,14 @@ def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None
         "0",
         "#,##0",
         "#,##0.00",
-        '#,##0.00 "USD"',
+        '"$"#,##0.00',
         "0.0",
     ]
     # Section blocks: the first row of each block is the outline summary, the rest are grouped under it.
     assert [ws.row_dimensions[r].outlineLevel for r in range(2, 10)] == [0, 1, 1, 1, 0, 0, 0, 1]
-    assert ws.column_dimensions["B"].width == 28
-    assert ws.column_dimensions["G"].width == 13
+    # Pixels from the plan: "Avg. session duration" = 21 chars x 7 + 16 = 163 px; weeks 90 px.
+    assert ws.column_dimensions["B"].width == round((163 - 5) / 7, 2)
+    assert ws.column_dimensions["G"].width == round((90 - 5) / 7, 2)
 
     # read_tabs gives the model exactly what it produced (trailing blanks trimmed)
     tabs = book.read_tabs()
@@ -233,9 +235,9 @@ def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> Non
 
     result = book.write(update_for(book, RUN1_AT))
 
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Costs"]
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Costs"]
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs", "Notes"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs", "Notes"]
     notes = wb["Notes"]
     assert [list(row) for row in notes.iter_rows(values_only=True)] == [
         ["Owner notes", None],

@@ -1,0 +1,394 @@
+"""``funnel-ledger check``: validate the settings, then reach every configured system with one cheap call.
+
+Each check is one function registered with :func:`register_check`; it gets a :class:`CheckContext` (the
+settings, the environment's locations and the live resources built exactly as the job builds them) and
+returns a :class:`CheckResult`. Adding a target (the Google Sheet tracker, say) is one more function:
+
+    @register_check("Tracker (Google Sheet)", applies=lambda ctx: isinstance(ctx.resources["tracker"], Sheet))
+    def _sheet(ctx: CheckContext) -> CheckResult: ...
+
+Nothing here prints a secret: details are built from ids, counts and the resources' own error messages
+(which name variables, never values), and the whole table goes through :func:`redact_secrets` with the
+secret values of the environment as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
+from pipelines.settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
+from resources.http import ApiError, Sleeper
+
+Status = Literal["ok", "not configured", "FAILED"]
+OK: Status = "ok"
+NOT_CONFIGURED: Status = "not configured"
+FAILED: Status = "FAILED"
+
+HUBSPOT_TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"
+# Values never to show, whatever a library puts in an exception (the table is redacted against them).
+SECRET_ENVS = (
+    HUBSPOT_TOKEN_ENV,
+    "LINKEDIN_ACCESS_TOKEN",
+    "GOOGLE_ADS_DEVELOPER_TOKEN",
+    "GOOGLE_ADS_CLIENT_SECRET",
+    "GOOGLE_ADS_REFRESH_TOKEN",
+    "GOOGLE_SERVICE_ACCOUNT_JSON_B64",
+    ALERT_WEBHOOK_ENV,
+)
+# The retries a check allows before it reports: the job's 5 retries with backoff would keep a person at a
+# wrong base URL waiting half a minute per source.
+CHECK_MAX_RETRIES = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One row of the check table."""
+
+    source: str
+    status: Status
+    detail: str
+
+
+@dataclass
+class CheckContext:
+    """What a check may use: settings, locations, the live resources (as the job builds them), a sleeper.
+
+    Attributes:
+        settings: Validated settings (defaults when the file is invalid: the APIs are still checked).
+        runtime: Locations and base URLs from the environment.
+        resources: Resources by key (``hubspot``, ``linkedin``, ``google_ads``, ``ga4``, ``warehouse``,
+            ``tracker``), unconfigured and with ``EnvVar`` fields unresolved, exactly as in the job.
+        sleeper: How API retries wait (tests pass a recorder).
+    """
+
+    settings: Settings
+    runtime: RuntimeEnv
+    resources: Mapping[str, Any]
+    sleeper: Sleeper = time.sleep
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+
+CheckFn = Callable[[CheckContext], CheckResult]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    source: str
+    run: CheckFn
+    applies: Callable[[CheckContext], bool]
+
+
+_CHECKS: list[_Registered] = []
+
+
+def register_check(
+    source: str, *, applies: Callable[[CheckContext], bool] | None = None
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a check; rows appear in registration order.
+
+    Args:
+        source: The name in the table's first column.
+        applies: Whether the check concerns this configuration (e.g. only for a workbook tracker);
+            default always.
+    """
+
+    def register(fn: CheckFn) -> CheckFn:
+        _CHECKS.append(_Registered(source=source, run=fn, applies=applies or (lambda _: True)))
+        return fn
+
+    return register
+
+
+def _api(resource: Any, context: CheckContext) -> Any:
+    """A resource ready to call: fewer retries than the job, waits through the context's sleeper."""
+    ready = resource.model_copy(update={"max_retries": CHECK_MAX_RETRIES})
+    return ready.with_clock(clock=time.monotonic, sleeper=context.sleeper)
+
+
+def _not_configured(missing: Iterable[str]) -> CheckResult | None:
+    names = list(missing)
+    return None if not names else CheckResult("", NOT_CONFIGURED, f"{', '.join(names)} not set; source is skipped")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# --- sources -------------------------------------------------------------------------------------------
+
+
+@register_check("HubSpot")
+def check_hubspot(context: CheckContext) -> CheckResult:
+    """Required: the token must exist and read the deal pipelines (one GET)."""
+    if not context.environ.get(HUBSPOT_TOKEN_ENV, "").strip():
+        return CheckResult(
+            "HubSpot",
+            FAILED,
+            f"{HUBSPOT_TOKEN_ENV} is not set (HubSpot is required): create a private app with the README's "
+            "scopes and export its token",
+        )
+    hubspot = _api(context.resources["hubspot"].process_config_and_initialize(), context)
+    stages = hubspot.get_deal_pipelines()
+    pipelines = {stage.pipeline_id for stage in stages}
+    wanted = context.settings.pipelines
+    if wanted is not None:
+        unknown = sorted(set(wanted) - pipelines)
+        if unknown:
+            return CheckResult(
+                "HubSpot",
+                FAILED,
+                f"token works, but setting 'pipelines' names {', '.join(unknown)}, which the portal does not have "
+                f"(it has {', '.join(sorted(pipelines)) or 'none'})",
+            )
+    return CheckResult(
+        "HubSpot",
+        OK,
+        f"token accepted at {hubspot.base_url}; {_plural(len(pipelines), 'deal pipeline')}, "
+        f"{_plural(len(stages), 'stage')} readable (contact, meeting and schema scopes are checked by the first run)",
+    )
+
+
+@register_check("LinkedIn Ads")
+def check_linkedin(context: CheckContext) -> CheckResult:
+    """Optional: read the ad account (one GET)."""
+    linkedin = context.resources["linkedin"]
+    skipped = _not_configured(linkedin.missing_settings())
+    if skipped:
+        return skipped
+    info = _api(linkedin, context).account_info()
+    return CheckResult(
+        "LinkedIn Ads",
+        OK,
+        f"ad account {linkedin._account()} readable (currency {info.currency or 'unknown'}, "
+        f"LinkedIn-Version {linkedin.api_version})",
+    )
+
+
+@register_check("Google Ads")
+def check_google_ads(context: CheckContext) -> CheckResult:
+    """Optional: refresh an access token and read the customer's currency and time zone (one searchStream)."""
+    google_ads = context.resources["google_ads"]
+    skipped = _not_configured(google_ads.missing_settings())
+    if skipped:
+        return skipped
+    info = _api(google_ads, context).account_info()
+    return CheckResult(
+        "Google Ads",
+        OK,
+        f"customer {google_ads.customer_id} readable (currency {info.currency or 'unknown'}, time zone "
+        f"{info.time_zone or 'unknown'}, API {google_ads.api_version})",
+    )
+
+
+@register_check("GA4")
+def check_ga4(context: CheckContext) -> CheckResult:
+    """Optional: sign in with the service account and run a one-metric report over two days."""
+    ga4 = context.resources["ga4"]
+    skipped = _not_configured(ga4.missing_settings())
+    if skipped:
+        return skipped
+    report = _api(ga4, context).run_report(
+        {"dateRanges": [{"startDate": "yesterday", "endDate": "today"}], "metrics": [{"name": "sessions"}]}
+    )
+    sessions = sum(int(row.get("sessions", 0)) for row in report.rows)
+    return CheckResult(
+        "GA4",
+        OK,
+        f"property {ga4._property()} readable (time zone {report.metadata.time_zone or 'unknown'}; "
+        f"{sessions:,} sessions yesterday and today)",
+    )
+
+
+# --- where the pipeline writes -------------------------------------------------------------------------
+
+
+@register_check("Warehouse")
+def check_warehouse(context: CheckContext) -> CheckResult:
+    """Connect and create the tables (idempotent), as the first run would."""
+    import sqlalchemy as sa
+
+    from resources.warehouse import metadata
+
+    warehouse = context.resources["warehouse"]
+    shown = sa.engine.make_url(warehouse.url).render_as_string(hide_password=True)
+    try:
+        with warehouse.engine.connect() as connection:  # creates the tables on first use
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        # The driver's text can hold the URL; show the error class and its first line only.
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        return CheckResult(
+            "Warehouse", FAILED, f"cannot use {shown} ({type(error).__name__}: {reason}): check WAREHOUSE_URL"
+        )
+    finally:
+        warehouse.dispose()
+    return CheckResult("Warehouse", OK, f"{shown}: connected, {len(metadata.tables)} tables ready")
+
+
+def _is_workbook(context: CheckContext) -> bool:
+    from resources.tracker import WorkbookTrackerResource
+
+    return isinstance(context.resources["tracker"], WorkbookTrackerResource)
+
+
+@register_check("Tracker (workbook)", applies=_is_workbook)
+def check_workbook(context: CheckContext) -> CheckResult:
+    """The local workbook: it, or the folder it will be created in, must be writable (nothing is changed)."""
+    path = Path(context.resources["tracker"].path).resolve()
+    if path.exists():
+        if path.is_dir():
+            return CheckResult(
+                "Tracker (workbook)", FAILED, f"{path} is a folder: set TRACKER_WORKBOOK to a .xlsx file"
+            )
+        if not os.access(path, os.W_OK):
+            return CheckResult("Tracker (workbook)", FAILED, f"{path} is not writable by this user")
+        return CheckResult("Tracker (workbook)", OK, f"{path} exists and is writable (updated in place)")
+    folder = path.parent
+    while not folder.exists():  # the run creates missing folders; the first existing one must be writable
+        folder = folder.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".funnel-ledger-check-"):
+            pass
+    except OSError as error:
+        return CheckResult(
+            "Tracker (workbook)",
+            FAILED,
+            f"cannot create {path}: {folder} is not writable ({error.strerror}); set TRACKER_WORKBOOK",
+        )
+    return CheckResult("Tracker (workbook)", OK, f"{path} will be created on the first run (folder writable)")
+
+
+@register_check("Alerts")
+def check_alerts(context: CheckContext) -> CheckResult:
+    """The run-failure webhook is only shape-checked: a check must not post to the team's channel."""
+    from urllib.parse import urlsplit
+
+    url = context.environ.get(ALERT_WEBHOOK_ENV, "").strip()
+    if not url:
+        return CheckResult(
+            "Alerts", NOT_CONFIGURED, f"{ALERT_WEBHOOK_ENV} not set; failed runs show only in the Dagster UI"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return CheckResult("Alerts", FAILED, f"{ALERT_WEBHOOK_ENV} is not an http(s) URL")
+    return CheckResult("Alerts", OK, f"failed runs are posted to {parts.netloc} (not called by check)")
+
+
+# --- running -------------------------------------------------------------------------------------------
+
+
+def run_check(registered: _Registered, context: CheckContext) -> CheckResult:
+    """Run one check; what it raises becomes a FAILED row with the error's own advice."""
+    try:
+        result = registered.run(context)
+    except (ApiError, SettingsError) as error:
+        return CheckResult(registered.source, FAILED, str(error).splitlines()[0])
+    except Exception as error:  # a check must report, not crash the table
+        first = (str(error).splitlines() or [""])[0]
+        return CheckResult(registered.source, FAILED, f"{type(error).__name__}: {first}")
+    # Checks may leave the source out of the rows they return (see _not_configured).
+    return CheckResult(registered.source, result.status, result.detail)
+
+
+def build_context(
+    settings: Settings,
+    runtime: RuntimeEnv,
+    *,
+    sleeper: Sleeper = time.sleep,
+    environ: Mapping[str, str] | None = None,
+) -> CheckContext:
+    """The resources the job would use, built by the job's own helper, in a context for the checks."""
+    from pipelines.definitions import live_source_resources
+    from resources.tracker import WorkbookTrackerResource
+    from resources.warehouse import WarehouseResource
+
+    resources: dict[str, Any] = {
+        **live_source_resources(settings, runtime),
+        "warehouse": WarehouseResource(url=runtime.warehouse_url),
+        "tracker": WorkbookTrackerResource(path=str(runtime.workbook_path)),
+    }
+    return CheckContext(
+        settings=settings,
+        runtime=runtime,
+        resources=resources,
+        sleeper=sleeper,
+        environ=os.environ if environ is None else environ,
+    )
+
+
+def run_checks(context: CheckContext) -> list[CheckResult]:
+    """Every registered check that applies, in order."""
+    return [run_check(registered, context) for registered in _CHECKS if registered.applies(context)]
+
+
+def format_table(results: Iterable[CheckResult], *, secrets: Iterable[str] = ()) -> str:
+    """The results as an aligned text table, with any secret value masked."""
+    rows = [("source", "status", "detail"), *((r.source, r.status, r.detail) for r in results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    lines = [f"{source:<{widths[0]}}  {status:<{widths[1]}}  {detail}" for source, status, detail in rows]
+    lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 6}")
+    return redact_secrets("\n".join(lines), secrets)
+
+
+def _secret_values(environ: Mapping[str, str]) -> list[str]:
+    values = [environ.get(name, "").strip() for name in SECRET_ENVS]
+    try:
+        from resources.google_auth import load_service_account_info
+
+        info = load_service_account_info(environ)
+    except SettingsError:
+        info = None
+    if info:
+        values.extend(str(info.get(key, "")) for key in ("private_key", "private_key_id"))
+    return [value for value in values if value]
+
+
+def check_command(
+    config: str | None = None,
+    *,
+    out: TextIO | None = None,
+    sleeper: Sleeper = time.sleep,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    """``funnel-ledger check``: print the settings verdict and the table; 1 when anything FAILED, else 0.
+
+    Args:
+        config: ``--config``; default ``FUNNEL_LEDGER_CONFIG`` or ./funnel-ledger.yaml.
+        out: Where to print (default stdout).
+        sleeper: How API retries wait (tests pass a recorder).
+        environ: The environment to read (default ``os.environ``; the resources read ``os.environ``).
+    """
+    out = out or sys.stdout
+    env = os.environ if environ is None else environ
+    secrets = _secret_values(env)
+    config_path = resolve_config_path(config, env)
+    settings_row: CheckResult
+    try:
+        settings = load_settings(config_path, env)
+        where = str(config_path) if config_path else "no settings file, defaults"
+        settings_row = CheckResult(
+            "Settings", OK, f"{where}: timezone {settings.timezone}, weeks start {settings.week_start}"
+        )
+    except SettingsError as error:
+        print(redact_secrets(str(error), secrets), file=out)
+        print("(the APIs below are checked with default settings)\n", file=out)
+        settings = Settings()
+        settings_row = CheckResult("Settings", FAILED, "invalid settings, see above")
+    # check validates live mode: FUNNEL_LEDGER_MODE=demo is ignored, as `funnel-ledger run` ignores it.
+    runtime = RuntimeEnv.from_environ({**env, "FUNNEL_LEDGER_MODE": "live"})
+    results = [settings_row, *run_checks(build_context(settings, runtime, sleeper=sleeper, environ=env))]
+    print(format_table(results, secrets=secrets), file=out, flush=True)
+    failed = [r.source for r in results if r.status == FAILED]
+    if failed:
+        print(f"\n{len(failed)} failed: {', '.join(failed)}", file=out)
+        return 1
+    print("\nall configured sources reachable", file=out)
+    return 0

@@ -1,0 +1,328 @@
+"""``funnel-ledger check`` against the emulators: every source ok, each kind of misconfiguration, no secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from emulators.linkedin import LinkedInEmulator
+from emulators.suite import EmulatorSuite, start_emulators
+from pipelines import check
+from pipelines.check import CheckContext, CheckResult, check_command, register_check
+from pipelines.cli import main
+from resources.warehouse import metadata
+from tests.conftest import FakeClock
+from tests.google_keys import service_account_info
+
+HUBSPOT_TOKEN = "pat-na1-SENTINEL-0000-hubspot"
+LINKEDIN_TOKEN = "li-SENTINEL-linkedin-token"
+REFRESH_TOKEN = "1//SENTINEL-refresh"
+CLIENT_SECRET = "GOCSPX-SENTINEL-secret"
+DEVELOPER_TOKEN = "devtok-SENTINEL"
+SECRETS = (HUBSPOT_TOKEN, LINKEDIN_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, DEVELOPER_TOKEN, "SENTINEL")
+ROW = re.compile(r"^(?P<source>\S.*?)\s{2,}(?P<status>ok|not configured|FAILED)\s{2,}(?P<detail>.*)$")
+ENV_NAMES = (
+    "FUNNEL_LEDGER_MODE",
+    "FUNNEL_LEDGER_CONFIG",
+    "WAREHOUSE_URL",
+    "TRACKER_WORKBOOK",
+    "ALERT_WEBHOOK_URL",
+    "GOOGLE_ADS_LOGIN_CUSTOMER_ID",
+    "GOOGLE_SERVICE_ACCOUNT_JSON_B64",
+    "GOOGLE_SERVICE_ACCOUNT_FILE",
+)
+
+
+def _session(day: str, user: str) -> dict:
+    return {
+        "date": day,
+        "user": user,
+        "new_user": True,
+        "channel_group": "Organic Search",
+        "source_medium": "google / organic",
+        "campaign": "(not set)",
+        "engaged": True,
+        "duration_s": 60.0,
+        "pageviews": 2,
+        "key_events": 0,
+        "events": {},
+    }
+
+
+def _fixture() -> dict:
+    today = datetime.now(UTC).date()
+    return {
+        "hubspot": {
+            "pipelines": {
+                "deals": [
+                    {
+                        "id": "default",
+                        "label": "Sales Pipeline",
+                        "stages": [
+                            {"id": "appointmentscheduled", "metadata": {"isClosed": "false", "probability": "0.2"}},
+                            {"id": "closedwon", "metadata": {"isClosed": "true", "probability": "1.0"}},
+                        ],
+                    }
+                ]
+            }
+        },
+        "linkedin": {"account_id": "512388408", "currency": "USD", "campaigns": [], "analytics": []},
+        "google_ads": {
+            "customer_id": "1234567890",
+            "currency": "EUR",
+            "time_zone": "Europe/Warsaw",
+            "campaigns": [{"id": "111", "name": "Brand", "status": "ENABLED"}],
+            "rows": [],
+        },
+        "ga4": {
+            "property_id": "123456",
+            "time_zone": "UTC",
+            # Yesterday and today are in the check's report; the older session is not.
+            "sessions": [
+                _session(today.isoformat(), "u1"),
+                _session((today - timedelta(days=1)).isoformat(), "u2"),
+                _session((today - timedelta(days=5)).isoformat(), "u3"),
+            ],
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def suite() -> Iterator[EmulatorSuite]:
+    with start_emulators(_fixture(), hubspot_token=HUBSPOT_TOKEN) as running:
+        yield running
+
+
+@pytest.fixture
+def env(suite: EmulatorSuite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every source configured against the emulators; data in tmp_path; no settings file."""
+    monkeypatch.chdir(tmp_path)
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    urls = suite.urls
+    key = tmp_path / "sa.json"
+    key.write_text(json.dumps(service_account_info(suite.token_url)), encoding="utf-8")
+    values = {
+        "FUNNEL_LEDGER_DATA_DIR": str(tmp_path / "data"),
+        "HUBSPOT_ACCESS_TOKEN": HUBSPOT_TOKEN,
+        "HUBSPOT_BASE_URL": urls["hubspot"],
+        "LINKEDIN_ACCESS_TOKEN": LINKEDIN_TOKEN,
+        "LINKEDIN_AD_ACCOUNT_ID": "urn:li:sponsoredAccount:512388408",
+        "LINKEDIN_BASE_URL": urls["linkedin"],
+        "GOOGLE_ADS_DEVELOPER_TOKEN": DEVELOPER_TOKEN,
+        "GOOGLE_ADS_CUSTOMER_ID": "123-456-7890",
+        "GOOGLE_ADS_CLIENT_ID": "client-1.apps.googleusercontent.com",
+        "GOOGLE_ADS_CLIENT_SECRET": CLIENT_SECRET,
+        "GOOGLE_ADS_REFRESH_TOKEN": REFRESH_TOKEN,
+        "GOOGLE_ADS_BASE_URL": urls["google_ads"],
+        "GA4_PROPERTY_ID": "123456",
+        "GA4_BASE_URL": urls["ga4"],
+        "GOOGLE_SERVICE_ACCOUNT_FILE": str(key),
+        "GOOGLE_OAUTH_TOKEN_URL": suite.token_url,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def _run(*, config: str | None = None, clock: FakeClock | None = None) -> tuple[int, str, dict[str, tuple[str, str]]]:
+    out = io.StringIO()
+    code = check_command(config, out=out, sleeper=(clock or FakeClock()).sleep)
+    text = out.getvalue()
+    rows = {m["source"]: (m["status"], m["detail"]) for line in text.splitlines() if (m := ROW.match(line))}
+    for secret in SECRETS:
+        assert secret not in text
+    return code, text, rows
+
+
+def test_everything_configured_is_ok_and_exits_0(env: Path, suite: EmulatorSuite):
+    clock = FakeClock()
+    code, text, rows = _run(clock=clock)
+    workbook = env / "data" / "tracker.xlsx"
+    database = env / "data" / "warehouse.db"
+    assert rows == {
+        "Settings": ("ok", "no settings file, defaults: timezone UTC, weeks start monday"),
+        "HubSpot": (
+            "ok",
+            f"token accepted at {suite.urls['hubspot']}; 1 deal pipeline, 2 stages readable (contact, meeting "
+            "and schema scopes are checked by the first run)",
+        ),
+        "LinkedIn Ads": ("ok", "ad account 512388408 readable (currency USD, LinkedIn-Version 202601)"),
+        "Google Ads": ("ok", "customer 1234567890 readable (currency EUR, time zone Europe/Warsaw, API v22)"),
+        "GA4": ("ok", "property 123456 readable (time zone UTC; 2 sessions yesterday and today)"),
+        "Warehouse": ("ok", f"sqlite:///{database}: connected, {len(metadata.tables)} tables ready"),
+        "Tracker (workbook)": ("ok", f"{workbook} will be created on the first run (folder writable)"),
+        "Alerts": ("not configured", "ALERT_WEBHOOK_URL not set; failed runs show only in the Dagster UI"),
+    }
+    assert code == 0
+    assert text.rstrip().endswith("all configured sources reachable")
+    # The warehouse check created the tables, as the first run would; nothing else was written.
+    assert set(sa.inspect(sa.create_engine(f"sqlite:///{database}")).get_table_names()) == set(metadata.tables)
+    assert not workbook.exists()
+    assert clock.sleeps == []
+
+
+def test_one_call_per_api(env: Path, suite: EmulatorSuite):
+    before = {name: suite.app(name).total_requests() for name in ("hubspot", "linkedin", "google_ads", "ga4")}
+    _run()
+    after = {name: suite.app(name).total_requests() for name in before}
+    assert {name: after[name] - before[name] for name in before} == {
+        "hubspot": 1,
+        "linkedin": 1,
+        "google_ads": 1,
+        "ga4": 1,
+    }
+
+
+def test_wrong_hubspot_token_fails_naming_the_variable(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-SENTINEL-wrong")
+    code, text, rows = _run()
+    status, detail = rows["HubSpot"]
+    assert status == "FAILED"
+    assert "HTTP 401" in detail and "check HUBSPOT_ACCESS_TOKEN" in detail
+    assert rows["LinkedIn Ads"][0] == "ok"  # one failure does not stop the other checks
+    assert code == 1
+    assert text.rstrip().endswith("1 failed: HubSpot")
+
+
+def test_missing_hubspot_token_fails_because_hubspot_is_required(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN")
+    code, _, rows = _run()
+    assert rows["HubSpot"][0] == "FAILED"
+    assert rows["HubSpot"][1].startswith("HUBSPOT_ACCESS_TOKEN is not set (HubSpot is required)")
+    assert code == 1
+
+
+def test_expired_linkedin_token_fails_asking_for_renewal(env: Path, suite: EmulatorSuite):
+    linkedin = suite.app("linkedin")
+    assert isinstance(linkedin, LinkedInEmulator)
+    linkedin.expire_token()
+    try:
+        code, _, rows = _run()
+    finally:
+        linkedin.set_access_token(None)
+    status, detail = rows["LinkedIn Ads"]
+    assert status == "FAILED"
+    assert "EXPIRED_ACCESS_TOKEN" in detail
+    assert "the LinkedIn token expired (they live 60 days): generate a new one and set LINKEDIN_ACCESS_TOKEN" in detail
+    assert code == 1
+
+
+def test_ga4_property_without_access_fails_naming_the_property_setting(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GA4_PROPERTY_ID", "999999")
+    code, _, rows = _run()
+    status, detail = rows["GA4"]
+    assert status == "FAILED"
+    assert "PERMISSION_DENIED" in detail
+    assert "no access to property 999999" in detail and "Viewer" in detail and "GA4_PROPERTY_ID" in detail
+    assert code == 1
+
+
+def test_wrong_google_ads_customer_fails_with_the_manager_account_hint(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("GOOGLE_ADS_CUSTOMER_ID", "111-111-1111")
+    code, _, rows = _run()
+    assert rows["Google Ads"][0] == "FAILED"
+    assert "USER_PERMISSION_DENIED" in rows["Google Ads"][1] and "GOOGLE_ADS_LOGIN_CUSTOMER_ID" in rows["Google Ads"][1]
+    assert code == 1
+
+
+def test_unconfigured_optional_sources_are_reported_and_exit_0(env: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in ("LINKEDIN_ACCESS_TOKEN", "LINKEDIN_AD_ACCOUNT_ID", "GA4_PROPERTY_ID", "GOOGLE_SERVICE_ACCOUNT_FILE"):
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("GOOGLE_ADS_REFRESH_TOKEN")
+    code, _, rows = _run()
+    assert rows["LinkedIn Ads"] == (
+        "not configured",
+        "LINKEDIN_ACCESS_TOKEN, LINKEDIN_AD_ACCOUNT_ID not set; source is skipped",
+    )
+    assert rows["Google Ads"] == ("not configured", "GOOGLE_ADS_REFRESH_TOKEN not set; source is skipped")
+    assert rows["GA4"] == (
+        "not configured",
+        "GA4_PROPERTY_ID, GOOGLE_SERVICE_ACCOUNT_FILE or GOOGLE_SERVICE_ACCOUNT_JSON_B64 not set; source is skipped",
+    )
+    assert rows["HubSpot"][0] == "ok"
+    assert code == 0
+
+
+def test_unreachable_base_url_fails_naming_the_variable_after_one_retry(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HUBSPOT_BASE_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    clock = FakeClock()
+    code, _, rows = _run(clock=clock)
+    assert rows["HubSpot"] == (
+        "FAILED",
+        "HubSpot could not be reached at 127.0.0.1:9 (ConnectionError) after 1 retries: check HUBSPOT_BASE_URL "
+        "and the network",
+    )
+    assert len(clock.sleeps) == 1  # the one retry waited through the injected sleeper
+    assert code == 1
+
+
+def test_invalid_settings_are_printed_and_the_apis_still_checked(env: Path):
+    (env / "bad.yaml").write_text("week_start: tuesday\n", encoding="utf-8")
+    code, text, rows = _run(config=str(env / "bad.yaml"))
+    assert text.startswith(f"{env / 'bad.yaml'}: invalid settings, nothing was run:\n  - setting 'week_start':")
+    assert rows["Settings"] == ("FAILED", "invalid settings, see above")
+    assert rows["HubSpot"][0] == "ok"
+    assert code == 1
+
+
+def test_warehouse_password_is_hidden_when_the_connection_fails(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql+psycopg://ledger:SENTINEL-pw@127.0.0.1:9/ledger")
+    code, _, rows = _run()
+    status, detail = rows["Warehouse"]
+    assert status == "FAILED"
+    assert detail.startswith("cannot use postgresql+psycopg://ledger:***@127.0.0.1:9/ledger (OperationalError: ")
+    assert detail.endswith("): check WAREHOUSE_URL")
+    assert code == 1
+
+
+def test_workbook_under_a_file_is_not_writable(env: Path, monkeypatch: pytest.MonkeyPatch):
+    (env / "not-a-folder").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("TRACKER_WORKBOOK", str(env / "not-a-folder" / "tracker.xlsx"))
+    code, _, rows = _run()
+    assert rows["Tracker (workbook)"][0] == "FAILED"
+    assert rows["Tracker (workbook)"][1].startswith(f"cannot create {env / 'not-a-folder' / 'tracker.xlsx'}: ")
+    assert code == 1
+    monkeypatch.setenv("TRACKER_WORKBOOK", str(env))
+    assert _run()[2]["Tracker (workbook)"] == ("FAILED", f"{env} is a folder: set TRACKER_WORKBOOK to a .xlsx file")
+
+
+def test_existing_workbook_and_alert_webhook(env: Path, monkeypatch: pytest.MonkeyPatch):
+    (env / "tracker.xlsx").write_bytes(b"")
+    monkeypatch.setenv("TRACKER_WORKBOOK", str(env / "tracker.xlsx"))
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/SENTINEL")
+    code, _, rows = _run()
+    assert rows["Tracker (workbook)"] == ("ok", f"{env / 'tracker.xlsx'} exists and is writable (updated in place)")
+    assert rows["Alerts"] == ("ok", "failed runs are posted to hooks.slack.com (not called by check)")
+    assert code == 0
+
+
+def test_a_new_target_is_one_registered_function(env: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(check, "_CHECKS", list(check._CHECKS))
+
+    @register_check("Tracker (Google Sheet)", applies=lambda ctx: ctx.settings.week_start == "monday")
+    def _sheet(ctx: CheckContext) -> CheckResult:
+        raise PermissionError("the service account cannot edit sheet 1AbC\nsecond line")
+
+    @register_check("Never", applies=lambda ctx: False)
+    def _never(ctx: CheckContext) -> CheckResult:
+        raise AssertionError("not applicable, never run")
+
+    code, _, rows = _run()
+    assert rows["Tracker (Google Sheet)"] == ("FAILED", "PermissionError: the service account cannot edit sheet 1AbC")
+    assert "Never" not in rows
+    assert code == 1
+
+
+def test_cli_check_subcommand(env: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "HubSpot" in out and "all configured sources reachable" in out
+    assert HUBSPOT_TOKEN not in out

@@ -1,0 +1,412 @@
+"""Tracker presentation: colours against targets, restatement notes, formats, widths, charts, xlsx parity."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.chart import BarChart
+
+from sheets_sync import (
+    SNAPSHOTS_HEADER,
+    CellNote,
+    DefinitionRow,
+    Presentation,
+    TabGrids,
+    TrackerUpdate,
+    XlsxTracker,
+    build_presentation,
+    build_update,
+    carry_notes,
+    empty_targets,
+    target_status,
+    unit_number_format,
+    week_target,
+)
+from sheets_sync.presentation import STATUS_COLORS, current_versions, is_prorated, rgb_fraction
+
+# W1 straddles September and October (3 + 4 days); W2 is all October; W3 is in progress on RUN2_AT.
+W1, W2, W3 = date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12)
+RUN1_AT = datetime(2026, 10, 8, 6, 0, tzinfo=UTC)
+RUN2_AT = datetime(2026, 10, 15, 6, 0, tzinfo=UTC)
+CHANNELS = ["All", "Inbound", "Outbound"]
+GREEN, AMBER, RED = STATUS_COLORS["met"], STATUS_COLORS["near"], STATUS_COLORS["missed"]
+
+
+def definition(
+    kpi_id: str, name: str, section: str, kpi_type: str, unit: str, order: int, *, direction: str = "up", version: str
+) -> DefinitionRow:
+    return DefinitionRow(
+        kpi_id=kpi_id,
+        kpi_version=version,
+        name=name,
+        section=section,
+        kpi_type=kpi_type,  # type: ignore[arg-type]
+        unit=unit,  # type: ignore[arg-type]
+        direction=direction,  # type: ignore[arg-type]
+        definition=f"{name} definition",
+        settings="timezone=UTC",
+        catalog_order=order,
+    )
+
+
+def catalog(mql_version: str) -> list[DefinitionRow]:
+    v1 = "1.aaa111"
+    return [
+        definition("new_contacts", "New contacts", "Funnel (flow)", "leading", "count", 1, version=v1),
+        definition("new_mqls", "New MQLs", "Funnel (flow)", "leading", "count", 2, version=mql_version),
+        definition("cohort_leads", "Cohort: reached lead", "Funnel (cohort)", "leading", "count", 3, version=v1),
+        definition("cohort_mqls", "Cohort: reached MQL", "Funnel (cohort)", "leading", "count", 4, version=v1),
+        definition(
+            "cost_per_lead", "Cost per lead", "Efficiency", "leading", "currency", 5, direction="down", version=v1
+        ),
+        definition("new_customers", "New customers", "Pipeline", "lagging", "count", 6, version=v1),
+        definition("revenue_won", "Revenue won", "Pipeline", "lagging", "currency", 7, version=v1),
+        definition("win_rate", "Win rate", "Pipeline", "lagging", "ratio", 8, version=v1),
+        definition("avg_sales_cycle_days", "Average sales cycle", "Pipeline", "lagging", "days", 9, version=v1),
+    ]
+
+
+def frame(rows: list[tuple[date, str, str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["week_start", "kpi_id", "kpi_version", "channel", "value"])
+
+
+RUN1_VALUES = frame(
+    [
+        (W1, "new_mqls", "1.aaa111", "All", 66.0),
+        (W1, "cost_per_lead", "1.aaa111", "All", 98.0),
+    ]
+)
+V2 = "2.bbb222"
+RUN2_VALUES = frame(
+    [
+        (W1, "new_contacts", "1.aaa111", "All", 500.0),
+        (W2, "new_contacts", "1.aaa111", "All", 480.0),
+        (W3, "new_contacts", "1.aaa111", "All", 200.0),
+        (W2, "cohort_leads", "1.aaa111", "All", 120.0),
+        (W2, "cohort_mqls", "1.aaa111", "All", 30.0),
+        (W1, "new_mqls", V2, "All", 70.0),  # target 300×3/30 + 310×4/31 = 70 → met
+        (W2, "new_mqls", V2, "All", 64.0),  # target 310×7/31 = 70; 64 ≥ 63 → near
+        (W3, "new_mqls", V2, "All", 10.0),  # week in progress → no colour
+        (W1, "new_mqls", V2, "Inbound", 50.0),  # Oct only: 40 over 4 days → 70 a week; 50 → missed
+        (W2, "new_mqls", V2, "Inbound", 80.0),  # 70 → met
+        (W1, "new_mqls", V2, "Outbound", math.nan),  # empty cell, target applies → no colour
+        (W2, "new_mqls", V2, "Outbound", 1.0),  # 100 over 61 days → 11.475 a week → missed
+        (W1, "cost_per_lead", "1.aaa111", "All", 100.0),  # restated from 98; down, 100 as is → met
+        (W2, "cost_per_lead", "1.aaa111", "All", 109.0),  # ≤ 110 → near
+        (W1, "new_customers", "1.aaa111", "All", 2.0),
+        (W2, "new_customers", "1.aaa111", "All", 3.0),
+        (W2, "revenue_won", "1.aaa111", "All", 12000.5),  # no target → no colour
+        (W1, "win_rate", "1.aaa111", "All", 0.28),  # October row covers 4 of 7 days: 0.3 as is → near
+        (W2, "win_rate", "1.aaa111", "All", 0.25),  # 0.3 → missed (< 0.27)
+        (W2, "avg_sales_cycle_days", "1.aaa111", "All", 30.25),
+    ]
+)
+TARGETS = pd.DataFrame(
+    [
+        ("new_mqls", "All", date(2026, 9, 1), date(2026, 9, 30), 300.0),
+        ("new_mqls", "All", date(2026, 10, 1), date(2026, 10, 31), 310.0),
+        ("new_mqls", "Inbound", date(2026, 10, 1), date(2026, 10, 31), 310.0),
+        ("new_mqls", "Outbound", date(2026, 9, 1), date(2026, 10, 31), 100.0),
+        ("cost_per_lead", "All", date(2026, 9, 1), date(2026, 12, 31), 100.0),
+        ("win_rate", "All", date(2026, 9, 1), date(2026, 9, 30), 0.2),
+        ("win_rate", "All", date(2026, 10, 1), date(2026, 12, 31), 0.3),
+    ],
+    columns=["kpi_id", "channel", "period_start", "period_end", "target"],
+)
+
+
+def run1() -> TrackerUpdate:
+    return build_update(
+        RUN1_VALUES, catalog("1.aaa111"), TabGrids(), run_id="run-1", snapshot_at=RUN1_AT, channel_order=CHANNELS
+    )
+
+
+def run2(first: TrackerUpdate) -> TrackerUpdate:
+    tabs = TabGrids(
+        tracker=first.tracker,
+        snapshots=[list(SNAPSHOTS_HEADER), *first.snapshots_append],
+        definitions=first.definitions,
+    )
+    return build_update(RUN2_VALUES, catalog(V2), tabs, run_id="run-2", snapshot_at=RUN2_AT, channel_order=CHANNELS)
+
+
+def row_of(update: TrackerUpdate, name: str, channel: str, version: str = "1.aaa111") -> int:
+    for index, row in enumerate(update.tracker):
+        if row[1] == name and row[2] == channel and row[5] == version:
+            return index
+    raise AssertionError(f"no row {name} / {channel} / {version}")
+
+
+@pytest.fixture(scope="module")
+def update() -> TrackerUpdate:
+    return run2(run1())
+
+
+@pytest.fixture(scope="module")
+def plan(update: TrackerUpdate) -> Presentation:
+    return build_presentation(update, TARGETS, currency="USD")
+
+
+# ------------------------------------------------------------------------------------------------ targets
+
+
+def test_week_target_prorates_flows_and_takes_ratios_as_is() -> None:
+    assert week_target(TARGETS, "new_mqls", "All", W1, prorated=True) == pytest.approx(70.0)
+    assert week_target(TARGETS, "new_mqls", "All", W2, prorated=True) == pytest.approx(70.0)
+    # Only the October row overlaps W1 (4 days: 40): scaled to the whole week at the same daily rate.
+    assert week_target(TARGETS, "new_mqls", "Inbound", W1, prorated=True) == pytest.approx(70.0)
+    assert week_target(TARGETS, "win_rate", "All", W1, prorated=False) == 0.3
+    assert week_target(TARGETS, "win_rate", "All", date(2026, 8, 31), prorated=False) == 0.2
+    assert week_target(TARGETS, "win_rate", "All", date(2027, 1, 4), prorated=False) is None
+    assert week_target(TARGETS, "revenue_won", "All", W1, prorated=True) is None
+    assert week_target(empty_targets(), "new_mqls", "All", W1, prorated=True) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "direction", "expected"),
+    [
+        (70.0, 70.0, "up", "met"),
+        (63.0, 70.0, "up", "near"),
+        (62.9, 70.0, "up", "missed"),
+        (100.0, 100.0, "down", "met"),
+        (110.0, 100.0, "down", "near"),
+        (110.1, 100.0, "down", "missed"),
+        (90.0, 100.0, "down", "met"),
+        (0.0, 0.0, "down", "met"),
+    ],
+)
+def test_target_status_by_direction(value: float, target: float, direction: str, expected: str) -> None:
+    assert target_status(value, target, direction) == expected
+
+
+def test_prorated_kpis_match_the_catalog_sums_over_time() -> None:
+    from assets.kpi_checks import ADDITIVE_KPIS
+    from assets.kpi_math.catalog import CATALOG
+
+    prorated = {kpi.kpi_id for kpi in CATALOG if is_prorated(kpi.kpi_id, kpi.unit)}
+    # Channel-additive is not time-additive: pipeline stocks are not sums over days, while meetings (All
+    # only, so not channel-additive) are.
+    assert prorated == (set(ADDITIVE_KPIS) - {"open_pipeline", "weighted_pipeline"}) | {"meetings_booked"}
+
+
+# ------------------------------------------------------------------------------------------------- fills
+
+
+def test_fills_by_direction_prorated_targets_and_current_version(update: TrackerUpdate, plan: Presentation) -> None:
+    mql, mql_in = row_of(update, "New MQLs", "All", V2), row_of(update, "New MQLs", "Inbound", V2)
+    cpl, win = row_of(update, "Cost per lead", "All"), row_of(update, "Win rate", "All")
+    mql_out = row_of(update, "New MQLs", "Outbound", V2)
+    assert update.tracker[mql_out][6] is None  # empty W1 cell: a target applies, no colour
+    fills = {(f.row, f.col): (f.color_hex, f.status, round(f.target, 6)) for f in plan.fills}
+    assert fills == {
+        (mql, 6): (GREEN, "met", 70.0),
+        (mql, 7): (AMBER, "near", 70.0),
+        (mql_in, 6): (RED, "missed", 70.0),
+        (mql_in, 7): (GREEN, "met", 70.0),
+        (mql_out, 7): (RED, "missed", round(100 * 7 / 61, 6)),
+        (cpl, 6): (GREEN, "met", 100.0),
+        (cpl, 7): (AMBER, "near", 100.0),
+        (win, 6): (AMBER, "near", 0.3),
+        (win, 7): (RED, "missed", 0.3),
+    }
+    # The old version's row holds 66 in W1 and a target applies, but it is history: not coloured.
+    old = row_of(update, "New MQLs", "All", "1.aaa111")
+    assert update.tracker[old][6] == 66
+    assert current_versions(update)["new_mqls"] == V2
+
+
+def test_notes_from_restatements(update: TrackerUpdate, plan: Presentation) -> None:
+    cpl = row_of(update, "Cost per lead", "All")
+    assert plan.notes == [CellNote(cpl, 6, "first reported 98.00 on 2026-10-08")]
+
+
+def test_carry_notes_follows_rows_and_weeks(update: TrackerUpdate) -> None:
+    first = run1()
+    old_cpl = row_of(first, "Cost per lead", "All")
+    old_notes: dict[tuple[int, int], str | tuple[str, str | None]] = {
+        (old_cpl, 6): ("checked by Ann", "Ann"),
+        (old_cpl, 1): "label note",
+        (99, 6): "gone",
+    }
+    carried = carry_notes(first.tracker, old_notes, update)
+    new_cpl = row_of(update, "Cost per lead", "All")
+    assert new_cpl != old_cpl
+    assert carried == [CellNote(new_cpl, 1, "label note"), CellNote(new_cpl, 6, "checked by Ann", "Ann")]
+
+
+# ---------------------------------------------------------------------------------------- formats, layout
+
+
+def test_formats_per_unit_usd_and_other_currency(update: TrackerUpdate, plan: Presentation) -> None:
+    formats = dict(plan.row_formats)
+    assert formats[row_of(update, "New MQLs", "All", V2)] == "#,##0"
+    assert formats[row_of(update, "Cost per lead", "All")] == '"$"#,##0.00'
+    assert formats[row_of(update, "Win rate", "All")] == "0.0%"
+    assert formats[row_of(update, "Average sales cycle", "All")] == "0.0"
+    assert len(plan.row_formats) == len(update.tracker) - 1
+    eur = dict(build_presentation(update, TARGETS, currency="EUR").row_formats)
+    assert eur[row_of(update, "Revenue won", "All")] == '#,##0.00 "EUR"'
+    assert unit_number_format("seconds", "USD") == "0"
+    assert unit_number_format("currency_per_day", "GBP") == "#,##0.00"
+    assert unit_number_format("furlongs", "USD") is None
+
+
+def test_layout_frozen_panes_widths_header_and_bands(update: TrackerUpdate, plan: Presentation) -> None:
+    assert (plan.frozen_rows, plan.frozen_columns) == (1, 6)
+    # Longest labels: "Funnel (cohort)" 15, "Cohort: reached lead" 20, "Outbound" 8, "currency" 8 (vs
+    # header "Unit"), "Lagging" 7, "1.aaa111" 8; 7 px a character + 16 px padding, at least 56 px.
+    assert plan.column_widths == [121, 156, 72, 72, 65, 72, 90, 90, 90]
+    assert plan.header_format.bold and plan.header_format.background_hex == "#E8EAED"
+    assert rgb_fraction(plan.header_format.background_hex) == {"red": 0.9098, "green": 0.9176, "blue": 0.9294}
+    sections = [(band.first_row, band.last_row) for band in plan.section_bands]
+    assert sections[0][0] == 1 and sections[-1][1] == len(update.tracker) - 1
+    assert [update.tracker[first][0] for first, _ in sections] == [
+        "Funnel (flow)",
+        "Funnel (cohort)",
+        "Efficiency",
+        "Pipeline",
+    ]
+    assert [band.color_hex for band in plan.section_bands] == ["#FFFFFF", "#F6F8FA", "#FFFFFF", "#F6F8FA"]
+
+
+def test_chart_specs_point_at_the_tracker(update: TrackerUpdate, plan: Presentation) -> None:
+    funnel, trend = plan.charts
+    assert plan.latest_complete_week == W2  # W3 ends after RUN2_AT
+    assert (funnel.chart_id_key, funnel.kind, funnel.title) == (
+        "cohort_funnel",
+        "bar",
+        "Cohort funnel, week of 2026-10-05 (All)",
+    )
+    assert (funnel.categories_row, funnel.categories_first_col, funnel.categories_last_col) == (0, 7, 7)
+    assert [(s.label, s.row, s.first_col, s.last_col) for s in funnel.series] == [
+        ("New contacts", row_of(update, "New contacts", "All"), 7, 7),
+        ("Cohort: reached lead", row_of(update, "Cohort: reached lead", "All"), 7, 7),
+        ("Cohort: reached MQL", row_of(update, "Cohort: reached MQL", "All"), 7, 7),
+    ]
+    assert (trend.chart_id_key, trend.kind) == ("leading_vs_lagging", "line")
+    # Up to the latest complete week (W2): W3's partial 10 MQLs would look like a collapse.
+    assert (trend.categories_first_col, trend.categories_last_col) == (6, 7)
+    assert [(s.label, s.row, s.first_col, s.last_col, s.axis) for s in trend.series] == [
+        ("New MQLs", row_of(update, "New MQLs", "All", V2), 6, 7, "left"),
+        ("New customers", row_of(update, "New customers", "All"), 6, 7, "right"),
+    ]
+    assert trend.series[0].grid_range(7) == {
+        "sheetId": 7,
+        "startRowIndex": trend.series[0].row,
+        "endRowIndex": trend.series[0].row + 1,
+        "startColumnIndex": 6,
+        "endColumnIndex": 8,
+    }
+
+
+# ------------------------------------------------------------------------------------------- xlsx parity
+
+
+def _write_runs(path: Path) -> tuple[XlsxTracker, TrackerUpdate, Presentation]:
+    book = XlsxTracker(path)
+    first = build_update(
+        RUN1_VALUES, catalog("1.aaa111"), book.read_tabs(), run_id="run-1", snapshot_at=RUN1_AT, channel_order=CHANNELS
+    )
+    book.write(first)
+    second = build_update(
+        RUN2_VALUES, catalog(V2), book.read_tabs(), run_id="run-2", snapshot_at=RUN2_AT, channel_order=CHANNELS
+    )
+    plan = build_presentation(second, TARGETS, currency="USD")
+    book.write(second, plan)
+    return book, second, plan
+
+
+def _chart_refs(chart: object) -> list[str]:
+    refs = [series.val.numRef.f for series in chart.series]  # type: ignore[attr-defined]
+    return refs
+
+
+def test_xlsx_parity_fills_comments_formats_layout_and_charts(tmp_path: Path) -> None:
+    book, update, plan = _write_runs(tmp_path / "tracker.xlsx")
+    wb = openpyxl.load_workbook(book.path)
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
+    ws = wb["Tracker"]
+    mql, cpl = row_of(update, "New MQLs", "All", V2) + 1, row_of(update, "Cost per lead", "All") + 1
+    assert ws.cell(mql, 7).fill.fgColor.rgb == "FFB7E1CD"
+    assert ws.cell(mql, 8).fill.fgColor.rgb == "FFFCE8B2"
+    assert ws.cell(row_of(update, "Win rate", "All") + 1, 8).fill.fgColor.rgb == "FFF4C7C3"
+    assert ws.cell(mql, 9).fill.fill_type is None  # week in progress, white band
+    assert ws.cell(row_of(update, "Revenue won", "All") + 1, 8).fill.fgColor.rgb == "FFF6F8FA"  # band only
+    comment = ws.cell(cpl, 7).comment
+    assert (comment.text, comment.author) == ("first reported 98.00 on 2026-10-08", "Funnel Ledger")
+    assert sum(1 for row in ws.iter_rows() for cell in row if cell.comment is not None) == 1
+    assert ws.cell(cpl, 8).number_format == '"$"#,##0.00'
+    assert ws.cell(row_of(update, "Win rate", "All") + 1, 7).number_format == "0.0%"
+    assert ws.freeze_panes == "G2"
+    assert ws.column_dimensions["B"].width == round((156 - 5) / 7, 2)
+    assert ws.column_dimensions["G"].width == round((90 - 5) / 7, 2)
+    assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFE8EAED"
+    assert (ws["A1"].alignment.horizontal, ws["G1"].alignment.horizontal) == (None, "right")
+
+    charts = wb["Charts"]._charts
+    assert len(charts) == 2
+    funnel, trend = charts
+    assert isinstance(funnel, BarChart)
+    contacts, leads = row_of(update, "New contacts", "All") + 1, row_of(update, "Cohort: reached lead", "All") + 1
+    assert _chart_refs(funnel)[:2] == [f"'Tracker'!$H${contacts}", f"'Tracker'!$H${leads}"]
+    assert funnel.series[0].cat.strRef.f == "'Tracker'!$H$1"
+    customers = row_of(update, "New customers", "All") + 1
+    assert _chart_refs(trend) == [f"'Tracker'!$G${mql}:$H${mql}"]
+    # New customers sit on the secondary (right) axis: a second line chart merged into the first.
+    assert [_chart_refs(part) for part in trend._charts] == [
+        [f"'Tracker'!$G${mql}:$H${mql}"],
+        [f"'Tracker'!$G${customers}:$H${customers}"],
+    ]
+    assert trend._charts[1].y_axis.axId == 200
+    assert trend.series[0].cat.strRef.f == "'Tracker'!$G$1:$H$1"
+    assert len(plan.charts) == 2
+
+
+def test_rerun_rebuilds_exactly_our_charts_and_keeps_owner_edits_and_notes(tmp_path: Path) -> None:
+    book, _, _ = _write_runs(tmp_path / "tracker.xlsx")
+    wb = openpyxl.load_workbook(book.path)
+    owner_chart = BarChart()
+    owner_chart.title = "My pipeline chart"
+    wb["Charts"].add_chart(owner_chart, "P3")
+    wb["Charts"]["P1"] = "owner text"
+    wb.save(book.path)
+
+    # Run 3: a new week (W4) and nothing restated; the default plan reads the workbook's Targets tab.
+    w4 = date(2026, 10, 19)
+    third = build_update(
+        frame([(w4, "new_mqls", V2, "All", 71.0), (w4, "new_customers", "1.aaa111", "All", 1.0)]),
+        catalog(V2),
+        book.read_tabs(),
+        run_id="run-3",
+        snapshot_at=datetime(2026, 10, 27, 6, 0, tzinfo=UTC),
+        channel_order=CHANNELS,
+    )
+    book.write(third)
+    book.write(
+        build_update(
+            frame([]),
+            catalog(V2),
+            book.read_tabs(),
+            run_id="run-4",
+            snapshot_at=datetime(2026, 10, 28, tzinfo=UTC),
+            channel_order=CHANNELS,
+        )
+    )
+
+    wb = openpyxl.load_workbook(book.path)
+    charts = wb["Charts"]._charts
+    assert len(charts) == 3
+    assert wb["Charts"]["P1"].value == "owner text"
+    mql = row_of(third, "New MQLs", "All", V2) + 1
+    trend_refs = [ref for chart in charts for ref in _chart_refs(chart) if ref.startswith(f"'Tracker'!$G${mql}")]
+    assert trend_refs == [f"'Tracker'!$G${mql}:$J${mql}"]  # now over four weeks
+    # The restatement comment of run 2 is still on its cell two runs later.
+    cpl = row_of(third, "Cost per lead", "All") + 1
+    assert wb["Tracker"].cell(cpl, 7).comment.text == "first reported 98.00 on 2026-10-08"
+    # The Targets tab holds only the example row, so nothing is coloured by the default plan.
+    assert wb["Tracker"].cell(mql, 7).fill.fgColor.rgb != "FFB7E1CD"
