@@ -12,11 +12,12 @@ from emulators.google_oauth import GoogleOAuthEmulator
 from emulators.hubspot import HubSpotEmulator
 from emulators.linkedin import LinkedInEmulator
 from emulators.server import RunningServer, serve_in_thread
+from emulators.sheets import SheetsEmulator
 
 
 @dataclass
 class EmulatorSuite:
-    """Running emulators: ``urls`` maps a name (hubspot, linkedin, google_ads, ga4, oauth) to its base URL."""
+    """Running emulators: ``urls`` maps a name (hubspot, linkedin, google_ads, ga4, sheets, oauth) to its URL."""
 
     servers: dict[str, RunningServer] = field(default_factory=dict)
 
@@ -71,5 +72,6 @@ def start_emulators(
     suite.servers["linkedin"] = serve_in_thread(LinkedInEmulator(fixture.get("linkedin")))
     suite.servers["google_ads"] = serve_in_thread(GoogleAdsEmulator(fixture.get("google_ads")))
     suite.servers["ga4"] = serve_in_thread(GA4Emulator(fixture.get("ga4"), oauth=oauth))
+    suite.servers["sheets"] = serve_in_thread(SheetsEmulator(fixture.get("sheets"), oauth=oauth))
     suite.servers["oauth"] = serve_in_thread(oauth)
     return suite

@@ -381,6 +381,39 @@ def target_status(value: float, target: float, direction: str) -> FillStatus:
     return "near" if value >= target - slack else "missed"
 
 
+_TargetPeriods = list[tuple[date, date, float]]
+
+
+def _target_index(targets: pd.DataFrame) -> dict[tuple[str, str], _TargetPeriods]:
+    """Targets grouped by ``(kpi_id, channel)`` in tab order: one pass instead of a filter per cell."""
+    index: dict[tuple[str, str], _TargetPeriods] = {}
+    if targets.empty:
+        return index
+    columns = [targets[name].tolist() for name in ("kpi_id", "channel", "period_start", "period_end", "target")]
+    for kpi_id, channel, start, end, target in zip(*columns, strict=True):
+        number = to_number(target)
+        if number is not None and isinstance(start, date) and isinstance(end, date):
+            index.setdefault((str(kpi_id), str(channel)), []).append((start, end, float(number)))
+    return index
+
+
+def _period_target(periods: Sequence[tuple[date, date, float]], week_start: date, *, prorated: bool) -> float | None:
+    week_end = week_start + timedelta(days=_DAYS_IN_WEEK - 1)
+    overlaps: list[tuple[int, int, float]] = []  # overlap days, period days, target
+    for start, end, target in periods:
+        days = (min(end, week_end) - max(start, week_start)).days + 1
+        if days > 0:
+            overlaps.append((days, (end - start).days + 1, target))
+    if not overlaps:
+        return None
+    if not prorated:
+        # max() keeps the first of equals: ties go to the row listed first on the tab.
+        return max(overlaps, key=lambda item: item[0])[2]
+    covered = sum(days for days, _, _ in overlaps)
+    total = sum(target * days / period for days, period, target in overlaps)
+    return total * _DAYS_IN_WEEK / min(covered, _DAYS_IN_WEEK)
+
+
 def week_target(targets: pd.DataFrame, kpi_id: str, channel: str, week_start: date, *, prorated: bool) -> float | None:
     """Return the target that applies to one week of a KPI slice, or ``None`` when no target row overlaps.
 
@@ -391,23 +424,8 @@ def week_target(targets: pd.DataFrame, kpi_id: str, channel: str, week_start: da
         week_start: First day of the week; the week is ``week_start .. week_start + 6`` inclusive.
         prorated: Prorate by days (flows) instead of taking the target as is (see the module docstring).
     """
-    if targets.empty:
-        return None
-    week_end = week_start + timedelta(days=_DAYS_IN_WEEK - 1)
-    rows = targets[(targets["kpi_id"] == kpi_id) & (targets["channel"] == channel)]
-    overlaps: list[tuple[int, int, float]] = []  # overlap days, period days, target
-    for start, end, target in zip(rows["period_start"], rows["period_end"], rows["target"], strict=True):
-        days = (min(end, week_end) - max(start, week_start)).days + 1
-        if days > 0 and to_number(target) is not None:
-            overlaps.append((days, (end - start).days + 1, float(target)))
-    if not overlaps:
-        return None
-    if not prorated:
-        # max() keeps the first of equals: ties go to the row listed first on the tab.
-        return max(overlaps, key=lambda item: item[0])[2]
-    covered = sum(days for days, _, _ in overlaps)
-    total = sum(target * days / period for days, period, target in overlaps)
-    return total * _DAYS_IN_WEEK / min(covered, _DAYS_IN_WEEK)
+    periods = _target_index(targets).get((kpi_id, channel))
+    return _period_target(periods, week_start, prorated=prorated) if periods else None
 
 
 def current_versions(update: TrackerUpdate) -> dict[str, str]:
@@ -519,6 +537,7 @@ def build_presentation(
     complete = [week + timedelta(days=_DAYS_IN_WEEK) <= as_of + timedelta(days=1) for week in update.weeks]
     latest_complete = max((i for i, ok in enumerate(complete) if ok), default=None)
 
+    target_index = _target_index(targets)
     formats = {unit: f for unit in SHEETS_FORMAT_TYPES if (f := unit_number_format(unit, currency)) is not None}
     row_formats: list[tuple[int, str]] = []
     fills: list[CellFill] = []
@@ -531,7 +550,9 @@ def build_presentation(
             continue
         if key.channel == TOTAL_CHANNEL:
             current_all[key.kpi_id] = (row_index, meta)
-        fills.extend(_row_fills(row, row_index, key, meta, update.weeks, complete, targets))
+        periods = target_index.get((key.kpi_id, key.channel))
+        if periods:
+            fills.extend(_row_fills(row, row_index, key, meta, update.weeks, complete, periods))
 
     notes: list[CellNote] = []
     for restatement in update.summary.restatements:
@@ -566,7 +587,7 @@ def _row_fills(
     meta: TrackerRow,
     weeks: Sequence[date],
     complete: Sequence[bool],
-    targets: pd.DataFrame,
+    periods: Sequence[tuple[date, date, float]],
 ) -> list[CellFill]:
     fills: list[CellFill] = []
     prorated = is_prorated(key.kpi_id, meta.unit)
@@ -575,7 +596,7 @@ def _row_fills(
         value = to_number(row[col]) if col < len(row) else None
         if value is None or not complete[week_index]:
             continue
-        target = week_target(targets, key.kpi_id, key.channel, week, prorated=prorated)
+        target = _period_target(periods, week, prorated=prorated)
         if target is None:
             continue
         status = target_status(float(value), target, meta.direction)
