@@ -1,5 +1,6 @@
 """The weekly KPI mart: every catalog KPI per week and channel slice, computed from the warehouse."""
 
+import os
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -44,7 +45,8 @@ from assets.kpi_math import (
     web_kpis,
 )
 from assets.kpi_math.insights import TRAILING_WEEKS
-from pipelines.settings import Settings, SettingsResource
+from assets.radar import google_ads_version_radar, legacy_property_radar, linkedin_token_radar, linkedin_version_radar
+from pipelines.settings import Settings, SettingsError, SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import (
     WarehouseResource,
@@ -243,6 +245,27 @@ def _insights(
         last_day = (today or date.today()) - timedelta(days=1)
         notes += unsettled_ads_insights(weeks, last_day, settings.ads.lookback_days, sources=ads_configured)
     notes += paired_metric_insights(kpis_long, weeks, cfg)
+    notes += _radar(inputs, settings, weeks[-1], status, today or date.today())
+    return notes
+
+
+def _radar(
+    inputs: dict[str, pd.DataFrame], settings: Settings, week: date, status: dict[str, dict[str, object]], today: date
+) -> list[Insight]:
+    """The expiry radar, on the latest week: tokens, API versions, retired HubSpot properties."""
+    notes = legacy_property_radar(inputs["contacts"], settings.stages, week)
+    if status.get("linkedin", {}).get("configured"):
+        created = os.environ.get("LINKEDIN_TOKEN_CREATED_AT", "").strip()
+        try:
+            created_at = date.fromisoformat(created) if created else None
+        except ValueError:
+            raise SettingsError(
+                f"LINKEDIN_TOKEN_CREATED_AT={created!r}: must be the date the token was generated, YYYY-MM-DD"
+            ) from None
+        notes += linkedin_token_radar(created_at, today, week, configured=True)
+        notes += linkedin_version_radar(settings.ads.linkedin_api_version, today, week)
+    if status.get("google_ads", {}).get("configured"):
+        notes += google_ads_version_radar(settings.ads.google_ads_api_version, week)
     return notes
 
 

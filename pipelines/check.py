@@ -2,10 +2,10 @@
 
 Each check is one function registered with :func:`register_check`; it gets a :class:`CheckContext` (the
 settings, the environment's locations and the live resources built exactly as the job builds them) and
-returns a :class:`CheckResult`. Adding a target (the Google Sheet tracker, say) is one more function:
+returns a :class:`CheckResult`. Adding a source or a target is one more function:
 
-    @register_check("Tracker (Google Sheet)", applies=lambda ctx: isinstance(ctx.resources["tracker"], Sheet))
-    def _sheet(ctx: CheckContext) -> CheckResult: ...
+    @register_check("Tracker (Google Sheet)", applies=_tracker_is(GoogleSheetTrackerResource))
+    def check_google_sheet(context: CheckContext) -> CheckResult: ...
 
 Nothing here prints a secret: details are built from ids, counts and the resources' own error messages
 (which name variables, never values), and the whole table goes through :func:`redact_secrets` with the
@@ -26,6 +26,8 @@ from typing import Any, Literal, TextIO
 from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
 from pipelines.settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
 from resources.http import ApiError, Sleeper
+from resources.sheets import GoogleSheetTrackerResource
+from resources.tracker import WorkbookTrackerResource
 
 Status = Literal["ok", "not configured", "FAILED"]
 OK: Status = "ok"
@@ -67,6 +69,7 @@ class CheckContext:
         resources: Resources by key (``hubspot``, ``linkedin``, ``google_ads``, ``ga4``, ``warehouse``,
             ``tracker``), unconfigured and with ``EnvVar`` fields unresolved, exactly as in the job.
         sleeper: How API retries wait (tests pass a recorder).
+        environ: The environment the checks read variables from.
     """
 
     settings: Settings
@@ -233,16 +236,19 @@ def check_warehouse(context: CheckContext) -> CheckResult:
     return CheckResult("Warehouse", OK, f"{shown}: connected, {len(metadata.tables)} tables ready")
 
 
-def _is_workbook(context: CheckContext) -> bool:
-    from resources.tracker import WorkbookTrackerResource
+def _tracker_is(kind: type) -> Callable[[CheckContext], bool]:
+    """Whether the tracker resource writes to this kind of target (chosen from the environment)."""
 
-    return isinstance(context.resources["tracker"], WorkbookTrackerResource)
+    def applies(context: CheckContext) -> bool:
+        return isinstance(context.resources["tracker"].backend(), kind)
+
+    return applies
 
 
-@register_check("Tracker (workbook)", applies=_is_workbook)
+@register_check("Tracker (workbook)", applies=_tracker_is(WorkbookTrackerResource))
 def check_workbook(context: CheckContext) -> CheckResult:
     """The local workbook: it, or the folder it will be created in, must be writable (nothing is changed)."""
-    path = Path(context.resources["tracker"].path).resolve()
+    path = Path(context.resources["tracker"].backend().path).resolve()
     if path.exists():
         if path.is_dir():
             return CheckResult(
@@ -264,6 +270,29 @@ def check_workbook(context: CheckContext) -> CheckResult:
             f"cannot create {path}: {folder} is not writable ({error.strerror}); set TRACKER_WORKBOOK",
         )
     return CheckResult("Tracker (workbook)", OK, f"{path} will be created on the first run (folder writable)")
+
+
+@register_check("Tracker (Google Sheet)", applies=_tracker_is(GoogleSheetTrackerResource))
+def check_google_sheet(context: CheckContext) -> CheckResult:
+    """Sign in with the service account and read the spreadsheet's title and tabs (no grid data)."""
+    from resources.sheets import _translate
+
+    sheet = context.resources["tracker"].backend()
+    tracker = sheet.tracker()  # SettingsError when no service account is configured
+    metadata = _translate(
+        lambda: tracker.client.http_client.spreadsheets_get(
+            tracker.spreadsheet_id, params={"fields": "properties.title,sheets.properties.title"}
+        ),
+        sheet,
+    )
+    title = (metadata.get("properties") or {}).get("title", "")
+    tabs = len(metadata.get("sheets") or [])
+    return CheckResult(
+        "Tracker (Google Sheet)",
+        OK,
+        f"'{title}' ({_plural(tabs, 'tab')}) readable at {sheet.location}; edit access is confirmed by the first "
+        "write (share it with the service account's client_email as an Editor)",
+    )
 
 
 @register_check("Alerts")
@@ -306,15 +335,9 @@ def build_context(
     environ: Mapping[str, str] | None = None,
 ) -> CheckContext:
     """The resources the job would use, built by the job's own helper, in a context for the checks."""
-    from pipelines.definitions import live_source_resources
-    from resources.tracker import WorkbookTrackerResource
-    from resources.warehouse import WarehouseResource
+    from pipelines.definitions import destination_resources, live_source_resources
 
-    resources: dict[str, Any] = {
-        **live_source_resources(settings, runtime),
-        "warehouse": WarehouseResource(url=runtime.warehouse_url),
-        "tracker": WorkbookTrackerResource(path=str(runtime.workbook_path)),
-    }
+    resources: dict[str, Any] = {**live_source_resources(settings, runtime), **destination_resources(runtime)}
     return CheckContext(
         settings=settings,
         runtime=runtime,

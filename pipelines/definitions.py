@@ -66,6 +66,18 @@ def live_source_resources(settings: Settings, runtime: RuntimeEnv) -> dict[str, 
     }
 
 
+def destination_resources(runtime: RuntimeEnv) -> dict[str, Any]:
+    """The warehouse and the tracker, as the job writes to them (``funnel-ledger check`` reuses them).
+
+    Args:
+        runtime: Mode and locations from the environment.
+    """
+    return {
+        "warehouse": WarehouseResource(url=runtime.warehouse_url),
+        "tracker": TrackerResource(workbook_path=str(runtime.workbook_path), demo=runtime.mode == "demo"),
+    }
+
+
 def build_definitions(
     settings: Settings,
     runtime: RuntimeEnv,
@@ -114,8 +126,7 @@ def build_definitions(
         sensors=[run_failure_alert_sensor],
         resources={
             **sources,
-            "warehouse": WarehouseResource(url=runtime.warehouse_url),
-            "tracker": TrackerResource(workbook_path=str(runtime.workbook_path), demo=runtime.mode == "demo"),
+            **destination_resources(runtime),
             "settings": SettingsResource(config_path=str(config_path) if config_path else None),
         },
     )

@@ -35,7 +35,7 @@ from sheets_sync.model import (
     parse_costs,
     parse_targets,
 )
-from sheets_sync.presentation import ChartSpec, Presentation, rgb_fraction
+from sheets_sync.presentation import ChartSpec, Presentation, carry_notes, rgb_fraction
 
 CHARTS_TAB = "Charts"
 CELL_LIMIT = 10_000_000  # Google Sheets' limit per spreadsheet
@@ -351,19 +351,7 @@ class _Plan:
                     }
                 }
             )
-        for note in presentation.notes:
-            existing = self.state.notes.get((note.row, note.col))
-            if existing and not existing.startswith(OUR_NOTE_PREFIX):
-                continue  # the owner's own note is never overwritten
-            self.requests.append(
-                {
-                    "updateCells": {
-                        "start": {"sheetId": tracker, "rowIndex": note.row, "columnIndex": note.col},
-                        "rows": [{"values": [{"note": note.text}]}],
-                        "fields": "note",
-                    }
-                }
-            )
+        self._notes(update, presentation, tracker)
         for column, pixels in enumerate(presentation.column_widths):
             self.requests.append(
                 {
@@ -381,6 +369,37 @@ class _Plan:
             )
         for spec in presentation.charts:
             self._chart(spec, tracker)
+
+    def _notes(self, update: TrackerUpdate, presentation: Presentation, tracker_id: int) -> None:
+        """Every note of the Tracker, moved with its row and week when rows or weeks were inserted.
+
+        A note the owner typed stays (it is never overwritten by ours); our restatement notes are added.
+        """
+        old_grid = self.state.grids.get(TRACKER_TAB, [])
+        carried = {(n.row, n.col): n.text for n in carry_notes(old_grid, self.state.notes, update)}
+        final = dict(carried)
+        for note in presentation.notes:
+            existing = carried.get((note.row, note.col))
+            if existing and not existing.startswith(OUR_NOTE_PREFIX):
+                continue
+            final[(note.row, note.col)] = note.text
+        if not final and not self.state.notes:
+            return
+        height = max(len(update.tracker), len(old_grid))
+        width = max([len(row) for row in update.tracker] + [len(row) for row in old_grid])
+        rows = [
+            {"values": [{"note": final[(r, c)]} if (r, c) in final else {} for c in range(width)]}
+            for r in range(height)
+        ]
+        self.requests.append(
+            {
+                "updateCells": {
+                    "start": {"sheetId": tracker_id, "rowIndex": 0, "columnIndex": 0},
+                    "rows": rows,
+                    "fields": "note",
+                }
+            }
+        )
 
     def _chart(self, spec: ChartSpec, tracker_id: int) -> None:
         chart = {

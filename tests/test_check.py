@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from emulators.linkedin import LinkedInEmulator
+from emulators.sheets import SheetsEmulator
 from emulators.suite import EmulatorSuite, start_emulators
 from pipelines import check
 from pipelines.check import CheckContext, CheckResult, check_command, register_check
@@ -37,7 +38,11 @@ ENV_NAMES = (
     "GOOGLE_ADS_LOGIN_CUSTOMER_ID",
     "GOOGLE_SERVICE_ACCOUNT_JSON_B64",
     "GOOGLE_SERVICE_ACCOUNT_FILE",
+    "TRACKER_SPREADSHEET_ID",
+    "GOOGLE_SHEETS_BASE_URL",
 )
+SHEET_ID = "1TrackerSheetId"
+SERVICE_ACCOUNT_EMAIL = "funnel-ledger@test-project.iam.gserviceaccount.com"
 
 
 def _session(day: str, user: str) -> dict:
@@ -91,6 +96,7 @@ def _fixture() -> dict:
                 _session((today - timedelta(days=5)).isoformat(), "u3"),
             ],
         },
+        "sheets": {"spreadsheets": [{"spreadsheetId": SHEET_ID, "title": "Funnel Tracker"}]},
     }
 
 
@@ -307,7 +313,7 @@ def test_existing_workbook_and_alert_webhook(env: Path, monkeypatch: pytest.Monk
 def test_a_new_target_is_one_registered_function(env: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(check, "_CHECKS", list(check._CHECKS))
 
-    @register_check("Tracker (Google Sheet)", applies=lambda ctx: ctx.settings.week_start == "monday")
+    @register_check("BI export", applies=lambda ctx: ctx.settings.week_start == "monday")
     def _sheet(ctx: CheckContext) -> CheckResult:
         raise PermissionError("the service account cannot edit sheet 1AbC\nsecond line")
 
@@ -316,7 +322,7 @@ def test_a_new_target_is_one_registered_function(env: Path, monkeypatch: pytest.
         raise AssertionError("not applicable, never run")
 
     code, _, rows = _run()
-    assert rows["Tracker (Google Sheet)"] == ("FAILED", "PermissionError: the service account cannot edit sheet 1AbC")
+    assert rows["BI export"] == ("FAILED", "PermissionError: the service account cannot edit sheet 1AbC")
     assert "Never" not in rows
     assert code == 1
 
@@ -326,3 +332,46 @@ def test_cli_check_subcommand(env: Path, capsys: pytest.CaptureFixture[str]):
     out = capsys.readouterr().out
     assert "HubSpot" in out and "all configured sources reachable" in out
     assert HUBSPOT_TOKEN not in out
+
+
+@pytest.fixture
+def sheet_env(env: Path, suite: EmulatorSuite, monkeypatch: pytest.MonkeyPatch) -> SheetsEmulator:
+    monkeypatch.setenv("TRACKER_SPREADSHEET_ID", SHEET_ID)
+    monkeypatch.setenv("GOOGLE_SHEETS_BASE_URL", suite.urls["sheets"])
+    sheets = suite.app("sheets")
+    assert isinstance(sheets, SheetsEmulator)
+    return sheets
+
+
+def test_google_sheet_target_is_checked_instead_of_the_workbook(sheet_env: SheetsEmulator):
+    before = sheet_env.total_requests()
+    code, _, rows = _run()
+    assert rows["Tracker (Google Sheet)"] == (
+        "ok",
+        f"'Funnel Tracker' (1 tab) readable at https://docs.google.com/spreadsheets/d/{SHEET_ID}; edit access is "
+        "confirmed by the first write (share it with the service account's client_email as an Editor)",
+    )
+    assert "Tracker (workbook)" not in rows
+    assert sheet_env.total_requests() - before == 1
+    assert code == 0
+
+
+def test_google_sheet_not_shared_with_the_service_account(sheet_env: SheetsEmulator):
+    sheet_env.forbidden_for.add(SERVICE_ACCOUNT_EMAIL)
+    try:
+        code, _, rows = _run()
+    finally:
+        sheet_env.forbidden_for.discard(SERVICE_ACCOUNT_EMAIL)
+    status, detail = rows["Tracker (Google Sheet)"]
+    assert status == "FAILED"
+    assert detail.startswith("Google Sheets answered HTTP 403 PERMISSION_DENIED")
+    assert detail.endswith("share the sheet with the service account's client_email as an Editor")
+    assert code == 1
+
+
+def test_google_sheet_wrong_id(sheet_env: SheetsEmulator, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TRACKER_SPREADSHEET_ID", "1NoSuchSheet")
+    code, _, rows = _run()
+    assert rows["Tracker (Google Sheet)"][0] == "FAILED"
+    assert rows["Tracker (Google Sheet)"][1].endswith("check TRACKER_SPREADSHEET_ID: no spreadsheet with that id")
+    assert code == 1

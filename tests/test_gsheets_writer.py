@@ -219,3 +219,24 @@ def test_a_write_past_ten_million_cells_is_refused_before_anything_is_sent(sheet
     with pytest.raises(TrackerLimitError, match="10,000,000"):
         resource.tracker().write(update)
     assert app.request_counts.get("spreadsheets.batchUpdate", 0) == 0
+
+
+def test_notes_move_with_their_row_when_rows_are_inserted(sheets):
+    app, base_url, token_url = sheets
+    _run(_resource(base_url, token_url), _values(), "run-1")
+    app.auth_required = False
+    _gspread(base_url).worksheet("Tracker").update_note("G3", "owner: win rate looks off")  # win_rate, W1
+    inbound = pd.concat(
+        [
+            _values(),
+            pd.DataFrame(
+                [{"week_start": W1, "kpi_id": "new_leads", "kpi_version": "1.aaaaaa", "channel": "Inbound", "value": 4}]
+            ),
+        ],
+        ignore_index=True,
+    )
+    app.auth_required = True
+    _run(_resource(base_url, token_url), inbound, "run-2")
+    tracker = app.values(SHEET, "Tracker")
+    assert [row[1:3] for row in tracker[1:]] == [["New leads", "All"], ["New leads", "Inbound"], ["Win rate", "All"]]
+    assert app.notes(SHEET, "Tracker") == {"G4": "owner: win rate looks off"}
