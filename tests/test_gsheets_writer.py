@@ -240,3 +240,16 @@ def test_notes_move_with_their_row_when_rows_are_inserted(sheets):
     tracker = app.values(SHEET, "Tracker")
     assert [row[1:3] for row in tracker[1:]] == [["New leads", "All"], ["New leads", "Inbound"], ["Win rate", "All"]]
     assert app.notes(SHEET, "Tracker") == {"G4": "owner: win rate looks off"}
+
+
+def test_demo_mode_refuses_a_google_sheet_target(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    from pipelines.settings import SettingsError
+    from resources.tracker import TrackerResource
+
+    monkeypatch.setenv("TRACKER_SPREADSHEET_ID", SHEET)
+    with pytest.raises(SettingsError, match="demo mode never writes to a Google Sheet"):
+        TrackerResource(workbook_path=str(tmp_path / "t.xlsx"), demo=True).read_tabs()
+    assert TrackerResource(workbook_path=str(tmp_path / "t.xlsx"), demo=False).backend().kind == "google_sheet"
+    monkeypatch.delenv("TRACKER_SPREADSHEET_ID")
+    workbook = TrackerResource(workbook_path=str(tmp_path / "t.xlsx"), demo=True)
+    assert workbook.location.endswith("t.xlsx")
