@@ -37,7 +37,6 @@ from resources.warehouse import WarehouseResource
 WEEKLY_JOB = "weekly_tracker_job"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-SCHEDULE_DAY = {"monday": "1", "sunday": "0"}
 
 
 def live_source_resources(settings: Settings, runtime: RuntimeEnv) -> dict[str, Any]:
@@ -103,7 +102,7 @@ def build_definitions(
     # because cohort numbers and ad conversions keep changing after a week closes.
     @schedule(
         name="weekly_tracker_schedule",
-        cron_schedule=f"0 6 * * {SCHEDULE_DAY[settings.week_start]}",
+        cron_schedule=settings.resolved_schedule_cron(),
         execution_timezone=settings.timezone,
         job=job,
         default_status=DefaultScheduleStatus.STOPPED,

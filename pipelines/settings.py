@@ -7,6 +7,7 @@ the setting and says what is wrong; secrets are never read from the file.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -114,6 +115,9 @@ class Settings(BaseModel):
     start_date: date = date(2024, 1, 1)
     currency: str = "USD"
     refresh_weeks: int = Field(12, ge=1, le=520)
+    schedule_cron: str | None = Field(
+        None, description="when the weekly run starts, in `timezone`; default 06:00 on the day after the week ends"
+    )
     channels: tuple[str, ...] = DEFAULT_CHANNELS
     channel_groups: dict[str, tuple[str, ...]] | None = None
     channel_map: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHANNEL_MAP))
@@ -139,6 +143,20 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"'{value}' is not an IANA time zone name (e.g. 'Europe/Warsaw', 'UTC')") from None
         return value
+
+    @field_validator("schedule_cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        fields = value.split()
+        if len(fields) != 5 or not all(re.fullmatch(r"[0-9*/,\-]+", part) for part in fields):
+            raise ValueError(f"'{value}' is not a cron expression (e.g. '0 6 * * 1' for Mondays at 06:00)")
+        return value
+
+    def resolved_schedule_cron(self) -> str:
+        """The weekly run's cron: the setting, else 06:00 on the first day of the next week."""
+        return self.schedule_cron or f"0 6 * * {1 if self.week_start == 'monday' else 0}"
 
     @field_validator("currency")
     @classmethod

@@ -49,6 +49,7 @@ def test_defaults_match_the_catalog_conventions():
         ({"hubspot": {"search_requests_per_second": 9}}, "hubspot.search_requests_per_second", "less than"),
         ({"pipelines": []}, "pipelines", "at least one pipeline id"),
         ({"colour": "blue"}, "colour", "not a known setting"),
+        ({"schedule_cron": "every monday"}, "schedule_cron", "not a cron expression"),
     ],
 )
 def test_each_invalid_setting_is_named(raw, named, says):
