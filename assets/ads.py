@@ -144,6 +144,32 @@ def _checks(key: list[str]) -> list[AssetCheckSpec]:
     ]
 
 
+def _pull(
+    context: AssetExecutionContext,
+    platform: str,
+    client: LinkedInAdsResource | GoogleAdsResource,
+    fetch: Callable[[date, date], list[AdDailyRow]],
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+) -> MaterializeResult:
+    window = context.partition_time_window
+    first, last = fetch_window(
+        window.start.date(), window.end.date(), settings.load().ads.lookback_days, datetime.now(UTC).date()
+    )
+    return sync_ad_platform(
+        platform=platform,
+        configured=client.configured,
+        missing=client.missing_settings(),
+        account_info=client.account_info,
+        fetch=fetch,
+        calls=lambda: client.calls.counts,
+        warehouse=warehouse,
+        first=first,
+        last=last,
+        log=context.log.info,
+    )
+
+
 def build_ads_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:
     @asset(
         key=LINKEDIN_KEY,
@@ -159,22 +185,7 @@ def build_ads_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         settings: SettingsResource,
     ) -> MaterializeResult:
         """LinkedIn Ads per campaign and day: impressions, clicks, spend, website conversions, lead-form leads."""
-        window = context.partition_time_window
-        first, last = fetch_window(
-            window.start.date(), window.end.date(), settings.load().ads.lookback_days, datetime.now(UTC).date()
-        )
-        return sync_ad_platform(
-            platform="linkedin",
-            configured=linkedin.configured,
-            missing=linkedin.missing_settings(),
-            account_info=linkedin.account_info,
-            fetch=linkedin.daily_analytics,
-            calls=lambda: linkedin.calls.counts,
-            warehouse=warehouse,
-            first=first,
-            last=last,
-            log=context.log.info,
-        )
+        return _pull(context, "linkedin", linkedin, linkedin.daily_analytics, warehouse, settings)
 
     @asset(
         key=GOOGLE_ADS_KEY,
@@ -190,21 +201,6 @@ def build_ads_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         settings: SettingsResource,
     ) -> MaterializeResult:
         """Google Ads per campaign and day: impressions, clicks, spend and conversions."""
-        window = context.partition_time_window
-        first, last = fetch_window(
-            window.start.date(), window.end.date(), settings.load().ads.lookback_days, datetime.now(UTC).date()
-        )
-        return sync_ad_platform(
-            platform="google_ads",
-            configured=google_ads.configured,
-            missing=google_ads.missing_settings(),
-            account_info=google_ads.account_info,
-            fetch=google_ads.daily_campaign_metrics,
-            calls=lambda: google_ads.calls.counts,
-            warehouse=warehouse,
-            first=first,
-            last=last,
-            log=context.log.info,
-        )
+        return _pull(context, "google_ads", google_ads, google_ads.daily_campaign_metrics, warehouse, settings)
 
     return [linkedin_ads_daily, google_ads_daily]

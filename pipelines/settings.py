@@ -19,43 +19,19 @@ import yaml
 from dagster import ConfigurableResource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from assets.kpi_math.config import DEFAULT_CHANNELS as KPI_DEFAULT_CHANNELS
+from assets.kpi_math.config import DEFAULT_SOURCE_MAP
+from assets.kpi_math.config import DEFAULT_STAGES as KPI_DEFAULT_STAGES
+
 CONFIG_ENV = "FUNNEL_LEDGER_CONFIG"
 MODE_ENV = "FUNNEL_LEDGER_MODE"
 DEFAULT_CONFIG_FILE = "funnel-ledger.yaml"
 DEFAULT_DATA_DIR = Path(".data")
 
-DEFAULT_CHANNELS = (
-    "Organic Search",
-    "Paid Search",
-    "Paid Social",
-    "Organic Social",
-    "Email",
-    "Referral",
-    "Direct",
-    "Offline",
-    "Other",
-)
-DEFAULT_CHANNEL_MAP = {
-    "ORGANIC_SEARCH": "Organic Search",
-    "PAID_SEARCH": "Paid Search",
-    "PAID_SOCIAL": "Paid Social",
-    "SOCIAL_MEDIA": "Organic Social",
-    "EMAIL_MARKETING": "Email",
-    "REFERRALS": "Referral",
-    "AI_REFERRALS": "Referral",
-    "DIRECT_TRAFFIC": "Direct",
-    "OFFLINE": "Offline",
-    "OTHER_CAMPAIGNS": "Other",
-}
-DEFAULT_STAGES = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-)
+# The catalog's defaults (KPIS.md §1, §2) live with the KPI math; the settings start from them.
+DEFAULT_CHANNELS = KPI_DEFAULT_CHANNELS
+DEFAULT_CHANNEL_MAP = dict(DEFAULT_SOURCE_MAP)
+DEFAULT_STAGES = KPI_DEFAULT_STAGES
 GROUPS = ("Inbound", "Outbound")
 # The stages whose KPIs the catalog names; a custom stage list must still contain them.
 REQUIRED_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")

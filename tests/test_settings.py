@@ -89,3 +89,9 @@ def test_runtime_environment_and_live_secrets():
     with pytest.raises(SettingsError, match="HUBSPOT_ACCESS_TOKEN is not set"):
         require_live_secrets({})
     require_live_secrets({"HUBSPOT_ACCESS_TOKEN": "x"})
+
+
+def test_the_annotated_example_file_is_valid():
+    example = Path(__file__).resolve().parents[1] / "funnel-ledger.example.yaml"
+    settings = load_settings(example)
+    assert settings.week_start == "monday" and settings.resolved_schedule_cron() == "0 6 * * 1"
