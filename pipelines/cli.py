@@ -156,6 +156,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
     runtime = _runtime(args, "demo")
+    if os.environ.get("TRACKER_SPREADSHEET_ID", "").strip():
+        raise SettingsError(
+            "demo mode never writes to a Google Sheet: unset TRACKER_SPREADSHEET_ID for the demo, or run "
+            "`funnel-ledger run` (live mode) to fill the sheet"
+        )
     # The synthetic company covers a year, or more when older weeks are asked for (plus four weeks of
     # context for the trailing-mean notes).
     history = 52 if args.first is None else (datetime.now(UTC).date() - args.first).days // 7 + 5

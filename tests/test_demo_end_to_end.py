@@ -316,3 +316,10 @@ def test_a_bad_setting_is_named_and_nothing_runs(demo_dir: Path, capsys):
     assert main(["demo", "--config", str(config)]) == 2
     assert "setting 'week_start'" in capsys.readouterr().err
     assert not (demo_dir / "data").exists()
+
+
+def test_demo_refuses_a_google_sheet_target_before_anything_moves(demo_dir: Path, monkeypatch, capsys):
+    monkeypatch.setenv("TRACKER_SPREADSHEET_ID", "1AbCdEf")
+    assert main(["demo"]) == 2
+    assert "demo mode never writes to a Google Sheet" in capsys.readouterr().err
+    assert not (demo_dir / "data").exists()
