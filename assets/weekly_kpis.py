@@ -44,7 +44,7 @@ from assets.kpi_math import (
     visit_to_lead_rate,
     web_kpis,
 )
-from assets.kpi_math.insights import TRAILING_WEEKS
+from assets.kpi_math.insights import TRAILING_WEEKS, implausible_amount_insights, implausible_date_insights
 from assets.radar import google_ads_version_radar, legacy_property_radar, linkedin_token_radar, linkedin_version_radar
 from pipelines.settings import Settings, SettingsError, SettingsResource
 from resources.tracker import TrackerResource
@@ -231,6 +231,8 @@ def _insights(
     notes: list[Insight] = []
     notes += unmapped_source_insights(inputs["contacts"], weeks, as_of, cfg)
     notes += deals_without_amount_insights(inputs["deals"], weeks, as_of, cfg)
+    notes += implausible_amount_insights(inputs["deals"], weeks, as_of, cfg)
+    notes += implausible_date_insights(inputs["contacts"], inputs["deals"], weeks, as_of)
     notes += archived_insights(inputs["contacts"], inputs["deals"], weeks, meetings=inputs["meetings"])
     for source in ("linkedin", "google_ads", "ga4"):
         row = status.get(source)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from emulators.faults import FaultInjector, Rule
 from emulators.ga4 import GA4Emulator
 from emulators.google_ads import GoogleAdsEmulator
 from emulators.google_oauth import GoogleOAuthEmulator
@@ -20,6 +22,7 @@ class EmulatorSuite:
     """Running emulators: ``urls`` maps a name (hubspot, linkedin, google_ads, ga4, sheets, oauth) to its URL."""
 
     servers: dict[str, RunningServer] = field(default_factory=dict)
+    faults: dict[str, FaultInjector] = field(default_factory=dict)
 
     @property
     def urls(self) -> dict[str, str]:
@@ -57,21 +60,43 @@ def start_emulators(
     hubspot_token: str | None = None,
     hubspot_burst_limit: int = 100,
     hubspot_search_per_second: int = 5,
+    faults: Mapping[str, Iterable[Rule]] | None = None,
 ) -> EmulatorSuite:
-    """Serve every emulator; a part missing from the fixture leaves that emulator empty."""
+    """Serve every emulator; a part missing from the fixture leaves that emulator empty.
+
+    Args:
+        fixture: The fixture's parts by emulator name.
+        hubspot_token: The token the HubSpot emulator accepts (any when None).
+        hubspot_burst_limit: HubSpot's per-10-seconds limit (0: none).
+        hubspot_search_per_second: HubSpot's search limit per second (0: none).
+        faults: Fault rules by emulator name (hubspot, linkedin, google_ads, ga4, sheets, oauth); every
+            emulator sits behind a :class:`~emulators.faults.FaultInjector` (``suite.faults[name]``), so a
+            test may also add rules while the suite runs. ``suite.app(name)`` stays the emulator itself.
+    """
     suite = EmulatorSuite()
     oauth = GoogleOAuthEmulator()
-    suite.servers["hubspot"] = serve_in_thread(
-        HubSpotEmulator(
+    apps: dict[str, Any] = {
+        "hubspot": HubSpotEmulator(
             fixture.get("hubspot", {}),
             access_token=hubspot_token,
             burst_limit=hubspot_burst_limit,
             search_per_second=hubspot_search_per_second,
-        )
-    )
-    suite.servers["linkedin"] = serve_in_thread(LinkedInEmulator(fixture.get("linkedin")))
-    suite.servers["google_ads"] = serve_in_thread(GoogleAdsEmulator(fixture.get("google_ads")))
-    suite.servers["ga4"] = serve_in_thread(GA4Emulator(fixture.get("ga4"), oauth=oauth))
-    suite.servers["sheets"] = serve_in_thread(SheetsEmulator(fixture.get("sheets"), oauth=oauth))
-    suite.servers["oauth"] = serve_in_thread(oauth)
+        ),
+        "linkedin": LinkedInEmulator(fixture.get("linkedin")),
+        "google_ads": GoogleAdsEmulator(fixture.get("google_ads")),
+        "ga4": GA4Emulator(fixture.get("ga4"), oauth=oauth),
+        "sheets": SheetsEmulator(fixture.get("sheets"), oauth=oauth),
+        "oauth": oauth,
+    }
+    planned = dict(faults or {})
+    unknown = set(planned) - set(apps)
+    if unknown:
+        raise ValueError(f"faults for unknown emulators: {sorted(unknown)}; known: {sorted(apps)}")
+    for name, app in apps.items():
+        injector = FaultInjector(app, planned.get(name, ()))
+        server = serve_in_thread(injector)
+        # Callers reach the emulator object (request counts, state) through ``app``, not the middleware.
+        server.app = app
+        suite.servers[name] = server
+        suite.faults[name] = injector
     return suite

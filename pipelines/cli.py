@@ -209,11 +209,12 @@ def cmd_emulators_serve(args: argparse.Namespace) -> int:
         fixture = load_fixture(Path(args.fixture))
     else:
         fixture = generate_demo_fixture(today=datetime.now(UTC).date())
+    # The handler goes in before the URLs are printed: whoever reads them may stop us right away.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     suite = start_emulators(fixture)
     print(json.dumps(suite.urls), flush=True)
     print("serving until interrupted (Ctrl-C)", file=sys.stderr, flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:

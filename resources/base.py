@@ -96,8 +96,12 @@ class ApiResource(ConfigurableResource):
 
 
 def json_body(response: requests.Response) -> Any:
-    """The parsed JSON body, or {} when the body is not JSON (error pages, truncated bodies)."""
+    """The parsed JSON body, or None when the body is not JSON (error pages, truncated bodies).
+
+    None rather than ``{}``: an empty object reads as an empty page, so a 200 whose body was cut off
+    would silently lose that page's rows; callers refuse anything that is not the shape they expect.
+    """
     try:
         return response.json()
     except ValueError:
-        return {}
+        return None

@@ -166,6 +166,13 @@ class GA4Resource(ApiResource):
         return payload
 
     def _error(self, response: requests.Response, payload: Any) -> ApiError:
+        if payload is None:
+            return ApiError(
+                f"GA4 answered HTTP {response.status_code} with a body that is not JSON (cut off or an error "
+                "page); rerun later",
+                service="GA4",
+                status=response.status_code,
+            )
         error = payload.get("error", {}) if isinstance(payload, dict) else {}
         status = error.get("status", "")
         advice = {

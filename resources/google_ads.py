@@ -125,6 +125,13 @@ class GoogleAdsResource(ApiResource):
         return rows
 
     def _error(self, response: requests.Response, payload: Any) -> ApiError:
+        if payload is None:
+            return ApiError(
+                f"Google Ads searchStream answered HTTP {response.status_code} with a body that is not JSON "
+                "(cut off or an error page); rerun later",
+                service="Google Ads",
+                status=response.status_code,
+            )
         error = (payload[0] if isinstance(payload, list) and payload else payload) or {}
         error = error.get("error", {}) if isinstance(error, dict) else {}
         codes = [

@@ -69,9 +69,12 @@ def parse_instant_ms(value: str | None) -> int | None:
     return int(parsed.timestamp() * 1000)
 
 
-def parse_decimal(value: str | None) -> str | None:
+def parse_decimal(value: str | float | None) -> str | None:
     """Validate an amount string and keep it exact (as normalised text); blank → None."""
-    if value is None or value.strip() == "":
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # HubSpot sends every property as a string; a number here is schema drift, read the same way.
+        value = str(value)
+    if not isinstance(value, str) or value.strip() == "":
         return None
     try:
         number = Decimal(value.strip())
@@ -82,7 +85,9 @@ def parse_decimal(value: str | None) -> str | None:
     return format(number, "f")
 
 
-def parse_bool(value: str | None) -> bool | None:
+def parse_bool(value: str | bool | None) -> bool | None:
+    if isinstance(value, bool):
+        return value  # drift: a JSON boolean where HubSpot sends "true"/"false"
     if value is None or value == "":
         return None
     return value.strip().lower() == "true"
@@ -249,9 +254,19 @@ class HubSpotResource(ApiResource):
         payload = json_body(response)
         if not isinstance(payload, dict):
             raise ApiError(
-                f"HubSpot {endpoint} answered HTTP {response.status_code} with a body that is not a JSON object",
+                f"HubSpot {endpoint} answered HTTP {response.status_code} with a body that is not a JSON object "
+                "(cut off or an error page); rerun later (the sync resumes where it stopped)",
                 service="HubSpot",
                 status=response.status_code,
+            )
+        if payload.get("status") == "error":
+            # A proxy or HubSpot itself can answer 200 with an error object; read as data it is an empty page.
+            raise ApiError(
+                f"HubSpot {endpoint} answered HTTP {response.status_code} with an error "
+                f"({payload.get('category', 'no category')}): {payload.get('message', '')}; rerun later",
+                service="HubSpot",
+                status=response.status_code,
+                category=payload.get("category"),
             )
         return payload
 

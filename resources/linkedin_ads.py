@@ -136,7 +136,11 @@ class LinkedInAdsResource(ApiResource):
             raise self._error(response, endpoint)
         payload = json_body(response)
         if not isinstance(payload, dict):
-            raise ApiError(f"LinkedIn {endpoint} answered with a body that is not JSON", service="LinkedIn", status=200)
+            raise ApiError(
+                f"LinkedIn {endpoint} answered with a body that is not JSON (cut off or an error page); rerun later",
+                service="LinkedIn",
+                status=200,
+            )
         return payload
 
     def _error(self, response: requests.Response, endpoint: str) -> ApiError:

@@ -651,6 +651,11 @@ class XlsxTracker:
 
     def _save_atomically(self, wb: Workbook) -> None:
         directory = self.path.parent
+        # A run killed between writing its temp file and renaming it leaves the temp file behind; the
+        # workbook itself was never touched, so the leftover is only clutter (one writer at a time).
+        for stale in directory.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         temp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
         # 0o666 through the process umask: the same permissions a plain save would give a new file.
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

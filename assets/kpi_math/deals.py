@@ -34,6 +34,7 @@ from .weeks import (
 
 VELOCITY_WEEKS = 13
 _SCALE = 10_000  # int64 units per currency unit for running sums (capacity ~9.2e14 currency units)
+_UNIT_LIMIT = float(2**62)  # below this total, int64 running sums cannot overflow
 _SECONDS_PER_DAY = 86_400.0
 DEAL_KPIS: tuple[str, ...] = (
     "new_deals",
@@ -230,11 +231,27 @@ def _running_state(
     start: np.ndarray, stop: np.ndarray, channel: np.ndarray, weights: np.ndarray, n_grid: int, n_ch: int
 ) -> np.ndarray:
     """Sum of integer ``weights`` of rows active on grid weeks ``[start, stop)``, per (week, channel)."""
-    diff = np.zeros((n_grid + 1) * n_ch, dtype=np.int64)
+    exact = weights.dtype == object  # Python integers from _to_units: absurd amounts, no overflow
+    diff = np.zeros((n_grid + 1) * n_ch, dtype=object if exact else np.int64)
+    if exact:
+        diff[:] = 0
     active = start < stop
     np.add.at(diff, start[active] * n_ch + channel[active], weights[active])
     np.subtract.at(diff, stop[active] * n_ch + channel[active], weights[active])
-    return np.cumsum(diff.reshape(n_grid + 1, n_ch), axis=0)[:n_grid]
+    state = np.cumsum(diff.reshape(n_grid + 1, n_ch), axis=0)[:n_grid]
+    return state.astype(np.float64) if exact else state
+
+
+def _to_units(values: np.ndarray) -> np.ndarray:
+    """Amounts as integer units of 1/_SCALE; Python integers when int64 sums could overflow.
+
+    A typo such as 1e15 in one deal amount would wrap int64 around and turn open pipeline negative; such
+    amounts are rare, so only then the sums run on exact Python integers (slower).
+    """
+    scaled = np.round(values * _SCALE)
+    if np.abs(scaled).sum() < _UNIT_LIMIT:
+        return scaled.astype(np.int64)
+    return np.array([int(v) for v in scaled], dtype=object)
 
 
 def _quarter_targets(
@@ -372,8 +389,8 @@ def deal_kpis(
     stop = np.where(closed_known, _grid_index(close_week, grid0, n_grid), n_grid)
     stop = np.where(closed_undated, start, stop)
     stop = np.maximum(stop, start)
-    amount_units = np.round(amount * _SCALE).astype(np.int64)
-    weighted_units = np.round(amount * facts["probability"].to_numpy(dtype=np.float64) * _SCALE).astype(np.int64)
+    amount_units = _to_units(amount)
+    weighted_units = _to_units(amount * facts["probability"].to_numpy(dtype=np.float64))
     ones = np.ones(len(facts), dtype=np.int64)
     # Slices are summed in int64 units, then scaled: All = sum of channels exactly in units.
     open_amount = slices(_running_state(start, stop, ch, amount_units, n_grid, n_ch)[req]) / _SCALE

@@ -627,3 +627,109 @@ def paired_metric_insights(
             found.append((t, p, s, Insight(week, "kpis", "paired_metric", detail, float(a_change[t, s]))))
     found.sort(key=lambda item: item[:3])
     return [item[3] for item in found]
+
+
+# An amount above this is far more likely a typo or a test record than a real deal.
+IMPLAUSIBLE_AMOUNT = 1e9
+# Records dated before this (1970 is what a zero epoch timestamp becomes) are most likely bad imports.
+EARLIEST_PLAUSIBLE = pd.Timestamp("2000-01-01", tz="UTC")
+
+
+def implausible_amount_insights(
+    deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
+) -> list[Insight]:
+    """Per week, the counted deals created in it whose amount is negative or above ``IMPLAUSIBLE_AMOUNT``.
+
+    They still count as HubSpot holds them (the tracker never edits CRM data), so the pipeline and
+    revenue KPIs of that week carry them; this note says which deals to fix.
+
+    Args:
+        deals: Deals frame (``deal_id``, ``created_at``, ``amount``, optional ``amount_in_home_currency``,
+            ``pipeline``, ``archived``).
+        weeks: First dates of the weeks to report on.
+        as_of: The run's as-of instant.
+        cfg: Configuration (pipelines, time zone, week start).
+
+    Returns:
+        One ``hubspot`` / ``implausible_amounts`` insight per week with at least one such deal; value =
+        their count.
+    """
+    week_days = requested_weeks(weeks, cfg.week_start)
+    created = ns_column(deals, "created_at")
+    keep = ~flag_column(deals, "archived") & (created != NAT) & (created <= instant_ns(as_of))
+    if cfg.pipelines is not None:
+        keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
+    home = numeric_column(deals, "amount_in_home_currency")
+    amount = np.where(np.isnan(home), numeric_column(deals, "amount"), home)
+    idx = np.where(keep, _created_week_index(created, week_days, cfg), -1)
+    with np.errstate(invalid="ignore"):
+        odd = (idx >= 0) & ((amount < 0) | (amount > IMPLAUSIBLE_AMOUNT))
+    ids = string_column(deals, "deal_id").astype(str).to_numpy(dtype=object)
+    out: list[Insight] = []
+    for w in sorted({int(i) for i in idx[odd]}):
+        chosen = odd & (idx == w)
+        listed = sorted(
+            ((str(i), float(a)) for i, a in zip(ids[chosen], amount[chosen], strict=True)),
+            key=lambda pair: _id_sort_key(pair[0]),
+        )
+        shown = ", ".join(f"{i}: {a:,.2f}" for i, a in listed[:LISTED_DEAL_IDS])
+        if len(listed) > LISTED_DEAL_IDS:
+            shown += f" and {len(listed) - LISTED_DEAL_IDS} more"
+        n = len(listed)
+        out.append(
+            Insight(
+                week_start=day_to_date(int(week_days[w])),
+                source="hubspot",
+                flag="implausible_amounts",
+                detail=(
+                    f"{n} {_plural(n, 'deal')} created this week {_has(n)} a negative amount or one above "
+                    f"{IMPLAUSIBLE_AMOUNT:,.0f} and {'counts' if n == 1 else 'count'} as entered in pipeline "
+                    f"and revenue KPIs; check {_plural(n, 'deal id')} {shown}."
+                ),
+                value=float(n),
+            )
+        )
+    return out
+
+
+def implausible_date_insights(
+    contacts: pd.DataFrame, deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp
+) -> list[Insight]:
+    """One note on the last week for contacts and deals created before 2000 or after the as-of instant.
+
+    A record created after ``as_of`` counts in no week (KPIS.md: nothing after as-of); one from before
+    2000 counts where its date falls (in open pipeline, say). Either way the date is most likely wrong.
+
+    Args:
+        contacts: Contacts frame (``contact_id``, ``created_at``, ``archived``).
+        deals: Deals frame (``deal_id``, ``created_at``, ``archived``).
+        weeks: First dates of the weeks to report on.
+        as_of: The run's as-of instant.
+
+    Returns:
+        A ``hubspot`` / ``implausible_dates`` insight on the last week, value = the number of records, or
+        nothing when every date is plausible.
+    """
+    plain = _plain_weeks(weeks)
+    if not plain:
+        return []
+    earliest, latest = instant_ns(EARLIEST_PLAUSIBLE), instant_ns(as_of)
+    found: list[str] = []
+    for frame, kind, id_column in ((contacts, "contact", "contact_id"), (deals, "deal", "deal_id")):
+        if frame.empty:
+            continue
+        created = ns_column(frame, "created_at")
+        odd = ~flag_column(frame, "archived") & (created != NAT) & ((created < earliest) | (created > latest))
+        ids = string_column(frame, id_column).astype(str).to_numpy(dtype=object)
+        found += [f"{kind} {i}" for i in sorted((str(i) for i in ids[odd]), key=_id_sort_key)]
+    if not found:
+        return []
+    shown = ", ".join(found[:LISTED_DEAL_IDS])
+    if len(found) > LISTED_DEAL_IDS:
+        shown += f" and {len(found) - LISTED_DEAL_IDS} more"
+    n = len(found)
+    detail = (
+        f"{n} HubSpot {_plural(n, 'record')} {'is' if n == 1 else 'are'} dated before 2000 or after this run's "
+        f"as-of date; a date after it counts in no week, one before 2000 counts where it falls: {shown}."
+    )
+    return [Insight(plain[-1], "hubspot", "implausible_dates", detail, float(n))]
