@@ -47,8 +47,6 @@ Semantics (a "slice" is one response row: one combination of dimension values wi
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 import re
 import threading
@@ -61,6 +59,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Request, Response
 
+from emulators.google_rpc import (
+    SERVER_ERROR_MESSAGES,
+)
+from emulators.google_rpc import (
+    RpcError as _ApiError,
+)
+from emulators.google_rpc import (
+    error_response as _error_response,
+)
+from emulators.google_rpc import (
+    invalid as _invalid,
+)
+from emulators.google_rpc import (
+    json_body as _json_body,
+)
 from emulators.server import RequestCounter, json_response
 
 if TYPE_CHECKING:
@@ -132,18 +145,6 @@ _MISSING_CREDENTIALS_MESSAGE = (
 )
 _SCHEMA_URL = "https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema"
 
-_HTTP_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
-_SERVER_ERROR_MESSAGES = {500: "Internal error encountered.", 503: "The service is currently unavailable."}
-
 
 @dataclass(frozen=True, slots=True)
 class _Session:
@@ -204,20 +205,6 @@ METRICS: dict[str, tuple[str, str]] = {
     "keyEvents": ("Key events", "TYPE_FLOAT"),
     "eventCount": ("Event count", "TYPE_INTEGER"),
 }
-
-
-class _ApiError(Exception):
-    """An error rendered as a ``google.rpc.Status`` body."""
-
-    def __init__(self, code: int, message: str, details: list[JSON] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details
-
-
-def _invalid(message: str) -> _ApiError:
-    return _ApiError(400, message)
 
 
 def _utcnow() -> datetime:
@@ -1058,7 +1045,7 @@ class GA4Emulator(RequestCounter):
             count: Number of requests to fail.
             status: 500 (``INTERNAL``) or 503 (``UNAVAILABLE``).
         """
-        if status not in _SERVER_ERROR_MESSAGES:
+        if status not in SERVER_ERROR_MESSAGES:
             raise ValueError("status must be 500 or 503")
         with self._lock:
             self._pending_failures.extend([status] * count)
@@ -1178,7 +1165,7 @@ class GA4Emulator(RequestCounter):
                 quota.server_errors_hour += 1
         try:
             if failure is not None:
-                raise _ApiError(failure, _SERVER_ERROR_MESSAGES[failure])
+                raise _ApiError(failure, SERVER_ERROR_MESSAGES[failure])
             if self.report_hook is not None:
                 self.report_hook()
             today = self._clock().astimezone(ZoneInfo(prop.time_zone)).date()
@@ -1243,28 +1230,3 @@ def _error_info(reason: str, method: str) -> JSON:
             "method": f"google.analytics.data.v1beta.BetaAnalyticsData.{rpc.get(method, method)}",
         },
     }
-
-
-def _error_response(err: _ApiError) -> Response:
-    error: JSON = {
-        "code": err.code,
-        "message": err.message,
-        "status": _HTTP_STATUS_NAMES.get(err.code, "UNKNOWN"),
-    }
-    if err.details:
-        error["details"] = copy.deepcopy(err.details)
-    headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'} if err.code == 401 else None
-    return json_response({"error": error}, err.code, headers)
-
-
-def _json_body(request: Request) -> JSON:
-    raw = request.get_data(cache=False)
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise _invalid(f"Invalid JSON payload received. {exc}") from exc
-    if not isinstance(body, dict):
-        raise _invalid("Invalid JSON payload received. Expected an object.")
-    return body

@@ -70,6 +70,21 @@ from urllib.parse import parse_qsl, unquote
 from werkzeug.wrappers import Request, Response
 
 from emulators._ratelimit import RollingWindowLimiter
+from emulators.google_rpc import (
+    SERVER_ERROR_MESSAGES,
+)
+from emulators.google_rpc import (
+    RpcError as _ApiError,
+)
+from emulators.google_rpc import (
+    error_response as _error_response,
+)
+from emulators.google_rpc import (
+    invalid as _invalid,
+)
+from emulators.google_rpc import (
+    json_body as _json_body,
+)
 from emulators.server import RequestCounter, json_response
 
 if TYPE_CHECKING:
@@ -116,17 +131,6 @@ _MISSING_CREDENTIALS_MESSAGE = (
 )
 _CELL_LIMIT_MESSAGE = "This action would increase the number of cells in the workbook above the limit of {} cells."
 
-_HTTP_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
-_SERVER_ERROR_MESSAGES = {500: "Internal error encountered.", 503: "The service is currently unavailable."}
 
 #: batchUpdate request kinds the emulator applies (anything else is a 400, as for an unknown field).
 SUPPORTED_REQUESTS = frozenset(
@@ -213,20 +217,6 @@ _VALUES_RANGE_PATH = re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+?)(?::(app
 _A1 = re.compile(r"([A-Za-z]*)(\d*)(?::([A-Za-z]*)(\d*))?")
 _PLAIN_TITLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CELL_LIKE_TITLE = re.compile(r"[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*")
-
-
-class _ApiError(Exception):
-    """An error rendered as a ``google.rpc.Status`` body."""
-
-    def __init__(self, code: int, message: str, details: list[JSON] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details
-
-
-def _invalid(message: str) -> _ApiError:
-    return _ApiError(400, message)
 
 
 # ------------------------------------------------------------------------------------------- A1 notation
@@ -852,27 +842,6 @@ def _auth_detail(reason: str) -> JSON:
     }
 
 
-def _error_response(err: _ApiError) -> Response:
-    error: JSON = {"code": err.code, "message": err.message, "status": _HTTP_STATUS_NAMES.get(err.code, "UNKNOWN")}
-    if err.details:
-        error["details"] = copy.deepcopy(err.details)
-    headers = {"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'} if err.code == 401 else None
-    return json_response({"error": error}, err.code, headers)
-
-
-def _json_body(request: Request) -> JSON:
-    raw = request.get_data(cache=False)
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise _invalid(f"Invalid JSON payload received. {exc}") from exc
-    if not isinstance(body, dict):
-        raise _invalid("Invalid JSON payload received. Expected an object.")
-    return body
-
-
 def _flag(value: Any) -> bool:
     # requests sends Python bools as "True"/"False"; JSON bodies carry real booleans (or null).
     if isinstance(value, bool):
@@ -1221,7 +1190,7 @@ class SheetsEmulator(RequestCounter):
         if failure == 429:
             raise _quota_error(write=True)
         if failure is not None:
-            raise _ApiError(failure, _SERVER_ERROR_MESSAGES[failure])
+            raise _ApiError(failure, SERVER_ERROR_MESSAGES[failure])
         if not limiter.acquire().allowed:
             raise _quota_error(write)
 
