@@ -61,18 +61,10 @@ from werkzeug.wrappers import Request, Response
 
 from emulators.google_rpc import (
     SERVER_ERROR_MESSAGES,
-)
-from emulators.google_rpc import (
-    RpcError as _ApiError,
-)
-from emulators.google_rpc import (
-    error_response as _error_response,
-)
-from emulators.google_rpc import (
-    invalid as _invalid,
-)
-from emulators.google_rpc import (
-    json_body as _json_body,
+    RpcError,
+    error_response,
+    invalid,
+    json_body,
 )
 from emulators.server import RequestCounter, json_response
 
@@ -350,24 +342,24 @@ def _parse_int(raw: Any, name: str, default: int) -> int:
     if raw is None:
         return default
     if isinstance(raw, bool) or not isinstance(raw, int | str):
-        raise _invalid(f"Invalid value at '{name}' (TYPE_INT64), \"{raw}\"")
+        raise invalid(f"Invalid value at '{name}' (TYPE_INT64), \"{raw}\"")
     try:
         return int(raw)
     except ValueError as exc:
-        raise _invalid(f"Invalid value at '{name}' (TYPE_INT64), \"{raw}\"") from exc
+        raise invalid(f"Invalid value at '{name}' (TYPE_INT64), \"{raw}\"") from exc
 
 
 def _named_list(raw: Any, field_name: str) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise _invalid(f"Invalid JSON payload received. '{field_name}' must be a list.")
+        raise invalid(f"Invalid JSON payload received. '{field_name}' must be a list.")
     names: list[str] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item["name"]:
-            raise _invalid(f"{field_name}[{i}] must have a name.")
+            raise invalid(f"{field_name}[{i}] must have a name.")
         if field_name == "metrics" and item.get("expression"):
-            raise _invalid("Metric expressions are not supported by the emulator.")
+            raise invalid("Metric expressions are not supported by the emulator.")
         names.append(item["name"])
     return names
 
@@ -376,39 +368,39 @@ def _check_names(dimensions: list[str], metrics: list[str]) -> None:
     for name in dimensions:
         if name not in DIMENSIONS:
             if name in METRICS:
-                raise _invalid(f"Field {name} is a metric, not a dimension. Did you mean to request a metric?")
-            raise _invalid(
+                raise invalid(f"Field {name} is a metric, not a dimension. Did you mean to request a metric?")
+            raise invalid(
                 f"Field {name} is not a valid dimension. For a list of valid dimensions and metrics, see {_SCHEMA_URL}"
             )
     for name in metrics:
         if name not in METRICS:
             if name in DIMENSIONS:
-                raise _invalid(f"Field {name} is a dimension, not a metric. Did you mean to request a dimension?")
-            raise _invalid(
+                raise invalid(f"Field {name} is a dimension, not a metric. Did you mean to request a dimension?")
+            raise invalid(
                 f"Field {name} is not a valid metric. For a list of valid dimensions and metrics, see {_SCHEMA_URL}"
             )
     for kind, names in (("dimension", dimensions), ("metric", metrics)):
         seen: set[str] = set()
         for name in names:
             if name in seen:
-                raise _invalid(f"Duplicate {kind} name: {name}.")
+                raise invalid(f"Duplicate {kind} name: {name}.")
             seen.add(name)
     if len(dimensions) > _MAX_DIMENSIONS:
-        raise _invalid(
+        raise invalid(
             f"Requests are limited to {_MAX_DIMENSIONS} dimensions within a request. "
             f"This request has {len(dimensions)}."
         )
     if len(metrics) > _MAX_METRICS:
-        raise _invalid(
+        raise invalid(
             f"Requests are limited to {_MAX_METRICS} metrics within a request. This request has {len(metrics)}."
         )
     if not dimensions and not metrics:
-        raise _invalid("Requests must have at least one dimension or metric.")
+        raise invalid("Requests must have at least one dimension or metric.")
 
 
 def _resolve_date(raw: Any, today: date, which: str, index: int) -> str:
     if not isinstance(raw, str) or not raw:
-        raise _invalid(f"dateRanges[{index}].{which} is required.")
+        raise invalid(f"dateRanges[{index}].{which} is required.")
     if raw == "today":
         return today.isoformat()
     if raw == "yesterday":
@@ -419,33 +411,33 @@ def _resolve_date(raw: Any, today: date, which: str, index: int) -> str:
     try:
         parsed = date.fromisoformat(raw)
     except ValueError as exc:
-        raise _invalid(
+        raise invalid(
             f"Invalid {which} '{raw}' in dateRanges[{index}]. Dates must be YYYY-MM-DD, 'today', "
             "'yesterday' or 'NdaysAgo'."
         ) from exc
     if len(raw) != 10:
-        raise _invalid(f"Invalid {which} '{raw}' in dateRanges[{index}]. Dates must be YYYY-MM-DD.")
+        raise invalid(f"Invalid {which} '{raw}' in dateRanges[{index}]. Dates must be YYYY-MM-DD.")
     return parsed.isoformat()
 
 
 def _parse_ranges(raw: Any, today: date) -> list[_DateRange]:
     if not isinstance(raw, list) or not raw:
-        raise _invalid("Requests must have at least one date range (dateRanges).")
+        raise invalid("Requests must have at least one date range (dateRanges).")
     if len(raw) > _MAX_DATE_RANGES:
-        raise _invalid(f"Requests are limited to {_MAX_DATE_RANGES} date ranges. This request has {len(raw)}.")
+        raise invalid(f"Requests are limited to {_MAX_DATE_RANGES} date ranges. This request has {len(raw)}.")
     ranges: list[_DateRange] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise _invalid(f"dateRanges[{i}] must be an object.")
+            raise invalid(f"dateRanges[{i}] must be an object.")
         start = _resolve_date(item.get("startDate"), today, "startDate", i)
         end = _resolve_date(item.get("endDate"), today, "endDate", i)
         if start > end:
-            raise _invalid(f"The dateRange startDate ({start}) must be on or before the endDate ({end}).")
+            raise invalid(f"The dateRange startDate ({start}) must be on or before the endDate ({end}).")
         name = item.get("name")
         if name is None or name == "":
             name = f"date_range_{i}"
         elif not isinstance(name, str) or name.startswith(("date_range_", "RESERVED_")):
-            raise _invalid(f"Invalid dateRange name {name!r}: names may not begin with date_range_ or RESERVED_.")
+            raise invalid(f"Invalid dateRange name {name!r}: names may not begin with date_range_ or RESERVED_.")
         ranges.append(_DateRange(start, end, name))
     return ranges
 
@@ -456,12 +448,12 @@ def _fold(text: str, case_sensitive: bool) -> str:
 
 def _number_value(raw: Any, where: str) -> float:
     if not isinstance(raw, Mapping):
-        raise _invalid(f"{where} must be a NumericValue ({{int64Value}} or {{doubleValue}}).")
+        raise invalid(f"{where} must be a NumericValue ({{int64Value}} or {{doubleValue}}).")
     if "int64Value" in raw:
         return float(int(raw["int64Value"]))
     if "doubleValue" in raw:
         return float(raw["doubleValue"])
-    raise _invalid(f"{where} must set int64Value or doubleValue.")
+    raise invalid(f"{where} must set int64Value or doubleValue.")
 
 
 def _compare(operation: str, value: float, target: float) -> bool:
@@ -482,7 +474,7 @@ _NUMERIC_OPERATIONS = frozenset({"EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL", "GR
 def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Callable[[Any], bool]:
     """Compile one ``Filter`` (the leaf of a FilterExpression) into a test on the field's value."""
     if for_metric and ("stringFilter" in spec or "inListFilter" in spec or "emptyFilter" in spec):
-        raise _invalid(f"Metric filter on {field_name} must be a numericFilter or betweenFilter.")
+        raise invalid(f"Metric filter on {field_name} must be a numericFilter or betweenFilter.")
     if "stringFilter" in spec:
         sf = spec["stringFilter"] or {}
         match_type = str(sf.get("matchType") or "EXACT")
@@ -504,16 +496,16 @@ def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Ca
             try:
                 pattern = re.compile(wanted, 0 if case_sensitive else re.IGNORECASE)
             except re.error as exc:
-                raise _invalid(f"Invalid regular expression in filter on {field_name}: {wanted!r}") from exc
+                raise invalid(f"Invalid regular expression in filter on {field_name}: {wanted!r}") from exc
             if match_type == "FULL_REGEXP":
                 return lambda v: pattern.fullmatch(v) is not None
             return lambda v: pattern.search(v) is not None
-        raise _invalid(f"Invalid matchType {match_type!r} in stringFilter on {field_name}.")
+        raise invalid(f"Invalid matchType {match_type!r} in stringFilter on {field_name}.")
     if "inListFilter" in spec:
         lf = spec["inListFilter"] or {}
         values = lf.get("values")
         if not isinstance(values, list) or not values:
-            raise _invalid(f"inListFilter on {field_name} must have a non-empty values list.")
+            raise invalid(f"inListFilter on {field_name} must have a non-empty values list.")
         case_sensitive = bool(lf.get("caseSensitive", False))
         wanted_set = {_fold(str(v), case_sensitive) for v in values}
         return lambda v: _fold(v, case_sensitive) in wanted_set
@@ -523,7 +515,7 @@ def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Ca
         nf = spec["numericFilter"] or {}
         operation = str(nf.get("operation") or "")
         if operation not in _NUMERIC_OPERATIONS:
-            raise _invalid(f"Invalid numericFilter operation {operation!r} on {field_name}.")
+            raise invalid(f"Invalid numericFilter operation {operation!r} on {field_name}.")
         threshold = _number_value(nf.get("value"), f"numericFilter.value on {field_name}")
         return lambda v: (n := _to_float(v)) is not None and _compare(operation, n, threshold)
     if "betweenFilter" in spec:
@@ -531,7 +523,7 @@ def _leaf_test(spec: Mapping[str, Any], field_name: str, for_metric: bool) -> Ca
         low = _number_value(bf.get("fromValue"), f"betweenFilter.fromValue on {field_name}")
         high = _number_value(bf.get("toValue"), f"betweenFilter.toValue on {field_name}")
         return lambda v: (n := _to_float(v)) is not None and low <= n <= high
-    raise _invalid(f"Filter on {field_name} must set one of stringFilter, inListFilter, numericFilter, ...")
+    raise invalid(f"Filter on {field_name} must set one of stringFilter, inListFilter, numericFilter, ...")
 
 
 def _to_float(value: Any) -> float | None:
@@ -546,16 +538,16 @@ def _walk_filter(
 ) -> Callable[[Any], bool]:
     """Compile a FilterExpression tree; ``leaf`` turns a ``filter`` into a predicate over the row/fact."""
     if not isinstance(expr, Mapping):
-        raise _invalid(f"{path} must be a FilterExpression object.")
+        raise invalid(f"{path} must be a FilterExpression object.")
     keys = [k for k in ("andGroup", "orGroup", "notExpression", "filter") if k in expr]
     if len(keys) != 1:
-        raise _invalid(f"{path} must set exactly one of andGroup, orGroup, notExpression, filter.")
+        raise invalid(f"{path} must set exactly one of andGroup, orGroup, notExpression, filter.")
     key = keys[0]
     if key in ("andGroup", "orGroup"):
         group = expr[key] or {}
         raw_children = group.get("expressions") if isinstance(group, Mapping) else None
         if not isinstance(raw_children, list):
-            raise _invalid(f"{path}.{key}.expressions must be a list.")
+            raise invalid(f"{path}.{key}.expressions must be a list.")
         children = [_walk_filter(c, leaf, f"{path}.{key}.expressions[{i}]") for i, c in enumerate(raw_children)]
         if key == "andGroup":
             return lambda x: all(child(x) for child in children)
@@ -565,7 +557,7 @@ def _walk_filter(
         return lambda x: not inner(x)
     spec = expr["filter"]
     if not isinstance(spec, Mapping) or not isinstance(spec.get("fieldName"), str):
-        raise _invalid(f"{path}.filter must have a fieldName.")
+        raise invalid(f"{path}.filter must have a fieldName.")
     return leaf(str(spec["fieldName"]), spec)
 
 
@@ -588,7 +580,7 @@ def _filter_fields(expr: Any) -> set[str]:
 def _compile_dimension_filter(expr: Any) -> _FactFilter:
     def leaf(name: str, spec: Mapping[str, Any]) -> Callable[[Any], bool]:
         if name not in DIMENSIONS:
-            raise _invalid(
+            raise invalid(
                 f"Field {name} in dimensionFilter is not a valid dimension. For a list of valid dimensions "
                 f"and metrics, see {_SCHEMA_URL}"
             )
@@ -603,7 +595,7 @@ def _compile_dimension_filter(expr: Any) -> _FactFilter:
 def _compile_metric_filter(expr: Any) -> _ValueFilter:
     def leaf(name: str, spec: Mapping[str, Any]) -> Callable[[Any], bool]:
         if name not in METRICS:
-            raise _invalid(
+            raise invalid(
                 f"Field {name} in metricFilter is not a valid metric. For a list of valid dimensions and "
                 f"metrics, see {_SCHEMA_URL}"
             )
@@ -617,21 +609,21 @@ def _parse_order_bys(raw: Any, dimensions: list[str], metrics: list[str]) -> lis
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise _invalid("orderBys must be a list.")
+        raise invalid("orderBys must be a list.")
     out: list[_OrderBy] = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise _invalid(f"orderBys[{i}] must be an object.")
+            raise invalid(f"orderBys[{i}] must be an object.")
         desc = bool(item.get("desc", False))
         if isinstance(item.get("metric"), Mapping):
             name = str(item["metric"].get("metricName", ""))
             if name not in metrics:
-                raise _invalid(f"orderBys[{i}]: metric {name!r} must be one of the request's metrics.")
+                raise invalid(f"orderBys[{i}]: metric {name!r} must be one of the request's metrics.")
             out.append(_OrderBy("metric", name, desc))
         elif isinstance(item.get("dimension"), Mapping):
             name = str(item["dimension"].get("dimensionName", ""))
             if name not in dimensions:
-                raise _invalid(f"orderBys[{i}]: dimension {name!r} must be one of the request's dimensions.")
+                raise invalid(f"orderBys[{i}]: dimension {name!r} must be one of the request's dimensions.")
             order_type = str(item["dimension"].get("orderType") or "ALPHANUMERIC")
             if order_type not in (
                 "ALPHANUMERIC",
@@ -639,25 +631,25 @@ def _parse_order_bys(raw: Any, dimensions: list[str], metrics: list[str]) -> lis
                 "NUMERIC",
                 "ORDER_TYPE_UNSPECIFIED",
             ):
-                raise _invalid(f"orderBys[{i}]: invalid orderType {order_type!r}.")
+                raise invalid(f"orderBys[{i}]: invalid orderType {order_type!r}.")
             out.append(_OrderBy("dimension", name, desc, order_type))
         else:
-            raise _invalid(f"orderBys[{i}] must order by a metric or a dimension.")
+            raise invalid(f"orderBys[{i}] must order by a metric or a dimension.")
     return out
 
 
 def _parse_report(body: Any, property_id: str, today: date) -> _ReportSpec:
     if not isinstance(body, Mapping):
-        raise _invalid("Invalid JSON payload received. Expected an object.")
+        raise invalid("Invalid JSON payload received. Expected an object.")
     for key in body:
         if key not in _REQUEST_FIELDS:
-            raise _invalid(f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.')
+            raise invalid(f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.')
     for key in _UNSUPPORTED_FIELDS:
         if body.get(key):
-            raise _invalid(f"{key} is not supported by the emulator.")
+            raise invalid(f"{key} is not supported by the emulator.")
     prop = body.get("property")
     if prop and prop != f"properties/{property_id}":
-        raise _invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
+        raise invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
     dimensions = _named_list(body.get("dimensions"), "dimensions")
     metrics = _named_list(body.get("metrics"), "metrics")
     _check_names(dimensions, metrics)
@@ -672,20 +664,20 @@ def _parse_report(body: Any, property_id: str, today: date) -> _ReportSpec:
 
     limit = _parse_int(body.get("limit"), "limit", 0)
     if limit < 0:
-        raise _invalid(f"limit must be positive, got {limit}.")
+        raise invalid(f"limit must be positive, got {limit}.")
     # 0 is proto3's default (unset); the API caps larger limits rather than failing.
     limit = min(limit or _DEFAULT_LIMIT, _MAX_LIMIT)
     offset = _parse_int(body.get("offset"), "offset", 0)
     if offset < 0:
-        raise _invalid(f"offset must be non-negative, got {offset}.")
+        raise invalid(f"offset must be non-negative, got {offset}.")
 
     aggregations_raw = body.get("metricAggregations") or []
     if not isinstance(aggregations_raw, list):
-        raise _invalid("metricAggregations must be a list.")
+        raise invalid("metricAggregations must be a list.")
     aggregations: list[str] = []
     for agg in aggregations_raw:
         if agg not in ("TOTAL", "MINIMUM", "MAXIMUM"):
-            raise _invalid(f"metricAggregations value {agg!r} is not supported by the emulator.")
+            raise invalid(f"metricAggregations value {agg!r} is not supported by the emulator.")
         aggregations.append(str(agg))
 
     currency = body.get("currencyCode")
@@ -1080,21 +1072,21 @@ class GA4Emulator(RequestCounter):
     def _dispatch(self, request: Request) -> Response:
         match = _PATH.fullmatch(request.path)
         if match is None:
-            return self._finish("not_found", _error_response(_ApiError(404, f"Method not found: {request.path}")))
+            return self._finish("not_found", error_response(RpcError(404, f"Method not found: {request.path}")))
         property_id, method, metadata = match.groups()
         name = method or "metadata"
         expected_method = "GET" if metadata else "POST"
         if request.method != expected_method:
-            err = _ApiError(405, f"Method {request.method} is not allowed for {request.path}.")
-            return self._finish(name, _error_response(err))
+            err = RpcError(405, f"Method {request.method} is not allowed for {request.path}.")
+            return self._finish(name, error_response(err))
         try:
             self._authenticate(request, name)
             if metadata:
                 response = self._handle_metadata(property_id)
             else:
                 response = self._handle_reports(request, property_id, name)
-        except _ApiError as err:
-            response = _error_response(err)
+        except RpcError as err:
+            response = error_response(err)
         return self._finish(name, response)
 
     def _finish(self, name: str, response: Response) -> Response:
@@ -1106,16 +1098,16 @@ class GA4Emulator(RequestCounter):
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise _ApiError(401, _MISSING_CREDENTIALS_MESSAGE, [_error_info("CREDENTIALS_MISSING", method)])
+            raise RpcError(401, _MISSING_CREDENTIALS_MESSAGE, [_error_info("CREDENTIALS_MISSING", method)])
         if self._oauth is None:
             return
         issued = self._oauth.token_info(token)
         if issued is None:
             known = self._oauth.token_info(token, include_expired=True) is not None
             reason = "ACCESS_TOKEN_EXPIRED" if known else "ACCESS_TOKEN_TYPE_UNSUPPORTED"
-            raise _ApiError(401, _UNAUTHENTICATED_MESSAGE, [_error_info(reason, method)])
+            raise RpcError(401, _UNAUTHENTICATED_MESSAGE, [_error_info(reason, method)])
         if not issued.has_scope(ANALYTICS_SCOPE_PREFIX):
-            raise _ApiError(
+            raise RpcError(
                 403,
                 "Request had insufficient authentication scopes.",
                 [_error_info("ACCESS_TOKEN_SCOPE_INSUFFICIENT", method)],
@@ -1123,11 +1115,11 @@ class GA4Emulator(RequestCounter):
 
     def _lookup_property(self, property_id: str) -> _Property:
         if not property_id.isdigit():
-            raise _invalid(f"Invalid property ID: {property_id}. A numeric Property ID is required.")
+            raise invalid(f"Invalid property ID: {property_id}. A numeric Property ID is required.")
         with self._lock:
             prop = self._properties.get(property_id)
         if prop is None:
-            raise _ApiError(403, _PERMISSION_MESSAGE)
+            raise RpcError(403, _PERMISSION_MESSAGE)
         return prop
 
     def _handle_metadata(self, property_id: str) -> Response:
@@ -1149,23 +1141,23 @@ class GA4Emulator(RequestCounter):
 
     def _handle_reports(self, request: Request, property_id: str, method: str) -> Response:
         prop = self._lookup_property(property_id)
-        body = _json_body(request)
+        body = json_body(request)
         with self._lock:
             quota = self._quota(property_id)
             quota.roll()
             exhausted = quota.exhausted()
             if exhausted is not None:
-                raise _ApiError(429, exhausted)
+                raise RpcError(429, exhausted)
             concurrent = self._limits["concurrentRequests"]
             if concurrent and quota.in_flight >= concurrent:
-                raise _ApiError(429, "Exhausted concurrent requests quota. Too many requests in flight.")
+                raise RpcError(429, "Exhausted concurrent requests quota. Too many requests in flight.")
             quota.in_flight += 1
             failure = self._pending_failures.pop(0) if self._pending_failures else None
             if failure is not None:
                 quota.server_errors_hour += 1
         try:
             if failure is not None:
-                raise _ApiError(failure, SERVER_ERROR_MESSAGES[failure])
+                raise RpcError(failure, SERVER_ERROR_MESSAGES[failure])
             if self.report_hook is not None:
                 self.report_hook()
             today = self._clock().astimezone(ZoneInfo(prop.time_zone)).date()
@@ -1199,23 +1191,23 @@ class GA4Emulator(RequestCounter):
     def _parse_batch(body: JSON, property_id: str, today: date) -> list[_ReportSpec]:
         for key in body:
             if key not in ("property", "requests"):
-                raise _invalid(f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.')
+                raise invalid(f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.')
         prop = body.get("property")
         if prop and prop != f"properties/{property_id}":
-            raise _invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
+            raise invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
         requests = body.get("requests")
         if not isinstance(requests, list) or not requests:
-            raise _invalid("batchRunReports requires a non-empty 'requests' list.")
+            raise invalid("batchRunReports requires a non-empty 'requests' list.")
         if len(requests) > _MAX_BATCH:
-            raise _invalid(
+            raise invalid(
                 f"Requests are limited to {_MAX_BATCH} reports within a batch. This request has {len(requests)}."
             )
         specs: list[_ReportSpec] = []
         for i, sub in enumerate(requests):
             try:
                 specs.append(_parse_report(sub, property_id, today))
-            except _ApiError as err:
-                raise _invalid(f"requests[{i}]: {err.message}") from err
+            except RpcError as err:
+                raise invalid(f"requests[{i}]: {err.message}") from err
         return specs
 
 

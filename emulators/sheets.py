@@ -72,18 +72,10 @@ from werkzeug.wrappers import Request, Response
 from emulators._ratelimit import RollingWindowLimiter
 from emulators.google_rpc import (
     SERVER_ERROR_MESSAGES,
-)
-from emulators.google_rpc import (
-    RpcError as _ApiError,
-)
-from emulators.google_rpc import (
-    error_response as _error_response,
-)
-from emulators.google_rpc import (
-    invalid as _invalid,
-)
-from emulators.google_rpc import (
-    json_body as _json_body,
+    RpcError,
+    error_response,
+    invalid,
+    json_body,
 )
 from emulators.server import RequestCounter, json_response
 
@@ -660,13 +652,13 @@ def _input_value(raw: Any, user_entered: bool, where: str) -> tuple[JSON | None,
         return {"numberValue": _number_json(raw)}, None
     if isinstance(raw, str):
         if len(raw) > _MAX_CELL_CHARS:
-            raise _invalid(
+            raise invalid(
                 f"Your input contains more than the maximum of {_MAX_CELL_CHARS} characters in a single cell."
             )
         if user_entered:
             return _parse_user_entered(raw)
         return ({"stringValue": raw} if raw != "" else None), None
-    raise _ApiError(
+    raise RpcError(
         400,
         f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue), {json.dumps(raw)}",
         [
@@ -703,7 +695,7 @@ def _parse_fields(text: str) -> FieldTree | None:
         while pos < len(tokens):
             name = tokens[pos]
             if name in ",().":
-                raise _invalid(f"Invalid field selection {text}")
+                raise invalid(f"Invalid field selection {text}")
             pos += 1
             sub: FieldTree | None = None
             if pos < len(tokens) and tokens[pos] in "./":
@@ -713,7 +705,7 @@ def _parse_fields(text: str) -> FieldTree | None:
                 pos += 1
                 sub = parse_list()
                 if pos >= len(tokens) or tokens[pos] != ")":
-                    raise _invalid(f"Invalid field selection {text}")
+                    raise invalid(f"Invalid field selection {text}")
                 pos += 1
             _merge_tree(tree, name, sub)
             if pos < len(tokens) and tokens[pos] == ",":
@@ -738,7 +730,7 @@ def _parse_fields(text: str) -> FieldTree | None:
 
     tree = parse_list()
     if pos != len(tokens):
-        raise _invalid(f"Invalid field selection {text}")
+        raise invalid(f"Invalid field selection {text}")
     return None if "*" in tree else tree
 
 
@@ -802,7 +794,7 @@ def _apply_mask(target: JSON, source: Mapping[str, Any], tree: FieldTree | None)
 # ------------------------------------------------------------------------------------------- errors
 
 
-def _quota_error(write: bool) -> _ApiError:
+def _quota_error(write: bool) -> RpcError:
     kind = "Write" if write else "Read"
     message = (
         f"Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per minute per user' "
@@ -830,7 +822,7 @@ def _quota_error(write: bool) -> _ApiError:
             }
         ],
     }
-    return _ApiError(429, message, [detail, help_link])
+    return RpcError(429, message, [detail, help_link])
 
 
 def _auth_detail(reason: str) -> JSON:
@@ -854,7 +846,7 @@ def _enum(value: Any, name: str, allowed: Sequence[str], default: str) -> str:
         return default
     text = str(value)
     if text not in allowed:
-        raise _invalid(f"Invalid value at '{name}' (type.googleapis.com/google.apps.sheets.v4.{name}), \"{text}\"")
+        raise invalid(f"Invalid value at '{name}' (type.googleapis.com/google.apps.sheets.v4.{name}), \"{text}\"")
     return text
 
 
@@ -1122,11 +1114,11 @@ class SheetsEmulator(RequestCounter):
     def _dispatch(self, request: Request, raw_path: str) -> Response:
         routed = self._route(request.method, raw_path)
         if routed is None:
-            return self._finish("not_found", _error_response(_ApiError(404, f"Method not found: {raw_path}")))
+            return self._finish("not_found", error_response(RpcError(404, f"Method not found: {raw_path}")))
         name, spreadsheet_id, encoded_range = routed
         if request.method != self._METHODS[name]:
-            err = _ApiError(405, f"Method {request.method} is not allowed for {raw_path}.")
-            return self._finish(name, _error_response(err))
+            err = RpcError(405, f"Method {request.method} is not allowed for {raw_path}.")
+            return self._finish(name, error_response(err))
         try:
             user = self._authenticate(request)
             self._admit(name, user)
@@ -1135,13 +1127,13 @@ class SheetsEmulator(RequestCounter):
             with self._lock:
                 book = self._spreadsheets.get(spreadsheet_id)
                 if book is None:
-                    raise _ApiError(404, _NOT_FOUND_MESSAGE)
+                    raise RpcError(404, _NOT_FOUND_MESSAGE)
                 range_text = unquote(encoded_range) if encoded_range is not None else None
-                body = _json_body(request) if request.method != "GET" else {}
+                body = json_body(request) if request.method != "GET" else {}
                 result = handler(book, params, body, range_text)
             response = json_response(result)
-        except _ApiError as err:
-            response = _error_response(err)
+        except RpcError as err:
+            response = error_response(err)
         return self._finish(name, response)
 
     def _finish(self, name: str, response: Response) -> Response:
@@ -1155,7 +1147,7 @@ class SheetsEmulator(RequestCounter):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             if self.auth_required:
-                raise _ApiError(401, _MISSING_CREDENTIALS_MESSAGE, [_auth_detail("CREDENTIALS_MISSING")])
+                raise RpcError(401, _MISSING_CREDENTIALS_MESSAGE, [_auth_detail("CREDENTIALS_MISSING")])
             identities = {"anonymous"}
             user = "anonymous"
         else:
@@ -1166,16 +1158,16 @@ class SheetsEmulator(RequestCounter):
                 if issued is None:
                     known = self._oauth.token_info(token, include_expired=True) is not None
                     reason = "ACCESS_TOKEN_EXPIRED" if known else "ACCESS_TOKEN_TYPE_UNSUPPORTED"
-                    raise _ApiError(401, _UNAUTHENTICATED_MESSAGE, [_auth_detail(reason)])
+                    raise RpcError(401, _UNAUTHENTICATED_MESSAGE, [_auth_detail(reason)])
                 if not any(issued.has_scope(p) for p in SHEETS_SCOPE_PREFIXES):
-                    raise _ApiError(
+                    raise RpcError(
                         403,
                         "Request had insufficient authentication scopes.",
                         [_auth_detail("ACCESS_TOKEN_SCOPE_INSUFFICIENT")],
                     )
                 identities.add(issued.subject)
         if identities & self.forbidden_for:
-            raise _ApiError(403, _PERMISSION_MESSAGE)
+            raise RpcError(403, _PERMISSION_MESSAGE)
         return user
 
     def _admit(self, name: str, user: str) -> None:
@@ -1190,7 +1182,7 @@ class SheetsEmulator(RequestCounter):
         if failure == 429:
             raise _quota_error(write=True)
         if failure is not None:
-            raise _ApiError(failure, SERVER_ERROR_MESSAGES[failure])
+            raise RpcError(failure, SERVER_ERROR_MESSAGES[failure])
         if not limiter.acquire().allowed:
             raise _quota_error(write)
 
@@ -1198,7 +1190,7 @@ class SheetsEmulator(RequestCounter):
 
     def _resolve(self, book: _Spreadsheet, text: str) -> tuple[_Sheet, _A1Range]:
         """Parse an A1 range (sheet-qualified or not) against the spreadsheet."""
-        bad = _invalid(f"Unable to parse range: {text}")
+        bad = invalid(f"Unable to parse range: {text}")
         try:
             title, a1 = _split_sheet(text.strip())
         except ValueError:
@@ -1232,7 +1224,7 @@ class SheetsEmulator(RequestCounter):
         if r1 > sheet.rows or c1 > sheet.cols or r0 >= max(sheet.rows, 1) or c0 >= max(sheet.cols, 1):
             shown = _a1(r0, c0, max(r0, r1 - 1), max(c0, c1 - 1))
             prefix = f"{what}: " if what else ""
-            raise _invalid(
+            raise invalid(
                 f"{prefix}Range ({_quote_title_always(sheet.title)}!{shown}) exceeds grid limits. "
                 f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
             )
@@ -1280,7 +1272,7 @@ class SheetsEmulator(RequestCounter):
         if values is None:
             values = []
         if not isinstance(values, list) or not all(isinstance(row, list) for row in values):
-            raise _invalid(f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue)")
+            raise invalid(f"Invalid value at '{where}' (type.googleapis.com/google.protobuf.ListValue)")
         rows: list[list[Any]] = values
         if dimension == "COLUMNS":
             width = max((len(col) for col in rows), default=0)
@@ -1300,12 +1292,12 @@ class SheetsEmulator(RequestCounter):
             rr0, rr1, cc0, cc1 = self._clamp(sheet, rng)
             canonical_requested = _range_text(sheet.title, rr0, cc0, rr1 - 1, cc1 - 1)
             if rng.end_row is not None and r0 + height > rng.end_row:
-                raise _invalid(
+                raise invalid(
                     f"Requested writing within range [{canonical_requested}], but tried writing to row "
                     f"[{rng.end_row + 1}]"
                 )
             if rng.end_col is not None and c0 + width > rng.end_col:
-                raise _invalid(
+                raise invalid(
                     f"Requested writing within range [{canonical_requested}], but tried writing to column "
                     f"[{column_letters(rng.end_col)}]"
                 )
@@ -1324,7 +1316,7 @@ class SheetsEmulator(RequestCounter):
             start = _range_text(sheet.title, r0, c0, r0, c0)
             return sheet, r0, c0, [], {"spreadsheetId": book.spreadsheet_id, "updatedRange": start}
         if r0 + height > sheet.rows or c0 + width > sheet.cols:
-            raise _invalid(
+            raise invalid(
                 f"Range ({_quote_title_always(sheet.title)}!{_a1(r0, c0, r0 + height - 1, c0 + width - 1)}) "
                 f"exceeds grid limits. Max rows: {sheet.rows}, max columns: {sheet.cols}"
             )
@@ -1371,7 +1363,7 @@ class SheetsEmulator(RequestCounter):
             body_sheet, body_rng = self._resolve(book, str(body["range"]))
             url_sheet, url_rng = self._resolve(book, text)
             if (body_sheet.sheet_id, body_rng) != (url_sheet.sheet_id, url_rng):
-                raise _invalid(
+                raise invalid(
                     f"Invalid values[0]: The range in the request body ({body['range']}) does not match the "
                     f"range in the URL ({text})."
                 )
@@ -1386,18 +1378,18 @@ class SheetsEmulator(RequestCounter):
     @staticmethod
     def _input_option(value: Any) -> bool:
         if not value:
-            raise _invalid("'valueInputOption' is required but not specified")
+            raise invalid("'valueInputOption' is required but not specified")
         return _enum(value, "ValueInputOption", _INPUT_OPTIONS, "RAW") == "USER_ENTERED"
 
     def _h_values_batchUpdate(self, book: _Spreadsheet, params: list[tuple[str, str]], body: JSON, text: None) -> JSON:
         user_entered = self._input_option(body.get("valueInputOption"))
         data = body.get("data") or []
         if not isinstance(data, list):
-            raise _invalid("Invalid value at 'data' (type.googleapis.com/google.apps.sheets.v4.ValueRange)")
+            raise invalid("Invalid value at 'data' (type.googleapis.com/google.apps.sheets.v4.ValueRange)")
         prepared = []
         for i, item in enumerate(data):
             if not isinstance(item, dict) or not item.get("range"):
-                raise _invalid(f"Invalid data[{i}]: Unable to parse range: {item.get('range') if item else ''}")
+                raise invalid(f"Invalid data[{i}]: Unable to parse range: {item.get('range') if item else ''}")
             try:
                 prepared.append(
                     self._prepare_write(
@@ -1409,8 +1401,8 @@ class SheetsEmulator(RequestCounter):
                         f"data[{i}].values",
                     )
                 )
-            except _ApiError as err:
-                raise _ApiError(err.code, f"Invalid data[{i}]: {err.message}", err.details) from None
+            except RpcError as err:
+                raise RpcError(err.code, f"Invalid data[{i}]: {err.message}", err.details) from None
         result: JSON = {"spreadsheetId": book.spreadsheet_id}
         if not prepared:
             return result
@@ -1472,7 +1464,7 @@ class SheetsEmulator(RequestCounter):
         if new_rows or new_cols:
             extra = (sheet.rows + new_rows) * (sheet.cols + new_cols) - sheet.grid_cells
             if book.total_cells() + extra > self.cell_limit:
-                raise _invalid(_CELL_LIMIT_MESSAGE.format(self.cell_limit))
+                raise invalid(_CELL_LIMIT_MESSAGE.format(self.cell_limit))
         if insert == "INSERT_ROWS" and height:
             _insert_rows(sheet, write_row, height)
         grid = sheet.properties["gridProperties"]
@@ -1551,27 +1543,27 @@ class SheetsEmulator(RequestCounter):
     ) -> JSON:
         requests_json = body.get("requests") or []
         if not isinstance(requests_json, list):
-            raise _invalid("Invalid JSON payload received. 'requests' must be a list.")
+            raise invalid("Invalid JSON payload received. 'requests' must be a list.")
         # Work on a copy so that one invalid request leaves the spreadsheet untouched (batches are atomic).
         work = copy.deepcopy(book)
         replies: list[JSON] = []
         for i, req in enumerate(requests_json):
             if not isinstance(req, dict) or not req:
-                raise _invalid(f"Invalid requests[{i}]: No request set.")
+                raise invalid(f"Invalid requests[{i}]: No request set.")
             kinds = list(req)
             if len(kinds) > 1:
-                raise _invalid(
+                raise invalid(
                     f"Invalid value at 'requests[{i}]' (oneof), oneof field 'kind' is already set. "
                     f"Cannot set '{kinds[1]}'"
                 )
             kind = kinds[0]
             if kind not in SUPPORTED_REQUESTS:
                 if kind in _KNOWN_UNSUPPORTED_REQUESTS:
-                    raise _invalid(f"Invalid requests[{i}].{kind}: {kind} is not supported by the Sheets emulator.")
+                    raise invalid(f"Invalid requests[{i}].{kind}: {kind} is not supported by the Sheets emulator.")
                 message = (
                     f"Invalid JSON payload received. Unknown name \"{kind}\" at 'requests[{i}]': Cannot find field."
                 )
-                raise _ApiError(
+                raise RpcError(
                     400,
                     message,
                     [
@@ -1583,13 +1575,13 @@ class SheetsEmulator(RequestCounter):
                 )
             payload = req[kind]
             if not isinstance(payload, dict):
-                raise _invalid(f"Invalid requests[{i}].{kind}: expected an object.")
+                raise invalid(f"Invalid requests[{i}].{kind}: expected an object.")
             where = f"requests[{i}].{kind}"
             before = work.total_cells()
             reply = getattr(self, "_r_" + kind)(work, payload, where)
             after = work.total_cells()
             if after > self.cell_limit and after > before:
-                raise _invalid(f"Invalid {where}: {_CELL_LIMIT_MESSAGE.format(self.cell_limit)}")
+                raise invalid(f"Invalid {where}: {_CELL_LIMIT_MESSAGE.format(self.cell_limit)}")
             replies.append(reply or {})
         book.properties, book.sheets, book.rng, book.next_chart_id = (
             work.properties,
@@ -1612,19 +1604,19 @@ class SheetsEmulator(RequestCounter):
     def _grid(work: _Spreadsheet, raw: Any, where: str) -> tuple[_Sheet, int, int, int, int]:
         """Resolve a GridRange JSON to (sheet, r0, r1, c0, c1) with exclusive ends, validated."""
         if not isinstance(raw, dict):
-            raise _invalid(f"Invalid {where}: range is required")
+            raise invalid(f"Invalid {where}: range is required")
         sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
         r0 = int(raw.get("startRowIndex", 0))
         c0 = int(raw.get("startColumnIndex", 0))
         r1 = int(raw["endRowIndex"]) if raw.get("endRowIndex") is not None else sheet.rows
         c1 = int(raw["endColumnIndex"]) if raw.get("endColumnIndex") is not None else sheet.cols
         if r0 < 0 or c0 < 0 or r1 < r0 or c1 < c0:
-            raise _invalid(f"Invalid {where}: Invalid range: start index must be <= end index and >= 0")
+            raise invalid(f"Invalid {where}: Invalid range: start index must be <= end index and >= 0")
         if r1 > sheet.rows or c1 > sheet.cols:
             shown = _a1(r0, c0, max(r0, r1 - 1), max(c0, c1 - 1))
-            raise _invalid(
+            raise invalid(
                 f"Invalid {where}: Range ({_quote_title_always(sheet.title)}!{shown}) exceeds grid limits. "
                 f"Max rows: {sheet.rows}, max columns: {sheet.cols}"
             )
@@ -1634,18 +1626,18 @@ class SheetsEmulator(RequestCounter):
     def _dimension_range(work: _Spreadsheet, raw: Any, where: str) -> tuple[_Sheet, str, int, int]:
         """Resolve a DimensionRange JSON to (sheet, ROWS|COLUMNS, start, end), validated."""
         if not isinstance(raw, dict):
-            raise _invalid(f"Invalid {where}: range is required")
+            raise invalid(f"Invalid {where}: range is required")
         sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
         dimension = raw.get("dimension")
         if dimension not in _DIMENSIONS:
-            raise _invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
+            raise invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
         size = sheet.rows if dimension == "ROWS" else sheet.cols
         start = int(raw.get("startIndex", 0))
         end = int(raw["endIndex"]) if raw.get("endIndex") is not None else size
         if start < 0 or end < start or end > size:
-            raise _invalid(
+            raise invalid(
                 f"Invalid {where}: Invalid dimension range: [{start}, {end}) on a sheet with {size} {dimension.lower()}"
             )
         return sheet, dimension, start, end
@@ -1654,7 +1646,7 @@ class SheetsEmulator(RequestCounter):
     def _fields(payload: JSON, where: str) -> FieldTree | None:
         fields = payload.get("fields")
         if not fields:
-            raise _invalid(f"Invalid {where}: At least one field must be specified in 'fields'.")
+            raise invalid(f"Invalid {where}: At least one field must be specified in 'fields'.")
         return _parse_fields(str(fields))
 
     @staticmethod
@@ -1665,7 +1657,7 @@ class SheetsEmulator(RequestCounter):
             cell.pop(read_only, None)
         value = cell.get("userEnteredValue")
         if value is not None and (not isinstance(value, dict) or len(value) != 1):
-            raise _invalid("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue, formulaValue")
+            raise invalid("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue, formulaValue")
         if value == {}:
             cell.pop("userEnteredValue")
         _store(sheet, key, cell)
@@ -1675,7 +1667,7 @@ class SheetsEmulator(RequestCounter):
     def _r_addSheet(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
         props = copy.deepcopy(payload.get("properties") or {})
         if props.get("sheetType", "GRID") != "GRID":
-            raise _invalid(f"Invalid {where}: only GRID sheets are supported by the Sheets emulator.")
+            raise invalid(f"Invalid {where}: only GRID sheets are supported by the Sheets emulator.")
         title = props.get("title")
         if not title:
             n = len(work.sheets) + 1
@@ -1683,13 +1675,13 @@ class SheetsEmulator(RequestCounter):
                 n += 1
             title = f"Sheet{n}"
         if work.sheet_by_title(str(title)) is not None:
-            raise _invalid(
+            raise invalid(
                 f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
             )
         if "sheetId" in props:
             sheet_id = int(props["sheetId"])
             if sheet_id < 0 or work.sheet_by_id(sheet_id) is not None:
-                raise _invalid(f"Invalid {where}: Sheet with id {sheet_id} already exists.")
+                raise invalid(f"Invalid {where}: Sheet with id {sheet_id} already exists.")
         else:
             sheet_id = work.rng.randrange(1, 2**31)
             while work.sheet_by_id(sheet_id) is not None:
@@ -1698,7 +1690,7 @@ class SheetsEmulator(RequestCounter):
         rows = int(grid.get("rowCount", DEFAULT_ROWS))
         cols = int(grid.get("columnCount", DEFAULT_COLUMNS))
         if rows <= 0 or cols <= 0:
-            raise _invalid(f"Invalid {where}: a sheet must have at least one row and one column.")
+            raise invalid(f"Invalid {where}: a sheet must have at least one row and one column.")
         index = min(max(int(props.get("index", len(work.sheets))), 0), len(work.sheets))
         sheet = _new_sheet(sheet_id, str(title), index, rows, cols)
         extra = {
@@ -1715,9 +1707,9 @@ class SheetsEmulator(RequestCounter):
     def _r_deleteSheet(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No sheet with id: {payload.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No sheet with id: {payload.get('sheetId', 0)}")
         if len(work.sheets) == 1:
-            raise _invalid(f"Invalid {where}: You can't remove all the sheets in a document.")
+            raise invalid(f"Invalid {where}: You can't remove all the sheets in a document.")
         work.sheets.remove(sheet)
         work.reindex()
 
@@ -1725,7 +1717,7 @@ class SheetsEmulator(RequestCounter):
         source = payload.get("properties") or {}
         sheet = work.sheet_by_id(int(source.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {source.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {source.get('sheetId', 0)}")
         tree = self._fields(payload, where)
         props = copy.deepcopy(sheet.properties)
         old_index = int(props["index"])
@@ -1734,21 +1726,21 @@ class SheetsEmulator(RequestCounter):
         props.setdefault("sheetType", "GRID")
         title = str(props.get("title") or "")
         if not title:
-            raise _invalid(f"Invalid {where}: Sheet title must not be empty.")
+            raise invalid(f"Invalid {where}: Sheet title must not be empty.")
         if title != sheet.title and work.sheet_by_title(title) is not None:
-            raise _invalid(
+            raise invalid(
                 f'Invalid {where}: A sheet with the name "{title}" already exists. Please enter another name.'
             )
         grid = props.setdefault("gridProperties", {})
         rows, cols = int(grid.get("rowCount", 0)), int(grid.get("columnCount", 0))
         if rows <= 0:
-            raise _invalid(f"Invalid {where}: You can't delete all the rows on the sheet.")
+            raise invalid(f"Invalid {where}: You can't delete all the rows on the sheet.")
         if cols <= 0:
-            raise _invalid(f"Invalid {where}: You can't delete all the columns on the sheet.")
+            raise invalid(f"Invalid {where}: You can't delete all the columns on the sheet.")
         if int(grid.get("frozenRowCount", 0)) >= rows:
-            raise _invalid(f"Invalid {where}: You can't freeze all visible rows on the sheet.")
+            raise invalid(f"Invalid {where}: You can't freeze all visible rows on the sheet.")
         if int(grid.get("frozenColumnCount", 0)) >= cols:
-            raise _invalid(f"Invalid {where}: You can't freeze all visible columns on the sheet.")
+            raise invalid(f"Invalid {where}: You can't freeze all visible columns on the sheet.")
         for key in ("frozenRowCount", "frozenColumnCount"):
             if grid.get(key) == 0:
                 grid.pop(key)  # proto3 JSON drops zeros
@@ -1765,7 +1757,7 @@ class SheetsEmulator(RequestCounter):
         props = copy.deepcopy(work.properties)
         _apply_mask(props, payload.get("properties") or {}, tree)
         if not props.get("title"):
-            raise _invalid(f"Invalid {where}: Spreadsheet title must not be empty.")
+            raise invalid(f"Invalid {where}: Spreadsheet title must not be empty.")
         work.properties = props
 
     # ---- cells
@@ -1800,8 +1792,8 @@ class SheetsEmulator(RequestCounter):
                 cell = row[c - c0] if c - c0 < len(row) else {}
                 try:
                     self._set_cell(sheet, (r, c), cell, tree)
-                except _ApiError as err:
-                    raise _invalid(f"Invalid {where}: {err.message}") from None
+                except RpcError as err:
+                    raise invalid(f"Invalid {where}: {err.message}") from None
 
     def _r_repeatCell(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         tree = self._fields(payload, where)
@@ -1811,8 +1803,8 @@ class SheetsEmulator(RequestCounter):
             for c in range(c0, c1):
                 try:
                     self._set_cell(sheet, (r, c), cell, tree)
-                except _ApiError as err:
-                    raise _invalid(f"Invalid {where}: {err.message}") from None
+                except RpcError as err:
+                    raise invalid(f"Invalid {where}: {err.message}") from None
 
     def _r_updateBorders(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         sheet, r0, r1, c0, c1 = self._grid(work, payload.get("range"), where)
@@ -1848,7 +1840,7 @@ class SheetsEmulator(RequestCounter):
         elif merge_type == "MERGE_ROWS":
             boxes = [(r, r + 1, c0, c1) for r in range(r0, r1)]
         else:
-            raise _invalid(f"Invalid {where}: unknown mergeType {merge_type}")
+            raise invalid(f"Invalid {where}: unknown mergeType {merge_type}")
         # Like the UI, merging over existing merges replaces them (keeps re-runs idempotent).
         self._unmerge(sheet, r0, r1, c0, c1)
         sheet.merges.extend(
@@ -1897,13 +1889,13 @@ class SheetsEmulator(RequestCounter):
     def _r_appendDimension(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
         length = int(payload.get("length", 0))
         if length <= 0:
-            raise _invalid(f"Invalid {where}: length must be greater than 0")
+            raise invalid(f"Invalid {where}: length must be greater than 0")
         dimension = payload.get("dimension")
         if dimension not in _DIMENSIONS:
-            raise _invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
+            raise invalid(f"Invalid {where}: dimension must be ROWS or COLUMNS")
         key = "rowCount" if dimension == "ROWS" else "columnCount"
         sheet.properties["gridProperties"][key] += length
 
@@ -1911,12 +1903,12 @@ class SheetsEmulator(RequestCounter):
         raw = payload.get("range") or {}
         sheet = work.sheet_by_id(int(raw.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {raw.get('sheetId', 0)}")
         dimension = raw.get("dimension")
         size = sheet.rows if dimension == "ROWS" else sheet.cols
         start, end = int(raw.get("startIndex", 0)), int(raw.get("endIndex", 0))
         if dimension not in _DIMENSIONS or start < 0 or end <= start or start > size:
-            raise _invalid(f"Invalid {where}: Invalid dimension range [{start}, {end})")
+            raise invalid(f"Invalid {where}: Invalid dimension range [{start}, {end})")
         if dimension == "ROWS":
             _insert_rows(sheet, start, end - start)
         else:
@@ -1931,7 +1923,7 @@ class SheetsEmulator(RequestCounter):
         size = sheet.rows if dimension == "ROWS" else sheet.cols
         if count >= size:
             noun = "rows" if dimension == "ROWS" else "columns"
-            raise _invalid(f"Invalid {where}: You can't delete all the {noun} on the sheet.")
+            raise invalid(f"Invalid {where}: You can't delete all the {noun} on the sheet.")
         axis = 0 if dimension == "ROWS" else 1
 
         def moved(i: int) -> int | None:
@@ -1956,13 +1948,13 @@ class SheetsEmulator(RequestCounter):
 
     def _rule_sheet(self, work: _Spreadsheet, rule: Any, where: str) -> tuple[_Sheet, JSON]:
         if not isinstance(rule, dict) or not rule.get("ranges"):
-            raise _invalid(f"Invalid {where}: A conditional format rule must have at least one range.")
+            raise invalid(f"Invalid {where}: A conditional format rule must have at least one range.")
         if "booleanRule" not in rule and "gradientRule" not in rule:
-            raise _invalid(f"Invalid {where}: A conditional format rule must have a booleanRule or gradientRule.")
+            raise invalid(f"Invalid {where}: A conditional format rule must have a booleanRule or gradientRule.")
         resolved = [self._grid(work, r, where) for r in rule["ranges"]]
         sheets = {s.sheet_id for s, *_ in resolved}
         if len(sheets) != 1:
-            raise _invalid(f"Invalid {where}: All ranges of a conditional format rule must be on the same sheet.")
+            raise invalid(f"Invalid {where}: All ranges of a conditional format rule must be on the same sheet.")
         stored = copy.deepcopy(rule)
         stored["ranges"] = [_grid_range_json(s.sheet_id, a, b, c, d) for s, a, b, c, d in resolved]
         return resolved[0][0], stored
@@ -1971,7 +1963,7 @@ class SheetsEmulator(RequestCounter):
         sheet, rule = self._rule_sheet(work, payload.get("rule"), where)
         index = int(payload.get("index", 0))
         if not 0 <= index <= len(sheet.conditional_formats):
-            raise _invalid(f"Invalid {where}: Invalid index {index} for conditional format rules.")
+            raise invalid(f"Invalid {where}: Invalid index {index} for conditional format rules.")
         sheet.conditional_formats.insert(index, rule)
 
     def _conditional_at(self, work: _Spreadsheet, payload: JSON, where: str) -> tuple[_Sheet, int]:
@@ -1979,7 +1971,7 @@ class SheetsEmulator(RequestCounter):
         sheet = work.sheet_by_id(sheet_id)
         index = int(payload.get("index", 0))
         if sheet is None or not 0 <= index < len(sheet.conditional_formats):
-            raise _invalid(f"Invalid {where}: No conditional format on sheet: {sheet_id} at index: {index}")
+            raise invalid(f"Invalid {where}: No conditional format on sheet: {sheet_id} at index: {index}")
         return sheet, index
 
     def _r_deleteConditionalFormatRule(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
@@ -1993,14 +1985,14 @@ class SheetsEmulator(RequestCounter):
         if "rule" in payload:
             new_sheet, rule = self._rule_sheet(work, payload["rule"], where)
             if new_sheet is not sheet:
-                raise _invalid(f"Invalid {where}: The rule must stay on sheet {sheet.sheet_id}.")
+                raise invalid(f"Invalid {where}: The rule must stay on sheet {sheet.sheet_id}.")
             sheet.conditional_formats[index] = rule
             return {
                 "updateConditionalFormatRule": {"newRule": rule, "oldRule": old, "newIndex": index, "oldIndex": index}
             }
         new_index = int(payload.get("newIndex", index))
         if not 0 <= new_index < len(sheet.conditional_formats):
-            raise _invalid(f"Invalid {where}: Invalid newIndex {new_index}.")
+            raise invalid(f"Invalid {where}: Invalid newIndex {new_index}.")
         sheet.conditional_formats.insert(new_index, sheet.conditional_formats.pop(index))
         return {
             "updateConditionalFormatRule": {"newRule": old, "oldRule": old, "newIndex": new_index, "oldIndex": index}
@@ -2015,7 +2007,7 @@ class SheetsEmulator(RequestCounter):
     def _r_clearBasicFilter(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         sheet = work.sheet_by_id(int(payload.get("sheetId", 0)))
         if sheet is None:
-            raise _invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
+            raise invalid(f"Invalid {where}: No grid with id: {payload.get('sheetId', 0)}")
         sheet.basic_filter = None
 
     def _find_chart(self, work: _Spreadsheet, chart_id: Any, where: str) -> tuple[_Sheet, JSON]:
@@ -2023,7 +2015,7 @@ class SheetsEmulator(RequestCounter):
             for chart in sheet.charts:
                 if chart["chartId"] == chart_id:
                     return sheet, chart
-        raise _invalid(f"Invalid {where}: No chart with id: {chart_id}")
+        raise invalid(f"Invalid {where}: No chart with id: {chart_id}")
 
     def _check_sources(self, work: _Spreadsheet, spec: Any, where: str) -> None:
         """Every GridRange under a ``sources`` list of the chart spec must exist on the grid."""
@@ -2041,11 +2033,11 @@ class SheetsEmulator(RequestCounter):
     def _r_addChart(self, work: _Spreadsheet, payload: JSON, where: str) -> JSON:
         chart = copy.deepcopy(payload.get("chart") or {})
         if not isinstance(chart.get("spec"), dict):
-            raise _invalid(f"Invalid {where}: chart.spec is required")
+            raise invalid(f"Invalid {where}: chart.spec is required")
         self._check_sources(work, chart["spec"], where)
         position = chart.get("position") or {}
         if position.get("newSheet"):
-            raise _invalid(f"Invalid {where}: charts on a new sheet are not supported by the Sheets emulator.")
+            raise invalid(f"Invalid {where}: charts on a new sheet are not supported by the Sheets emulator.")
         if "overlayPosition" in position:
             overlay = position["overlayPosition"]
             anchor = overlay.get("anchorCell") or {}
@@ -2065,12 +2057,12 @@ class SheetsEmulator(RequestCounter):
         else:
             found = work.sheet_by_id(int(position.get("sheetId", 0)))
             if found is None:
-                raise _invalid(f"Invalid {where}: No grid with id: {position.get('sheetId', 0)}")
+                raise invalid(f"Invalid {where}: No grid with id: {position.get('sheetId', 0)}")
             sheet = found
         taken = {c["chartId"] for s in work.sheets for c in s.charts}
         if "chartId" in chart:
             if chart["chartId"] in taken:
-                raise _invalid(f"Invalid {where}: An object with id {chart['chartId']} already exists.")
+                raise invalid(f"Invalid {where}: An object with id {chart['chartId']} already exists.")
         else:
             chart_id = work.rng.randrange(1, 2**31)
             while chart_id in taken:
@@ -2085,15 +2077,15 @@ class SheetsEmulator(RequestCounter):
     def _r_updateChartSpec(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         _, chart = self._find_chart(work, payload.get("chartId"), where)
         if not isinstance(payload.get("spec"), dict):
-            raise _invalid(f"Invalid {where}: spec is required")
+            raise invalid(f"Invalid {where}: spec is required")
         self._check_sources(work, payload["spec"], where)
         chart["spec"] = copy.deepcopy(payload["spec"])
 
     def _r_deleteEmbeddedObject(self, work: _Spreadsheet, payload: JSON, where: str) -> None:
         try:
             sheet, chart = self._find_chart(work, payload.get("objectId"), where)
-        except _ApiError:
-            raise _invalid(f"Invalid {where}: No object with id: {payload.get('objectId')}") from None
+        except RpcError:
+            raise invalid(f"Invalid {where}: No object with id: {payload.get('objectId')}") from None
         sheet.charts.remove(chart)
 
 
