@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.data/dagster
 
-.PHONY: run test dev lint typecheck clean
+.PHONY: run test dev lint typecheck clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
 	FUNNEL_LEDGER_MODE=demo $(VENV)/bin/dagster dev -w workspace.yaml
+
+# Benchmarks (not part of `test`): BENCH_SCALE=1 for the full 1M-contact world; see docs/benchmarks.md.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
 
 clean:
 	rm -rf .data

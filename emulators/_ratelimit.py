@@ -86,3 +86,55 @@ class RollingWindowLimiter:
         """Forget every recorded request."""
         with self._lock:
             self._stamps.clear()
+
+
+@dataclass(frozen=True)
+class RealLimits:
+    """Each API's published limits (limits-and-reliability.md §1), for emulators run at real ratios.
+
+    Attributes:
+        hubspot_burst: HubSpot non-search requests per ``hubspot_burst_window_s`` (Professional/Enterprise).
+        hubspot_burst_window_s: The burst window.
+        hubspot_search_per_second: CRM search requests per second.
+        hubspot_search_page: Most records one search page returns.
+        hubspot_list_page: Most records one list page returns.
+        sheets_writes_per_minute: Sheets write requests per user per minute.
+        sheets_reads_per_minute: Sheets read requests per user per minute.
+        ga4_concurrent: GA4 concurrent requests per property.
+    """
+
+    hubspot_burst: int = 190
+    hubspot_burst_window_s: float = 10.0
+    hubspot_search_per_second: int = 5
+    hubspot_search_page: int = 200
+    hubspot_list_page: int = 100
+    sheets_writes_per_minute: int = 60
+    sheets_reads_per_minute: int = 60
+    ga4_concurrent: int = 10
+
+
+REAL_LIMITS = RealLimits()
+
+
+def scaled_clock(time_scale: float, base: Callable[[], float] = time.monotonic) -> Callable[[], float]:
+    """A clock running ``time_scale`` times faster than ``base``.
+
+    Giving the same scaled clock to an emulator's limiters and to the client's pacer runs every limit
+    ``time_scale`` times faster while keeping their ratios: 190 requests per 10 s become 190 per 0.1 s
+    at 100x, and a wall-time floor measured in scaled seconds is divided by ``time_scale``.
+
+    Args:
+        time_scale: Speed-up factor (> 0); 1 is real time.
+        base: The underlying monotonic clock.
+    """
+    if time_scale <= 0:
+        raise ValueError("time_scale must be > 0")
+    origin = base()
+    return lambda: origin + (base() - origin) * time_scale
+
+
+def scaled_sleeper(time_scale: float, sleep: Callable[[float], None] = time.sleep) -> Callable[[float], None]:
+    """A sleeper for clients paced on :func:`scaled_clock`: waiting ``s`` scaled seconds sleeps ``s / time_scale``."""
+    if time_scale <= 0:
+        raise ValueError("time_scale must be > 0")
+    return lambda seconds: sleep(max(0.0, seconds) / time_scale)
