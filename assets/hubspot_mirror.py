@@ -234,7 +234,9 @@ class HubSpotMirror:
         if object_type == "deals" and not full:
             associations = self.hubspot.deal_contact_ids([r.deal_id for r in records])
             records = [_with_contacts(r, associations.get(r.deal_id, ())) for r in records]
-        watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or None
+        # An empty stream (a portal without meetings) still gets a watermark, so the next run searches
+        # instead of listing everything again; the overlap covers records created meanwhile.
+        watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or self.now_ms
         report.written, report.marked_deleted = self._write(object_type, records, full=full)
         report.distinct = self._distinct
         with self.warehouse.engine.begin() as conn:

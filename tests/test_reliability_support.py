@@ -60,7 +60,13 @@ class LiveRun:
 
     def start(self, faults: Mapping[str, Iterable[Rule]] | None = None) -> LiveRun:
         self.suite = start_emulators(
-            self.fixture, hubspot_token=SECRETS["HUBSPOT_ACCESS_TOKEN"], hubspot_burst_limit=0, faults=faults
+            self.fixture,
+            hubspot_token=SECRETS["HUBSPOT_ACCESS_TOKEN"],
+            # Retries here wait no real time (see below), so real-time limits would turn one 429 into a
+            # storm; rate limits have their own tests, these runs test faults.
+            hubspot_burst_limit=0,
+            hubspot_search_per_second=0,
+            faults=faults,
         )
         for name, value in self.env().items():
             self.monkeypatch.setenv(name, value)
