@@ -55,8 +55,10 @@ def test_scheduled_tick_and_backfill_run_on_a_postgres_instance(pg_database: str
         with dg.instance_for_test(overrides=overrides) as instance:
             schedule = defs.resolve_schedule_def("weekly_tracker_schedule")
             tick = datetime.combine(today - timedelta(days=today.weekday()), datetime.min.time(), ZoneInfo("UTC"))
-            context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick + timedelta(hours=6))
-            request = schedule.evaluate_tick(context).run_requests[0]  # type: ignore[index]
+            with dg.build_schedule_context(
+                instance=instance, scheduled_execution_time=tick + timedelta(hours=6)
+            ) as context:
+                request = schedule.evaluate_tick(context).run_requests[0]  # type: ignore[index]
             scheduled = job.execute_in_process(instance=instance, tags=request.tags)
             assert scheduled.success
 
