@@ -47,9 +47,11 @@ def test_weekly_schedule_recomputes_the_trailing_refresh_weeks_in_one_run():
     assert schedule.cron_schedule == "0 6 * * 1"
     assert schedule.execution_timezone == "America/New_York"
     tick = datetime(2026, 11, 23, 6, 0, tzinfo=ZoneInfo("America/New_York"))
-    with dg.instance_for_test() as instance:
-        with dg.build_schedule_context(instance=instance, scheduled_execution_time=tick) as context:
-            requests = schedule.evaluate_tick(context).run_requests
+    with (
+        dg.instance_for_test() as instance,
+        dg.build_schedule_context(instance=instance, scheduled_execution_time=tick) as context,
+    ):
+        requests = schedule.evaluate_tick(context).run_requests
     assert requests is not None and len(requests) == 1
     assert requests[0].tags[RANGE_START_TAG] == "2026-11-02"
     assert requests[0].tags[RANGE_END_TAG] == "2026-11-16"  # the week that ended last night
