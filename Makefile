@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/funnel-ledger demo
 
 test: $(STAMP)
@@ -24,6 +25,7 @@ test: $(STAMP)
 
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	FUNNEL_LEDGER_MODE=demo $(VENV)/bin/dagster dev -w workspace.yaml
 
 # Benchmarks (not part of `test`): BENCH_SCALE=1 for the full 1M-contact world; see docs/benchmarks.md.
