@@ -184,6 +184,33 @@ def unmapped_source_insights(
     return out
 
 
+def _counted_deals_by_week(
+    deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The requested week days, each deal's amount and the index of its creation week (-1 = not counted).
+
+    Counted deals are those the deal KPIs count: not archived, created at or before ``as_of``, in the
+    configured pipelines; the amount is ``amount_in_home_currency`` when present, else ``amount``.
+    """
+    week_days = requested_weeks(weeks, cfg.week_start)
+    created = ns_column(deals, "created_at")
+    keep = ~flag_column(deals, "archived") & (created != NAT) & (created <= instant_ns(as_of))
+    if cfg.pipelines is not None:
+        keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
+    home = numeric_column(deals, "amount_in_home_currency")
+    amount = np.where(np.isnan(home), numeric_column(deals, "amount"), home)
+    idx = np.where(keep, _created_week_index(created, week_days, cfg), -1)
+    return week_days, amount, idx
+
+
+def _shortened(items: Sequence[str]) -> str:
+    """The first few items, then how many more (so a note stays one readable line)."""
+    shown = ", ".join(items[:LISTED_DEAL_IDS])
+    if len(items) > LISTED_DEAL_IDS:
+        shown += f" and {len(items) - LISTED_DEAL_IDS} more"
+    return shown
+
+
 def deals_without_amount_insights(
     deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
 ) -> list[Insight]:
@@ -203,17 +230,7 @@ def deals_without_amount_insights(
         One ``hubspot`` / ``deals_without_amount`` insight per week with at least one such deal; value =
         their count.
     """
-    week_days = requested_weeks(weeks, cfg.week_start)
-    created = ns_column(deals, "created_at")
-    keep = ~flag_column(deals, "archived") & (created != NAT) & (created <= instant_ns(as_of))
-    if cfg.pipelines is not None:
-        keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
-    amount = np.where(
-        np.isnan(numeric_column(deals, "amount_in_home_currency")),
-        numeric_column(deals, "amount"),
-        numeric_column(deals, "amount_in_home_currency"),
-    )
-    idx = np.where(keep, _created_week_index(created, week_days, cfg), -1)
+    week_days, amount, idx = _counted_deals_by_week(deals, weeks, as_of, cfg)
     in_week = idx >= 0
     missing = in_week & np.isnan(amount)
     if not missing.any():
@@ -226,9 +243,7 @@ def deals_without_amount_insights(
     for w in np.flatnonzero(without):
         n, total = int(without[w]), int(totals[w])
         listed = sorted((str(i) for i in ids[missing & (idx == w)]), key=_id_sort_key)
-        shown = ", ".join(listed[:LISTED_DEAL_IDS])
-        if len(listed) > LISTED_DEAL_IDS:
-            shown += f" and {len(listed) - LISTED_DEAL_IDS} more"
+        shown = _shortened(listed)
         out.append(
             Insight(
                 week_start=day_to_date(int(week_days[w])),
@@ -654,14 +669,7 @@ def implausible_amount_insights(
         One ``hubspot`` / ``implausible_amounts`` insight per week with at least one such deal; value =
         their count.
     """
-    week_days = requested_weeks(weeks, cfg.week_start)
-    created = ns_column(deals, "created_at")
-    keep = ~flag_column(deals, "archived") & (created != NAT) & (created <= instant_ns(as_of))
-    if cfg.pipelines is not None:
-        keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
-    home = numeric_column(deals, "amount_in_home_currency")
-    amount = np.where(np.isnan(home), numeric_column(deals, "amount"), home)
-    idx = np.where(keep, _created_week_index(created, week_days, cfg), -1)
+    week_days, amount, idx = _counted_deals_by_week(deals, weeks, as_of, cfg)
     with np.errstate(invalid="ignore"):
         odd = (idx >= 0) & ((amount < 0) | (amount > IMPLAUSIBLE_AMOUNT))
     ids = string_column(deals, "deal_id").astype(str).to_numpy(dtype=object)
@@ -672,9 +680,7 @@ def implausible_amount_insights(
             ((str(i), float(a)) for i, a in zip(ids[chosen], amount[chosen], strict=True)),
             key=lambda pair: _id_sort_key(pair[0]),
         )
-        shown = ", ".join(f"{i}: {a:,.2f}" for i, a in listed[:LISTED_DEAL_IDS])
-        if len(listed) > LISTED_DEAL_IDS:
-            shown += f" and {len(listed) - LISTED_DEAL_IDS} more"
+        shown = _shortened([f"{i}: {a:,.2f}" for i, a in listed])
         n = len(listed)
         out.append(
             Insight(
