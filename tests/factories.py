@@ -120,3 +120,29 @@ PIPELINES = {
         }
     ]
 }
+
+
+def ga4_session(
+    day: str,
+    user: str,
+    group: str,
+    *,
+    new: bool = False,
+    engaged: bool = True,
+    duration: float = 60.0,
+    events: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """One GA4 session record of the fixture (DESIGN.md §4): two page views, no key event."""
+    return {
+        "date": day,
+        "user": user,
+        "new_user": new,
+        "channel_group": group,
+        "source_medium": "x / y",
+        "campaign": "(not set)",
+        "engaged": engaged,
+        "duration_s": duration,
+        "pageviews": 2,
+        "key_events": 0,
+        "events": events or {},
+    }

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipelines.cli import main
-from tests.factories import PIPELINES, contact, deal, meeting
+from tests.factories import PIPELINES, contact, deal, ga4_session, meeting
 
 W1, W2 = "2024-01-01", "2024-01-08"
 
@@ -103,29 +103,13 @@ def _fixture() -> dict:
             "property_id": "123456",
             "time_zone": "UTC",
             "sessions": [
-                _session("2024-01-01", "u1", "Organic Search", new=True, duration=30),
-                _session("2024-01-02", "u1", "Paid Social", duration=90),
-                _session("2024-01-02", "u2", "Organic Search", engaged=False, duration=0),
-                _session("2024-01-03", "u3", "Unassigned", new=True, duration=120),
-                _session("2024-01-09", "u1", "Organic Search", duration=60),
+                ga4_session("2024-01-01", "u1", "Organic Search", new=True, duration=30),
+                ga4_session("2024-01-02", "u1", "Paid Social", duration=90),
+                ga4_session("2024-01-02", "u2", "Organic Search", engaged=False, duration=0),
+                ga4_session("2024-01-03", "u3", "Unassigned", new=True, duration=120),
+                ga4_session("2024-01-09", "u1", "Organic Search", duration=60),
             ],
         },
-    }
-
-
-def _session(day: str, user: str, group: str, *, new: bool = False, engaged: bool = True, duration: float = 60.0):
-    return {
-        "date": day,
-        "user": user,
-        "new_user": new,
-        "channel_group": group,
-        "source_medium": "x / y",
-        "campaign": "(not set)",
-        "engaged": engaged,
-        "duration_s": duration,
-        "pageviews": 2,
-        "key_events": 0,
-        "events": {},
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -18,24 +19,13 @@ from resources.ga4 import GA4Resource
 from resources.google_auth import load_service_account_info
 from resources.http import ApiError
 from tests.conftest import FakeClock
+from tests.factories import ga4_session
 from tests.faults import FaultyApp, read_timeouts, reset, status
 from tests.google_keys import service_account_info
 
 
-def _session(day: str, user: str, group: str, *, new: bool = False, engaged: bool = True, duration: float = 60.0):
-    return {
-        "date": day,
-        "user": user,
-        "new_user": new,
-        "channel_group": group,
-        "source_medium": "x / y",
-        "campaign": "(not set)",
-        "engaged": engaged,
-        "duration_s": duration,
-        "pageviews": 2,
-        "key_events": 0,
-        "events": {"scroll_50": 1},
-    }
+def _session(day: str, user: str, group: str, **kw: Any) -> dict[str, Any]:
+    return ga4_session(day, user, group, events={"scroll_50": 1}, **kw)
 
 
 # Week of 2024-01-01: u1 visits on two days through two channel groups; u2 once; u3 is new.
