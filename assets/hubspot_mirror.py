@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -328,6 +328,4 @@ class HubSpotMirror:
 
 
 def _with_contacts(record: DealRecord, contact_ids: tuple[str, ...]) -> DealRecord:
-    from dataclasses import replace
-
     return replace(record, contact_ids=contact_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dagster import WeeklyPartitionsDefinition
 
@@ -51,11 +51,3 @@ def week_keys_between(
             f"run from {keys[0]} (setting 'start_date') to {keys[-1]} (the latest complete week)"
         )
     return selected
-
-
-def week_dates(keys: list[str]) -> list[date]:
-    return [date.fromisoformat(key) for key in keys]
-
-
-def week_end(week_start: date) -> date:
-    return week_start + timedelta(days=7)

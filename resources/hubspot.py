@@ -162,9 +162,6 @@ class PropertyDef:
     options: tuple[tuple[str, str], ...] = ()  # (value, label)
 
 
-HubSpotRecord = ContactRecord | DealRecord | MeetingRecord
-
-
 def _created_ms(props: dict[str, Any], raw: dict[str, Any], name: str) -> int | None:
     return parse_instant_ms(props.get(name)) or parse_instant_ms(raw.get("createdAt"))
 

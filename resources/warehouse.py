@@ -214,6 +214,16 @@ def upsert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]])
     return len(rows)
 
 
+def _range_condition(
+    table: sa.Table, column: str, start: date, end: date, where: Mapping[str, Any]
+) -> sa.ColumnElement[bool]:
+    """``column`` in [start, end] (inclusive) and every ``where`` column equal to its value."""
+    condition = sa.and_(table.c[column] >= start, table.c[column] <= end)
+    for name, value in where.items():
+        condition = sa.and_(condition, table.c[name] == value)
+    return condition
+
+
 class WarehouseResource(ConfigurableResource):
     """SQL warehouse holding the raw HubSpot mirror and the weekly KPI table (``WAREHOUSE_URL``)."""
 
@@ -272,9 +282,7 @@ class WarehouseResource(ConfigurableResource):
         Platforms restate recent days and drop days that no longer have activity; deleting the pulled
         range before inserting keeps the warehouse equal to what the platform says now.
         """
-        condition = sa.and_(table.c[column] >= start, table.c[column] <= end)
-        for name, value in (where or {}).items():
-            condition = sa.and_(condition, table.c[name] == value)
+        condition = _range_condition(table, column, start, end, where or {})
         with self.engine.begin() as conn:
             conn.execute(sa.delete(table).where(condition))
             if rows:
@@ -283,9 +291,7 @@ class WarehouseResource(ConfigurableResource):
         return len(rows)
 
     def count_range(self, table: sa.Table, *, column: str, start: date, end: date, where: Mapping[str, Any]) -> int:
-        condition = sa.and_(table.c[column] >= start, table.c[column] <= end)
-        for name, value in where.items():
-            condition = sa.and_(condition, table.c[name] == value)
+        condition = _range_condition(table, column, start, end, where)
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(condition)).scalar_one())
 
