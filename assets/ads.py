@@ -18,9 +18,9 @@ from dagster import (
 )
 
 from assets.keys import GOOGLE_ADS_KEY, LINKEDIN_KEY
-from pipelines.settings import SettingsResource
 from resources.google_ads import GoogleAdsResource
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow, LinkedInAdsResource
+from resources.settings import SettingsResource
 from resources.warehouse import WarehouseResource, ad_daily
 
 

@@ -22,8 +22,8 @@ from assets.ads import fetch_window
 from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY
 from assets.kpi_math.web import ga4_slice_filters
 from assets.weekly_kpis import funnel_config
-from pipelines.settings import SettingsResource
 from resources.ga4 import GA4Resource, ReportMetadata
+from resources.settings import SettingsResource
 from resources.warehouse import WarehouseResource, ga4_daily, ga4_daily_events, ga4_weekly
 
 

@@ -13,8 +13,8 @@ from dagster import (
 )
 
 from assets.hubspot_mirror import HubSpotMirror
-from pipelines.settings import SettingsResource
 from resources.hubspot import HubSpotResource
+from resources.settings import SettingsResource
 from resources.warehouse import WarehouseResource
 
 MIRROR_KEY = ["raw", "hubspot_mirror"]

@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipelines.settings import SettingsError
 from resources.hubspot import (
     CONTACT_PROPERTIES,
     DEAL_PROPERTIES,
@@ -37,6 +36,7 @@ from resources.warehouse import (
     sync_state,
     upsert,
 )
+from settings import SettingsError
 
 DAY_MS = 86_400_000
 # Search results trail writes by a few moments; re-reading an hour of changes costs little and upserts

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.settings import GROUPS, Settings
+from settings import GROUPS, Settings
 
 # Counts and sums: All = Inbound + Outbound = sum of channels must hold exactly (KPIS.md §1).
 ADDITIVE_KPIS = frozenset(

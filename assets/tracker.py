@@ -14,9 +14,10 @@ from dagster import (
 
 from assets.kpi_math import CATALOG, kpi_version
 from assets.weekly_kpis import KPIS_KEY
-from pipelines.settings import Settings, SettingsResource
+from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
+from settings import Settings
 from sheets_sync.model import DefinitionRow, InsightRow, build_update
 from sheets_sync.presentation import build_presentation
 

@@ -46,7 +46,7 @@ from assets.kpi_math import (
 )
 from assets.kpi_math.insights import TRAILING_WEEKS, implausible_amount_insights, implausible_date_insights
 from assets.radar import google_ads_version_radar, legacy_property_radar, linkedin_token_radar, linkedin_version_radar
-from pipelines.settings import Settings, SettingsError, SettingsResource
+from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import (
     WarehouseResource,
@@ -54,6 +54,7 @@ from resources.warehouse import (
     read_source_inputs,
     replace_insight_weeks,
 )
+from settings import Settings, SettingsError
 
 KPIS_KEY = ["marts", "weekly_kpis"]
 AS_OF_TAG = "funnel-ledger/as_of"

@@ -389,7 +389,7 @@ def _pipeline_env(pipeline_scale: float, weeks: int, workdir: Path) -> Iterator[
     from emulators.suite import start_emulators
     from emulators.synthetic import generate_demo_fixture
     from pipelines.demo import DemoEnvironment
-    from pipelines.settings import RuntimeEnv
+    from settings import RuntimeEnv
 
     today = datetime.now(UTC).date()
     fixture = generate_demo_fixture(today=today, weeks=weeks + 8, scale=pipeline_scale)
@@ -422,7 +422,7 @@ def _diff(after: dict[str, Counter[str]], before: dict[str, Counter[str]]) -> di
 def bench_pipeline(pipeline_scale: float, partition_weeks: int, time_scale: float) -> Result:
     """A 156-week backfill as one run, the weekly run, the same weeks one run per partition, and the sheet."""
     from pipelines.cli import run_pipeline
-    from pipelines.settings import parse_settings
+    from settings import parse_settings
 
     weeks = 156
     result: Result = {"pipeline_scale": pipeline_scale, "weeks": weeks}
@@ -466,7 +466,7 @@ def bench_pipeline(pipeline_scale: float, partition_weeks: int, time_scale: floa
         # One run per partition over the oldest `partition_weeks` weeks, on a fresh warehouse so the
         # first run is a full sync like the single-run backfill's.
         with tempfile.TemporaryDirectory(prefix="bench-part-") as tmp2:
-            from pipelines.settings import RuntimeEnv
+            from settings import RuntimeEnv
 
             runtime_p = RuntimeEnv.from_environ({"FUNNEL_LEDGER_MODE": "demo", "FUNNEL_LEDGER_DATA_DIR": tmp2})
             before = _source_counts(demo)

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
-from pipelines.settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
 from resources.http import ApiError, Sleeper
 from resources.sheets import GoogleSheetTrackerResource
 from resources.tracker import WorkbookTrackerResource
+from settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
 
 Status = Literal["ok", "not configured", "FAILED"]
 OK: Status = "ok"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.settings import (
+from settings import (
     MODE_ENV,
     RuntimeEnv,
     Settings,

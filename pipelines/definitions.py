@@ -26,13 +26,14 @@ from assets.tracker import build_tracker_asset
 from assets.weekly_kpis import build_weekly_kpis_asset
 from pipelines.partitions import weekly_partitions
 from pipelines.sensors import run_failure_alert_sensor
-from pipelines.settings import RuntimeEnv, Settings, SettingsResource, load_settings, resolve_config_path
 from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
+from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource
+from settings import RuntimeEnv, Settings, load_settings, resolve_config_path
 
 WEEKLY_JOB = "weekly_tracker_job"
 RANGE_START_TAG = "dagster/asset_partition_range_start"

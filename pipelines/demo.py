@@ -18,11 +18,11 @@ from typing import Any
 from emulators.fixture import load_fixture
 from emulators.suite import EmulatorSuite, start_emulators
 from emulators.synthetic import generate_demo_fixture
-from pipelines.settings import Settings
 from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
+from settings import Settings
 
 # The demo emulators accept these; they guard nothing and are not secrets.
 DEMO_HUBSPOT_TOKEN = "demo-token"

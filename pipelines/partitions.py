@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from dagster import WeeklyPartitionsDefinition
 
-from pipelines.settings import Settings, SettingsError
+from settings import Settings, SettingsError
 
 WEEK_DAY_OFFSET = {"sunday": 0, "monday": 1}
 

@@ -21,8 +21,8 @@ import requests
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from pipelines.settings import SettingsError
 from resources.http import ApiError
+from settings import SettingsError
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 TOKEN_URL_ENV = "GOOGLE_OAUTH_TOKEN_URL"

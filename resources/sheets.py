@@ -18,7 +18,6 @@ import requests
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-from pipelines.settings import SettingsError
 from resources.google_auth import (
     SERVICE_ACCOUNT_B64_ENV,
     SERVICE_ACCOUNT_FILE_ENV,
@@ -28,6 +27,7 @@ from resources.google_auth import (
     token_url,
 )
 from resources.http import build_session
+from settings import SettingsError
 from sheets_sync.gsheets_writer import GoogleSheetTracker
 from sheets_sync.model import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation

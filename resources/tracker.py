@@ -14,8 +14,8 @@ import pandas as pd
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-from pipelines.settings import SettingsError
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
+from settings import SettingsError
 from sheets_sync.model import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
 from sheets_sync.xlsx_writer import XlsxTracker

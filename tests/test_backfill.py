@@ -15,8 +15,8 @@ from emulators.suite import start_emulators
 from emulators.synthetic import generate_demo_fixture
 from pipelines.cli import run_pipeline
 from pipelines.demo import DemoEnvironment
-from pipelines.settings import RuntimeEnv, parse_settings
 from resources.warehouse import WarehouseResource, weekly_kpis
+from settings import RuntimeEnv, parse_settings
 
 WEEKS = 156
 

@@ -20,7 +20,7 @@ from emulators.suite import start_emulators
 from emulators.synthetic import generate_demo_fixture
 from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
 from pipelines.demo import DemoEnvironment
-from pipelines.settings import RuntimeEnv, parse_settings
+from settings import RuntimeEnv, parse_settings
 
 PG_URL = os.environ.get("DAGSTER_PG_TEST_URL")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="DAGSTER_PG_TEST_URL is not set")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
-from pipelines.settings import RuntimeEnv, parse_settings
+from settings import RuntimeEnv, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ from assets.kpi_math.web import ga4_slice_filters
 from emulators.ga4 import GA4Emulator
 from emulators.google_oauth import GoogleOAuthEmulator
 from emulators.server import serve_in_thread
-from pipelines.settings import SettingsError
 from resources.ga4 import GA4Resource
 from resources.google_auth import load_service_account_info
 from resources.http import ApiError
+from settings import SettingsError
 from tests.conftest import FakeClock
 from tests.factories import ga4_session
 from tests.faults import FaultyApp, read_timeouts, reset, status

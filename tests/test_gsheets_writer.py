@@ -243,8 +243,8 @@ def test_notes_move_with_their_row_when_rows_are_inserted(sheets):
 
 
 def test_demo_mode_refuses_a_google_sheet_target(monkeypatch: pytest.MonkeyPatch, tmp_path):
-    from pipelines.settings import SettingsError
     from resources.tracker import TrackerResource
+    from settings import SettingsError
 
     monkeypatch.setenv("TRACKER_SPREADSHEET_ID", SHEET)
     with pytest.raises(SettingsError, match="demo mode never writes to a Google Sheet"):

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from assets.hubspot_mirror import HubSpotMirror
 from emulators.hubspot import HubSpotEmulator
 from emulators.server import serve_in_thread
-from pipelines.settings import DEFAULT_STAGES, SettingsError
 from resources.hubspot import HubSpotResource, parse_instant_ms
 from resources.warehouse import (
     WarehouseResource,
@@ -19,6 +18,7 @@ from resources.warehouse import (
     hubspot_meetings,
     read_hubspot_inputs,
 )
+from settings import DEFAULT_STAGES, SettingsError
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal, meeting
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.settings import RuntimeEnv, SettingsError, parse_settings
+from settings import RuntimeEnv, SettingsError, parse_settings
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "settings-errors.md"
 BEGIN, END = "<!-- BEGIN GENERATED: tests/test_reliability_settings_doc.py -->", "<!-- END GENERATED -->"

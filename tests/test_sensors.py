@@ -21,8 +21,8 @@ from pipelines.sensors import (
     build_run_failure_alert_sensor,
     redact_secrets,
 )
-from pipelines.settings import RuntimeEnv, parse_settings
 from resources.http import ApiError
+from settings import RuntimeEnv, parse_settings
 from tests.conftest import FakeClock
 
 

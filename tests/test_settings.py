@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import RuntimeEnv, SettingsError, load_settings, parse_settings, require_live_secrets
+from settings import RuntimeEnv, SettingsError, load_settings, parse_settings, require_live_secrets
 
 
 def test_defaults_match_the_catalog_conventions():

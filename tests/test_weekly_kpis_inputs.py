@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from assets.weekly_kpis import ad_frame, with_versions
-from pipelines.settings import SettingsError, parse_settings
+from settings import SettingsError, parse_settings
 
 
 def _ads(currency_cost: float) -> pd.DataFrame:

@@ -7,44 +7,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
+
 WeekStart = Literal["monday", "sunday"]
 AmountBasis = Literal["arr", "mrr", "one_time"]
 
 ALL = "All"
 OTHER = "Other"
-
-DEFAULT_STAGES: tuple[str, ...] = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-)
-DEFAULT_CHANNELS: tuple[str, ...] = (
-    "Organic Search",
-    "Paid Search",
-    "Paid Social",
-    "Organic Social",
-    "Email",
-    "Referral",
-    "Direct",
-    "Offline",
-    "Other",
-)
-DEFAULT_SOURCE_MAP: Mapping[str, str] = {
-    "ORGANIC_SEARCH": "Organic Search",
-    "PAID_SEARCH": "Paid Search",
-    "PAID_SOCIAL": "Paid Social",
-    "SOCIAL_MEDIA": "Organic Social",
-    "EMAIL_MARKETING": "Email",
-    "REFERRALS": "Referral",
-    "AI_REFERRALS": "Referral",
-    "DIRECT_TRAFFIC": "Direct",
-    "OFFLINE": "Offline",
-    "OTHER_CAMPAIGNS": "Other",
-}
 
 
 def default_channel_groups(channels: tuple[str, ...] = DEFAULT_CHANNELS) -> dict[str, tuple[str, ...]]:

@@ -1,44 +1,27 @@
-"""Settings: non-secret choices from ``funnel-ledger.yaml``, secrets and endpoints from the environment.
+"""The settings model: every key of ``funnel-ledger.yaml``, its default and its validation.
 
-Every key of the file is optional. A wrong value fails before any data moves, with a message that names
-the setting and says what is wrong; secrets are never read from the file.
+Ground floor of the project: assets, resources, the tracker and the CLI import it; it imports nothing of
+theirs. A wrong value fails before any data moves, with a message naming the setting.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from dagster import ConfigurableResource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from assets.kpi_math.config import DEFAULT_CHANNELS as KPI_DEFAULT_CHANNELS
-from assets.kpi_math.config import DEFAULT_SOURCE_MAP
-from assets.kpi_math.config import DEFAULT_STAGES as KPI_DEFAULT_STAGES
+from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
+from settings.errors import SettingsError
 
-CONFIG_ENV = "FUNNEL_LEDGER_CONFIG"
-MODE_ENV = "FUNNEL_LEDGER_MODE"
 DEFAULT_CONFIG_FILE = "funnel-ledger.yaml"
-DEFAULT_DATA_DIR = Path(".data")
-
-# The catalog's defaults (KPIS.md §1, §2) live with the KPI math; the settings start from them.
-DEFAULT_CHANNELS = KPI_DEFAULT_CHANNELS
 DEFAULT_CHANNEL_MAP = dict(DEFAULT_SOURCE_MAP)
-DEFAULT_STAGES = KPI_DEFAULT_STAGES
 GROUPS = ("Inbound", "Outbound")
 # The stages whose KPIs the catalog names; a custom stage list must still contain them.
 REQUIRED_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
-
-
-class SettingsError(ValueError):
-    """A setting is missing or invalid; the message names it and says what to do."""
 
 
 class ChannelRefinement(BaseModel):
@@ -275,83 +258,3 @@ def parse_settings(raw: Mapping[str, Any] | None, *, source: str = DEFAULT_CONFI
         return Settings.model_validate(dict(raw))
     except ValidationError as error:
         raise SettingsError(_format_validation_error(source, error)) from None
-
-
-def resolve_config_path(config: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
-    """The settings file: ``--config``, else ``FUNNEL_LEDGER_CONFIG``, else ./funnel-ledger.yaml."""
-    env = os.environ if environ is None else environ
-    if config:
-        return Path(config)
-    if env.get(CONFIG_ENV):
-        return Path(env[CONFIG_ENV])
-    default = Path(DEFAULT_CONFIG_FILE)
-    return default if default.exists() else None
-
-
-def load_settings(config: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and validate the settings file (all keys optional; no file means all defaults)."""
-    path = resolve_config_path(config, environ)
-    if path is None:
-        return Settings()
-    if not path.exists():
-        raise SettingsError(f"settings file {path} does not exist (set by --config or {CONFIG_ENV})")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: is not valid YAML: {error}") from None
-    return parse_settings(raw, source=str(path))
-
-
-@dataclass(frozen=True)
-class RuntimeEnv:
-    """Where things are and which mode runs, from the environment (no secrets held here)."""
-
-    mode: Literal["demo", "live"]
-    data_dir: Path
-    warehouse_url: str
-    workbook_path: Path
-    hubspot_base_url: str
-    linkedin_base_url: str = "https://api.linkedin.com"
-    google_ads_base_url: str = "https://googleads.googleapis.com"
-    ga4_base_url: str = "https://analyticsdata.googleapis.com"
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeEnv:
-        env = os.environ if environ is None else environ
-        mode = env.get(MODE_ENV, "live").strip().lower() or "live"
-        if mode not in ("demo", "live"):
-            raise SettingsError(f"{MODE_ENV}={mode!r}: must be 'demo' or 'live'")
-        data_dir = Path(env.get("FUNNEL_LEDGER_DATA_DIR", str(DEFAULT_DATA_DIR)))
-        warehouse_url = env.get("WAREHOUSE_URL") or f"sqlite:///{data_dir / 'warehouse.db'}"
-        workbook = Path(env.get("TRACKER_WORKBOOK") or data_dir / "tracker.xlsx")
-        return cls(
-            mode=mode,  # type: ignore[arg-type]
-            data_dir=data_dir,
-            warehouse_url=warehouse_url,
-            workbook_path=workbook,
-            hubspot_base_url=env.get("HUBSPOT_BASE_URL", "https://api.hubapi.com").rstrip("/"),
-            linkedin_base_url=env.get("LINKEDIN_BASE_URL", "https://api.linkedin.com").rstrip("/"),
-            google_ads_base_url=env.get("GOOGLE_ADS_BASE_URL", "https://googleads.googleapis.com").rstrip("/"),
-            ga4_base_url=env.get("GA4_BASE_URL", "https://analyticsdata.googleapis.com").rstrip("/"),
-        )
-
-
-def require_live_secrets(environ: Mapping[str, str] | None = None) -> None:
-    """Fail before any data moves when live mode lacks a secret it needs (values are never printed)."""
-    env = os.environ if environ is None else environ
-    if not env.get("HUBSPOT_ACCESS_TOKEN", "").strip():
-        raise SettingsError(
-            "HUBSPOT_ACCESS_TOKEN is not set: create a HubSpot private app with the scopes listed in the "
-            "README "
-            "and export its access token (live mode never falls back to demo data; use `funnel-ledger demo` "
-            "for the demo)"
-        )
-
-
-class SettingsResource(ConfigurableResource):
-    """The settings file, read where an asset needs it (``config_path`` None = defaults lookup)."""
-
-    config_path: str | None = None
-
-    def load(self) -> Settings:
-        return load_settings(self.config_path)
