@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from .catalog import CATALOG_BY_ID
-from .channels import unmapped_sources
-from .columns import flag_column, ns_column, numeric_column, string_column
-from .config import ALL, FunnelConfig
-from .frame import to_matrix
-from .funnel import live_contacts
-from .weeks import (
+from ..catalog import CATALOG_BY_ID
+from ..channels import unmapped_sources
+from ..columns import flag_column, ns_column, numeric_column, string_column
+from ..config import ALL, FunnelConfig
+from ..frame import to_matrix
+from ..funnel import live_contacts
+from ..weeks import (
     NAT,
     dates_to_days,
     day_to_date,
