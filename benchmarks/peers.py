@@ -21,9 +21,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import ROOT, TOKEN, TimedApp, bench_end
+
 WRAPPER = Path(__file__).with_name("peer_wrapper.py")
-TOKEN = "bench-token"
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,6 @@ def run_peer(
 def bench_peers(scale: float, time_scale: float, workdir: Path) -> list[dict[str, Any]]:
     """Load one portal, run the pipeline's full sync and every peer on it; one row each."""
     from assets.hubspot_mirror import HubSpotMirror
-    from benchmarks.run import TimedApp, bench_end
     from emulators import scale as gen
     from emulators._ratelimit import REAL_LIMITS, scaled_clock, scaled_sleeper
     from emulators.hubspot import HubSpotEmulator

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pytest
 
-from benchmarks.run import burst_floor_s, render, write_report
+from benchmarks.common import burst_floor_s
+from benchmarks.report import render, write_report
 from emulators._ratelimit import REAL_LIMITS, scaled_clock, scaled_sleeper
 from emulators.hubspot import HubSpotEmulator
 from emulators.scale import (

@@ -4,15 +4,7 @@ Every compute function returns a long frame with the columns ``week_start`` (``d
 ``kpi_id``, ``channel`` (All, a group, or a channel) and ``value`` (float64, NaN = empty).
 """
 
-from .catalog import (
-    CATALOG,
-    CATALOG_BY_ID,
-    CATALOG_POSITION,
-    SECTIONS,
-    KpiDef,
-    kpi_version,
-    scroll_depth_kpi,
-)
+from .catalog import CATALOG, CATALOG_BY_ID, CATALOG_POSITION, scroll_depth_kpi
 from .channels import contact_channels, map_source_channels, unmapped_sources
 from .config import (
     DEFAULT_CHANNELS,
@@ -39,6 +31,7 @@ from .insights import (
     unmapped_source_insights,
     unsettled_ads_insights,
 )
+from .kpi_def import SECTIONS, KpiDef, kpi_version
 from .paid import ad_spend_daily, paid_kpis
 from .web import ga4_sessions_by_week_channel, ga4_slice_filters, map_ga4_channel_groups, web_kpis
 from .weeks import week_start_of

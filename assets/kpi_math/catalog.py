@@ -1,69 +1,14 @@
 """The KPI catalog of KPIS.md §3: ids, names, units, types, directions and plain-language definitions.
 
-Every KPI carries the settings keys it reads; :func:`kpi_version` fingerprints them so that a change of
-formula (``definition_number``) or of a setting the KPI depends on yields a new version, i.e. a new row
-on the Tracker (KPIS.md §1 "Version").
+A declarative table of :class:`~.kpi_def.KpiDef` rows (the type and the version fingerprint live in
+``kpi_def``); read through ``assets.kpi_math`` by the KPI functions, the weekly KPI and tracker assets.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from .kpi_def import SCROLL_DEPTHS, Direction, KpiDef, KpiType, Section, Slices, Source, Unit
 
-Section = Literal["Web", "Paid media", "Funnel (flow)", "Funnel (cohort)", "Pipeline & revenue", "Efficiency"]
-KpiType = Literal["leading", "lagging"]
-Unit = Literal["count", "currency", "ratio", "days", "seconds", "currency_per_day"]
-Direction = Literal["up", "down"]
-Slices = Literal["all", "all_only", "paid", "spend"]
-Source = Literal["hubspot", "ga4", "ads", "mixed"]
-
-SECTIONS: tuple[Section, ...] = (
-    "Web",
-    "Paid media",
-    "Funnel (flow)",
-    "Funnel (cohort)",
-    "Pipeline & revenue",
-    "Efficiency",
-)
-SCROLL_DEPTHS: tuple[int, ...] = (25, 50, 75, 100)
-
-
-@dataclass(frozen=True)
-class KpiDef:
-    """One KPI of the catalog.
-
-    Attributes:
-        kpi_id: Stable id (KPIS.md §3).
-        name: Display name.
-        section: Tracker section.
-        kpi_type: ``leading`` or ``lagging``.
-        unit: How the value is expressed.
-        direction: ``up`` when higher is better, ``down`` when lower is better.
-        definition: Plain-language definition, including any choice made where KPIS.md is silent.
-        definition_number: Bumped whenever the formula or filter changes (starts at 1).
-        settings_read: Names of the settings keys whose values the KPI depends on.
-        slices: Which rows exist: ``all`` (All, groups, channels), ``all_only``, ``paid`` (All + ad
-            platform channels + their groups), ``spend`` (All + channels with a spend source + groups).
-        source: Where the inputs come from.
-    """
-
-    kpi_id: str
-    name: str
-    section: Section
-    kpi_type: KpiType
-    unit: Unit
-    direction: Direction
-    definition: str
-    definition_number: int
-    settings_read: tuple[str, ...]
-    slices: Slices
-    source: Source
-
-
-# Settings keys (the names pipelines/settings.py exposes for fingerprints; GA4/ads keys are read with
+# Settings keys (the names settings/model.py exposes for fingerprints; GA4/ads keys are read with
 # .get, so a deployment without them fingerprints them as null).
 _BUCKET = ("timezone", "week_start")
 _HS = (*_BUCKET, "channel_map", "channel_groups")
@@ -765,23 +710,3 @@ for _kpi in CATALOG:
         _ORDER.extend(f"scroll_depth_{p}" for p in SCROLL_DEPTHS)
 CATALOG_POSITION: dict[str, int] = {kpi_id: i for i, kpi_id in enumerate(_ORDER)}
 """Catalog order of every kpi_id, the optional scroll-depth KPIs placed right after ``key_events``."""
-
-
-def kpi_version(kpi: KpiDef, settings: Mapping[str, object]) -> str:
-    """The KPI's version string ``"<definition_number>.<fp>"``.
-
-    ``fp`` is the first 6 hex characters of the SHA-256 of the canonical JSON (sorted keys, compact
-    separators, ``default=str``) of ``{name: settings[name] for name in kpi.settings_read}``. A key the
-    settings do not carry fingerprints as ``null``.
-
-    Args:
-        kpi: The KPI.
-        settings: Settings by name (e.g. ``Settings.as_fingerprint_inputs()``).
-
-    Returns:
-        e.g. ``"1.a3f9c2"``.
-    """
-    read = {name: settings.get(name) for name in kpi.settings_read}
-    canonical = json.dumps(read, sort_keys=True, separators=(",", ":"), default=str)
-    fp = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:6]
-    return f"{kpi.definition_number}.{fp}"
