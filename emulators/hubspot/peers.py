@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from emulators.hubspot import _OBJECT_ALIASES, HubSpotEmulator, _to_epoch_ms
+from emulators.hubspot.store import _OBJECT_ALIASES, HubSpotEmulator, _to_epoch_ms
 from emulators.server import RequestCounter, json_response
 
 if TYPE_CHECKING:
