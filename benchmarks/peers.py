@@ -211,7 +211,7 @@ def bench_peers(scale: float, time_scale: float, workdir: Path) -> list[dict[str
     from emulators import scale as gen
     from emulators._ratelimit import REAL_LIMITS, scaled_clock, scaled_sleeper
     from emulators.hubspot import HubSpotEmulator
-    from emulators.hubspot_peers import HubSpotPeersLayer
+    from emulators.hubspot.peers import HubSpotPeersLayer
     from emulators.server import serve_in_thread
     from resources.hubspot import HubSpotResource
     from resources.warehouse import WarehouseResource

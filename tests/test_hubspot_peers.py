@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from emulators.hubspot import HubSpotEmulator
-from emulators.hubspot_peers import HubSpotPeersLayer
+from emulators.hubspot.peers import HubSpotPeersLayer
 from emulators.server import serve_in_thread
 from tests.conftest import FakeClock
 from tests.factories import contact, deal

@@ -23,10 +23,10 @@ from emulators.synthetic import (
     AdCampaign,
     AdDay,
     World,
-    _linkedin_costs,
     generate_demo_fixture,
     linkedin_fixture,
 )
+from emulators.synthetic.linkedin import _linkedin_costs
 
 T = date(2026, 3, 2)  # a Monday; the default window is 2025-03-03 .. 2026-03-01
 START = T - timedelta(days=364)

@@ -22,7 +22,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from emulators.hubspot import _OBJECT_ALIASES, HubSpotEmulator, _to_epoch_ms
+from emulators.hubspot.app import HubSpotEmulator
+from emulators.hubspot.wire import _OBJECT_ALIASES, _to_epoch_ms
 from emulators.server import RequestCounter, json_response
 
 if TYPE_CHECKING:
