@@ -1,23 +1,17 @@
-"""Scale generator for benchmarks: a large HubSpot portal, ad campaigns and GA4 sessions, built columnar.
+"""HubSpot portal at benchmark scale: contacts and deals drawn as seeded numpy columns, streamed as records.
 
-Every source is first drawn as numpy columns (a few bytes per record) and turned into wire-shape dicts
-only while it is streamed into an emulator, one record at a time, so a portal is never held twice: the
-emulator's own store is the only dict copy. The same columns give the KPI benchmark its pandas frames
-without any emulator, and the GA4 sessions stay columnar (``GA4SessionStore``) and are served as
-aggregates, because the GA4 Data API itself only ever returns aggregated rows.
-
-Everything is seeded: the same ``(spec, seed, end)`` gives the same portal.
+Used by the benchmarks (``emulators.scale``) to fill a ``HubSpotEmulator`` and to edit records between syncs;
+:mod:`emulators.scale.frames` builds the KPI frames from the same columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 #: Lifecycle stages in funnel order, as HubSpot's internal values.
 STAGES: tuple[str, ...] = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
@@ -33,65 +27,9 @@ SOURCES: tuple[str | None, ...] = (
     "OFFLINE",
     None,
 )
-#: GA4 default channel groups the session store draws from.
-GA4_CHANNELS: tuple[str, ...] = (
-    "Organic Search",
-    "Paid Search",
-    "Paid Social",
-    "Organic Social",
-    "Email",
-    "Referral",
-    "Direct",
-    "Unassigned",
-)
+#: Deal stages of the default pipeline, as HubSpot's internal values.
 DEAL_STAGES: tuple[str, ...] = ("appointmentscheduled", "contractsent", "closedwon", "closedlost")
-PIPELINE_STAGES = pd.DataFrame(
-    {
-        "pipeline_id": ["default"] * 4,
-        "stage_id": list(DEAL_STAGES),
-        "is_closed": [False, False, True, True],
-        "probability": [0.2, 0.9, 1.0, 0.0],
-    }
-)
 DAY_S = 86_400
-
-
-@dataclass(frozen=True)
-class ScaleSpec:
-    """How big the generated world is. The defaults are the issue's full scale.
-
-    Attributes:
-        contacts: HubSpot contacts (about 2% archived).
-        deals: HubSpot deals, each associated with one contact.
-        campaigns: Campaigns on each ad platform.
-        days: Days of history (3 years).
-        ga4_sessions: GA4 sessions over ``days``.
-    """
-
-    contacts: int = 1_000_000
-    deals: int = 200_000
-    campaigns: int = 500
-    days: int = 3 * 365
-    ga4_sessions: int = 10_000_000
-
-    def scaled(self, factor: float) -> ScaleSpec:
-        """The same world with every record count multiplied by ``factor`` (days stay; at least 1 of each).
-
-        Args:
-            factor: Volume multiplier, e.g. 0.01 for a quick run.
-        """
-        return replace(
-            self,
-            contacts=max(1, round(self.contacts * factor)),
-            deals=max(1, round(self.deals * factor)),
-            campaigns=max(1, round(self.campaigns * factor)),
-            ga4_sessions=max(1, round(self.ga4_sessions * factor)),
-        )
-
-    @property
-    def ad_rows(self) -> int:
-        """Daily campaign rows per ad platform (campaigns x days)."""
-        return self.campaigns * self.days
 
 
 @dataclass(frozen=True)
@@ -323,187 +261,3 @@ def touch(emulator: EditablePortal, object_type: str, ids: np.ndarray, at: datet
         emulator.upsert_record(object_type, record)
         done += 1
     return done
-
-
-# ---------------------------------------------------------------------------------------------------- KPI frames
-
-
-def _utc(epoch_s: np.ndarray) -> pd.Series:
-    # NaT for "never" (-1) without a Python-level loop: NaT is int64 min in datetime64.
-    ns = np.where(epoch_s >= 0, epoch_s * 1_000_000_000, np.iinfo(np.int64).min).astype("datetime64[ns]")
-    return pd.Series(ns).dt.tz_localize("UTC")
-
-
-def kpi_frames(contacts: int, *, end: datetime, deals: int | None = None, seed: int = 21) -> dict[str, pd.DataFrame]:
-    """The frames ``compute_hubspot_kpis`` takes, built directly from columns (no emulator, no warehouse).
-
-    Args:
-        contacts: Number of contacts.
-        end: The as-of instant.
-        deals: Number of deals (default: a fifth of the contacts).
-        seed: Random seed.
-
-    Returns:
-        ``contacts``, ``deals``, ``deal_contacts``, ``meetings`` and ``pipeline_stages`` frames in the
-        shape ``read_hubspot_inputs`` produces.
-    """
-    c = contact_columns(contacts, end=end, seed=seed)
-    d = deal_columns(deals if deals is not None else max(1, contacts // 5), contacts=contacts, end=end, seed=seed + 1)
-    source_values = np.array(SOURCES, dtype=object)
-    contact_ids = pd.Series(c.ids.astype(str), dtype=object)
-    contact_frame = pd.DataFrame(
-        {
-            "contact_id": contact_ids,
-            "created_at": _utc(c.created_s),
-            "lifecyclestage": np.array(STAGES, dtype=object)[c.stage],
-            "analytics_source": source_values[c.source],
-            "analytics_source_data_1": None,
-            "archived": c.archived,
-        }
-    )
-    for k, stage in enumerate(STAGES):
-        contact_frame[f"hs_v2_date_entered_{stage}"] = _utc(c.entered_s[:, k])
-    del c
-    stage_names = np.array(DEAL_STAGES, dtype=object)[d.stage]
-    deal_ids = pd.Series(d.ids.astype(str), dtype=object)
-    deal_frame = pd.DataFrame(
-        {
-            "deal_id": deal_ids,
-            "created_at": _utc(d.created_s),
-            "close_date": _utc(d.close_s),
-            "amount": d.amount.astype(np.float64),
-            "amount_in_home_currency": np.nan,
-            "pipeline": "default",
-            "dealstage": stage_names,
-            "is_closed": pd.Series(np.isin(stage_names, ["closedwon", "closedlost"]), dtype=object),
-            "is_closed_won": pd.Series(stage_names == "closedwon", dtype=object),
-            "deal_stage_probability": np.nan,
-            "mrr": np.nan,
-            "analytics_source": source_values[d.source],
-            "analytics_source_data_1": None,
-            "archived": d.archived,
-        }
-    )
-    links = pd.DataFrame({"deal_id": deal_ids, "contact_id": pd.Series(d.contact_id.astype(str), dtype=object)})
-    meetings = pd.DataFrame(
-        {
-            "meeting_id": pd.Series([], dtype=object),
-            "created_at": pd.Series([], dtype="datetime64[ns, UTC]"),
-            "outcome": pd.Series([], dtype=object),
-            "archived": pd.Series([], dtype=bool),
-        }
-    )
-    return {
-        "contacts": contact_frame,
-        "deals": deal_frame,
-        "deal_contacts": links,
-        "meetings": meetings,
-        "pipeline_stages": PIPELINE_STAGES.copy(),
-    }
-
-
-def weeks_ending(end: date, weeks: int) -> list[date]:
-    """The Mondays of the ``weeks`` complete weeks before ``end``, oldest first."""
-    last = end - timedelta(days=end.weekday() + 7)
-    return [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-
-
-# ---------------------------------------------------------------------------------------------------- GA4 / ads
-
-
-@dataclass(frozen=True)
-class GA4SessionStore:
-    """GA4 sessions as compact columns: 10 million sessions take about 60 MB.
-
-    Attributes:
-        start: The first day.
-        day: Day offset from ``start`` per session (int16).
-        channel: Index into ``GA4_CHANNELS`` (int8).
-        engaged: Whether the session was engaged.
-        conversions: Key events in the session (uint8).
-        new_user: Whether the session started a new user.
-    """
-
-    start: date
-    day: np.ndarray
-    channel: np.ndarray
-    engaged: np.ndarray
-    conversions: np.ndarray
-    new_user: np.ndarray
-
-    @classmethod
-    def generate(cls, sessions: int, *, start: date, days: int, seed: int = 31) -> GA4SessionStore:
-        """Draw ``sessions`` sessions over ``days`` days from ``start``."""
-        rng = np.random.default_rng(seed)
-        weights = np.array([0.35, 0.12, 0.08, 0.08, 0.05, 0.07, 0.22, 0.03])
-        return cls(
-            start=start,
-            day=np.sort(rng.integers(0, days, sessions)).astype(np.int16),
-            channel=rng.choice(len(GA4_CHANNELS), sessions, p=weights / weights.sum()).astype(np.int8),
-            engaged=rng.random(sessions) < 0.6,
-            conversions=(rng.random(sessions) < 0.03).astype(np.uint8),
-            new_user=rng.random(sessions) < 0.4,
-        )
-
-    def __len__(self) -> int:
-        return len(self.day)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the columns."""
-        return sum(a.nbytes for a in (self.day, self.channel, self.engaged, self.conversions, self.new_user))
-
-    def daily_by_channel(self) -> pd.DataFrame:
-        """The aggregate a ``runReport`` on date x sessionDefaultChannelGroup returns.
-
-        One ``bincount`` per metric over a combined (day, channel) key: no per-session Python work, so
-        10 million sessions aggregate in well under a second.
-
-        Returns:
-            Rows ``date, channel, sessions, engagedSessions, keyEvents, newUsers`` for every (day, channel)
-            that has at least one session, sorted by date then channel.
-        """
-        width = len(GA4_CHANNELS)
-        days = int(self.day.max()) + 1 if len(self.day) else 0
-        key = self.day.astype(np.int64) * width + self.channel
-        size = days * width
-        sessions = np.bincount(key, minlength=size)
-        engaged = np.bincount(key, weights=self.engaged, minlength=size)
-        events = np.bincount(key, weights=self.conversions, minlength=size)
-        new = np.bincount(key, weights=self.new_user, minlength=size)
-        present = np.flatnonzero(sessions)
-        return pd.DataFrame(
-            {
-                "date": [self.start + timedelta(days=int(k // width)) for k in present],
-                "channel": [GA4_CHANNELS[int(k % width)] for k in present],
-                "sessions": sessions[present].astype(np.int64),
-                "engagedSessions": engaged[present].astype(np.int64),
-                "keyEvents": events[present].astype(np.int64),
-                "newUsers": new[present].astype(np.int64),
-            }
-        )
-
-
-def ads_daily_rows(campaigns: int, *, start: date, days: int, seed: int = 41) -> pd.DataFrame:
-    """Daily campaign rows for one ad platform (``campaigns x days`` rows), columnar.
-
-    Args:
-        campaigns: Number of campaigns.
-        start: First day.
-        days: Number of days.
-        seed: Random seed.
-    """
-    rng = np.random.default_rng(seed)
-    n = campaigns * days
-    impressions = rng.integers(0, 5_000, n)
-    clicks = rng.binomial(impressions, 0.02)
-    return pd.DataFrame(
-        {
-            "date": np.repeat(pd.date_range(start, periods=days, freq="D").date, campaigns),
-            "campaign_id": np.tile(np.arange(1, campaigns + 1), days),
-            "impressions": impressions,
-            "clicks": clicks,
-            "cost_micros": clicks * rng.integers(500_000, 5_000_000, n),
-            "conversions": rng.binomial(clicks, 0.05),
-        }
-    )
