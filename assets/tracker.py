@@ -17,7 +17,7 @@ from assets.weekly_kpis import KPIS_KEY
 from pipelines.settings import Settings, SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
-from sheets_sync.model import DefinitionRow, InsightRow, build_update
+from sheets_sync.update import DefinitionRow, InsightRow, build_update
 from sheets_sync.presentation import build_presentation
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]

@@ -269,7 +269,7 @@ def root_cause(error: BaseException) -> BaseException:
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from emulators.fixture import FixtureError
     from resources.http import ApiError
-    from sheets_sync.model import OwnerTabError, TrackerLayoutError
+    from sheets_sync.update import OwnerTabError, TrackerLayoutError
 
     return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError)
 

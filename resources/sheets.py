@@ -29,7 +29,7 @@ from resources.google_auth import (
 )
 from resources.http import build_session
 from sheets_sync.gsheets_writer import GoogleSheetTracker
-from sheets_sync.model import TabGrids, TrackerUpdate
+from sheets_sync.update import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
 
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"

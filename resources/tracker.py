@@ -16,7 +16,7 @@ from pydantic import PrivateAttr
 
 from pipelines.settings import SettingsError
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
-from sheets_sync.model import TabGrids, TrackerUpdate
+from sheets_sync.update import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
 from sheets_sync.xlsx_writer import XlsxTracker
 

@@ -1,6 +1,6 @@
 """The tracker: the model of its tabs (pure) and the writers that apply it (openpyxl, gspread)."""
 
-from sheets_sync.model import (
+from sheets_sync.update import (
     COSTS_HEADER,
     COSTS_TAB,
     COSTS_TEMPLATE,

@@ -18,7 +18,7 @@ from typing import Any
 import gspread
 import pandas as pd
 
-from sheets_sync.model import (
+from sheets_sync.update import (
     COSTS_TAB,
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,

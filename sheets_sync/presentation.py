@@ -1,6 +1,6 @@
 """How the Tracker looks: a writer-agnostic plan of colours, notes, number formats, widths and charts.
 
-:func:`build_presentation` turns a :class:`~sheets_sync.model.TrackerUpdate` and the owner's targets into a
+:func:`build_presentation` turns a :class:`~sheets_sync.update.TrackerUpdate` and the owner's targets into a
 :class:`Presentation`. Everything in it is in 0-based grid coordinates of the Tracker tab (row 0 is the
 header, column 6 the oldest week), so a Google Sheets writer can turn it into one ``batchUpdate``
 (``updateSheetProperties`` for the frozen panes, ``updateDimensionProperties`` for widths, ``repeatCell`` for
@@ -23,7 +23,7 @@ Rules (DESIGN.md §5, KPIS.md §1):
   cohort that reached lead, MQL, SQL, opportunity and customer) at the latest complete week, and new MQLs
   (leading, left axis) against new customers (lagging, right axis) over the weeks up to the latest complete
   one.
-* Restated cells carry the note :meth:`~sheets_sync.model.Restatement.note`; :func:`carry_notes` moves the
+* Restated cells carry the note :meth:`~sheets_sync.update.Restatement.note`; :func:`carry_notes` moves the
   notes a tab already had to the cells' new positions, so a writer can keep them across runs.
 """
 
@@ -36,7 +36,7 @@ from typing import Literal
 
 import pandas as pd
 
-from sheets_sync.model import (
+from sheets_sync.update import (
     FIRST_WEEK_COLUMN,
     TRACKER_FIXED_HEADER,
     Cell,
@@ -418,7 +418,7 @@ def week_target(targets: pd.DataFrame, kpi_id: str, channel: str, week_start: da
     """Return the target that applies to one week of a KPI slice, or ``None`` when no target row overlaps.
 
     Args:
-        targets: Parsed Targets tab (:func:`~sheets_sync.model.parse_targets`).
+        targets: Parsed Targets tab (:func:`~sheets_sync.update.parse_targets`).
         kpi_id: The KPI id.
         channel: The slice (``"All"``, a group or a channel).
         week_start: First day of the week; the week is ``week_start .. week_start + 6`` inclusive.
@@ -521,7 +521,7 @@ def build_presentation(
 
     Args:
         update: The update the Tracker is written from.
-        targets: The owner's targets as parsed by :func:`~sheets_sync.model.parse_targets` (may be empty).
+        targets: The owner's targets as parsed by :func:`~sheets_sync.update.parse_targets` (may be empty).
         currency: ISO 4217 code of the reporting currency (number formats).
         as_of: Weeks ending after this day are in progress: not coloured, not charted as the funnel week.
             Defaults to the update's snapshot date.

@@ -46,7 +46,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheets_sync.model import (
+from sheets_sync.update import (
     COSTS_TAB,
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
@@ -350,8 +350,8 @@ class XlsxTracker:
             known_kpi_ids: When given, Targets rows naming another kpi_id are errors.
 
         Returns:
-            ``(targets, costs)`` as parsed by :func:`~sheets_sync.model.parse_targets` and
-            :func:`~sheets_sync.model.parse_costs`; empty frames when a tab or the workbook is missing.
+            ``(targets, costs)`` as parsed by :func:`~sheets_sync.update.parse_targets` and
+            :func:`~sheets_sync.update.parse_costs`; empty frames when a tab or the workbook is missing.
 
         Raises:
             OwnerTabError: A tab has invalid rows (the message names tab, row and column).
@@ -367,7 +367,7 @@ class XlsxTracker:
     # --------------------------------------------------------------------------------------------- write
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> WriteResult:
-        """Apply a :class:`~sheets_sync.model.TrackerUpdate` to the workbook, atomically.
+        """Apply a :class:`~sheets_sync.update.TrackerUpdate` to the workbook, atomically.
 
         Tabs the pipeline does not own are left as they are; missing Targets and Costs tabs are created
         once with a header and an example row. The Insights tab is rewritten only when the update carries
@@ -376,7 +376,7 @@ class XlsxTracker:
         write. Comments already on Tracker cells follow their cells to their new positions.
 
         Args:
-            update: The update computed by :func:`~sheets_sync.model.build_update` from :meth:`read_tabs`.
+            update: The update computed by :func:`~sheets_sync.update.build_update` from :meth:`read_tabs`.
             presentation: How to present the Tracker (:func:`~sheets_sync.presentation.build_presentation`
                 for this update). ``None`` builds it from the workbook's own Targets tab (no colours when the
                 tab is missing or invalid) and this tracker's currency.

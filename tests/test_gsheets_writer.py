@@ -14,7 +14,7 @@ from emulators.sheets import SheetsEmulator
 from resources.http import ApiError, build_session
 from resources.sheets import GoogleSheetTrackerResource, RedirectingSession
 from sheets_sync.gsheets_writer import CELL_LIMIT, TrackerLimitError
-from sheets_sync.model import DefinitionRow, TabGrids, build_update
+from sheets_sync.update import DefinitionRow, TabGrids, build_update
 from sheets_sync.presentation import build_presentation
 from tests.conftest import FakeClock
 from tests.google_keys import service_account_info
