@@ -16,8 +16,9 @@ from pydantic import PrivateAttr
 
 from pipelines.settings import SettingsError
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
-from sheets_sync.update import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
+from sheets_sync.tabs import TabGrids
+from sheets_sync.update import TrackerUpdate
 from sheets_sync.xlsx_writer import XlsxTracker
 
 

@@ -36,28 +36,10 @@ from typing import Literal
 
 import pandas as pd
 
-from sheets_sync.update import (
-    FIRST_WEEK_COLUMN,
-    TRACKER_FIXED_HEADER,
-    Cell,
-    Grid,
-    RowKey,
-    TrackerRow,
-    TrackerUpdate,
-    to_number,
-)
-
-CHARTS_TAB = "Charts"
-# The workbook's tab order once the Charts tab exists (tabs that are missing are skipped, others follow).
-WORKBOOK_TAB_ORDER: tuple[str, ...] = (
-    "Tracker",
-    "Snapshots",
-    "Definitions",
-    "Insights",
-    CHARTS_TAB,
-    "Targets",
-    "Costs",
-)
+from sheets_sync.cells import Cell, Grid, to_number
+from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER
+from sheets_sync.tracker_tab import RowKey, TrackerRow
+from sheets_sync.update import TrackerUpdate
 
 FillStatus = Literal["met", "near", "missed"]
 STATUS_COLORS: Mapping[FillStatus, str] = {"met": "#B7E1CD", "near": "#FCE8B2", "missed": "#F4C7C3"}

@@ -46,7 +46,20 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheets_sync.update import (
+from sheets_sync.cells import Cell, Grid
+from sheets_sync.owner_tabs import OwnerTabError, empty_targets, parse_costs, parse_targets
+from sheets_sync.presentation import (
+    CHART_TITLE_STEMS,
+    CellNote,
+    ChartSpec,
+    Presentation,
+    build_presentation,
+    carry_notes,
+    merge_notes,
+    unit_number_format,
+)
+from sheets_sync.tabs import (
+    CHARTS_TAB,
     COSTS_TAB,
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
@@ -56,28 +69,11 @@ from sheets_sync.update import (
     TARGETS_TAB,
     TARGETS_TEMPLATE,
     TRACKER_TAB,
-    Cell,
-    Grid,
-    OwnerTabError,
+    WORKBOOK_TAB_ORDER,
     StaleUpdateError,
     TabGrids,
-    TrackerUpdate,
-    empty_targets,
-    parse_costs,
-    parse_targets,
 )
-from sheets_sync.presentation import (
-    CHART_TITLE_STEMS,
-    CHARTS_TAB,
-    WORKBOOK_TAB_ORDER,
-    CellNote,
-    ChartSpec,
-    Presentation,
-    build_presentation,
-    carry_notes,
-    merge_notes,
-    unit_number_format,
-)
+from sheets_sync.update import TrackerUpdate
 
 # Leading characters that make Excel/LibreOffice treat typed text as a formula (OWASP formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
