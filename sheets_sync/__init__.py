@@ -1,23 +1,13 @@
 """The tracker: the model of its tabs (pure) and the writers that apply it (openpyxl, gspread)."""
 
 from sheets_sync.cells import Cell, Grid, format_value, kpi_cell, same_value, to_number
+from sheets_sync.charts import ChartSeries, ChartSpec
 from sheets_sync.definitions_tab import DefinitionRow
+from sheets_sync.formats import HeaderFormat, SectionBand, unit_number_format
 from sheets_sync.insights_tab import InsightRow
+from sheets_sync.notes import CellNote, carry_notes
 from sheets_sync.owner_tabs import OwnerTabError, empty_costs, empty_targets, parse_costs, parse_targets
-from sheets_sync.presentation import (
-    CellFill,
-    CellNote,
-    ChartSeries,
-    ChartSpec,
-    HeaderFormat,
-    Presentation,
-    SectionBand,
-    build_presentation,
-    carry_notes,
-    target_status,
-    unit_number_format,
-    week_target,
-)
+from sheets_sync.presentation import Presentation, build_presentation
 from sheets_sync.snapshots_tab import snapshot_timestamp
 from sheets_sync.tabs import (
     CHARTS_TAB,
@@ -44,6 +34,7 @@ from sheets_sync.tabs import (
     TabGrids,
     TrackerLayoutError,
 )
+from sheets_sync.target_fills import CellFill, target_status, week_target
 from sheets_sync.tracker_tab import RowKey, TrackerRow
 from sheets_sync.update import Restatement, TrackerUpdate, UpdateSummary, build_update
 from sheets_sync.xlsx_writer import WriteResult, XlsxTracker, number_formats

@@ -19,8 +19,11 @@ import gspread
 import pandas as pd
 
 from sheets_sync.cells import Cell, Grid
+from sheets_sync.charts import ChartSpec
+from sheets_sync.formats import rgb_fraction
+from sheets_sync.notes import carry_notes
 from sheets_sync.owner_tabs import parse_costs, parse_targets
-from sheets_sync.presentation import ChartSpec, Presentation, carry_notes, rgb_fraction
+from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import (
     CHARTS_TAB,
     COSTS_TAB,

@@ -47,17 +47,11 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheets_sync.cells import Cell, Grid
+from sheets_sync.charts import CHART_TITLE_STEMS, ChartSpec
+from sheets_sync.formats import unit_number_format
+from sheets_sync.notes import CellNote, carry_notes, merge_notes
 from sheets_sync.owner_tabs import OwnerTabError, empty_targets, parse_costs, parse_targets
-from sheets_sync.presentation import (
-    CHART_TITLE_STEMS,
-    CellNote,
-    ChartSpec,
-    Presentation,
-    build_presentation,
-    carry_notes,
-    merge_notes,
-    unit_number_format,
-)
+from sheets_sync.presentation import Presentation, build_presentation
 from sheets_sync.tabs import (
     CHARTS_TAB,
     COSTS_TAB,
