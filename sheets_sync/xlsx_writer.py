@@ -145,8 +145,8 @@ class XlsxTracker:
             known_kpi_ids: When given, Targets rows naming another kpi_id are errors.
 
         Returns:
-            ``(targets, costs)`` as parsed by :func:`~sheets_sync.update.parse_targets` and
-            :func:`~sheets_sync.update.parse_costs`; empty frames when a tab or the workbook is missing.
+            ``(targets, costs)`` as parsed by :func:`~sheets_sync.owner_tabs.parse_targets` and
+            :func:`~sheets_sync.owner_tabs.parse_costs`; empty frames when a tab or the workbook is missing.
 
         Raises:
             OwnerTabError: A tab has invalid rows (the message names tab, row and column).
