@@ -18,8 +18,10 @@ from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
 from settings import Settings
-from sheets_sync.model import DefinitionRow, InsightRow, build_update
+from sheets_sync.definitions_tab import DefinitionRow
+from sheets_sync.insights_tab import InsightRow
 from sheets_sync.presentation import build_presentation
+from sheets_sync.update import build_update
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]
 

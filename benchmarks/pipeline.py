@@ -141,8 +141,8 @@ def bench_sheets(
     from pipelines.demo import demo_service_account
     from resources.sheets import GoogleSheetTrackerResource
     from resources.warehouse import WarehouseResource
-    from sheets_sync.model import build_update
     from sheets_sync.presentation import build_presentation
+    from sheets_sync.update import build_update
 
     warehouse = WarehouseResource(url=runtime.warehouse_url)
     oauth = GoogleOAuthEmulator()

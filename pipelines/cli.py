@@ -269,7 +269,8 @@ def root_cause(error: BaseException) -> BaseException:
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from emulators.fixture import FixtureError
     from resources.http import ApiError
-    from sheets_sync.model import OwnerTabError, TrackerLayoutError
+    from sheets_sync.owner_tabs import OwnerTabError
+    from sheets_sync.tabs import TrackerLayoutError
 
     return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError)
 

@@ -29,8 +29,9 @@ from resources.google_auth import (
 from resources.http import build_session
 from settings import SettingsError
 from sheets_sync.gsheets_writer import GoogleSheetTracker
-from sheets_sync.model import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
+from sheets_sync.tabs import TabGrids
+from sheets_sync.update import TrackerUpdate
 
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 GOOGLE_SHEETS_URL = "https://sheets.googleapis.com"

@@ -16,8 +16,9 @@ from pydantic import PrivateAttr
 
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
 from settings import SettingsError
-from sheets_sync.model import TabGrids, TrackerUpdate
 from sheets_sync.presentation import Presentation
+from sheets_sync.tabs import TabGrids
+from sheets_sync.update import TrackerUpdate
 from sheets_sync.xlsx_writer import XlsxTracker
 
 

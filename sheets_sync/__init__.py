@@ -1,6 +1,16 @@
 """The tracker: the model of its tabs (pure) and the writers that apply it (openpyxl, gspread)."""
 
-from sheets_sync.model import (
+from sheets_sync.cells import Cell, Grid, format_value, kpi_cell, same_value, to_number
+from sheets_sync.charts import ChartSeries, ChartSpec
+from sheets_sync.definitions_tab import DefinitionRow
+from sheets_sync.formats import HeaderFormat, SectionBand, unit_number_format
+from sheets_sync.insights_tab import InsightRow
+from sheets_sync.notes import CellNote, carry_notes
+from sheets_sync.owner_tabs import OwnerTabError, empty_costs, empty_targets, parse_costs, parse_targets
+from sheets_sync.presentation import Presentation, build_presentation
+from sheets_sync.snapshots_tab import snapshot_timestamp
+from sheets_sync.tabs import (
+    CHARTS_TAB,
     COSTS_HEADER,
     COSTS_TAB,
     COSTS_TEMPLATE,
@@ -19,46 +29,14 @@ from sheets_sync.model import (
     TARGETS_TEMPLATE,
     TRACKER_FIXED_HEADER,
     TRACKER_TAB,
-    Cell,
-    DefinitionRow,
-    Grid,
-    InsightRow,
-    OwnerTabError,
-    Restatement,
-    RowKey,
+    WORKBOOK_TAB_ORDER,
     StaleUpdateError,
     TabGrids,
     TrackerLayoutError,
-    TrackerRow,
-    TrackerUpdate,
-    UpdateSummary,
-    build_update,
-    empty_costs,
-    empty_targets,
-    format_value,
-    kpi_cell,
-    parse_costs,
-    parse_targets,
-    same_value,
-    snapshot_timestamp,
-    to_number,
 )
-from sheets_sync.presentation import (
-    CHARTS_TAB,
-    WORKBOOK_TAB_ORDER,
-    CellFill,
-    CellNote,
-    ChartSeries,
-    ChartSpec,
-    HeaderFormat,
-    Presentation,
-    SectionBand,
-    build_presentation,
-    carry_notes,
-    target_status,
-    unit_number_format,
-    week_target,
-)
+from sheets_sync.target_fills import CellFill, target_status, week_target
+from sheets_sync.tracker_tab import RowKey, TrackerRow
+from sheets_sync.update import Restatement, TrackerUpdate, UpdateSummary, build_update
 from sheets_sync.xlsx_writer import WriteResult, XlsxTracker, number_formats
 
 __all__ = [

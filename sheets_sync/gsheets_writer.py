@@ -18,7 +18,14 @@ from typing import Any
 import gspread
 import pandas as pd
 
-from sheets_sync.model import (
+from sheets_sync.cells import Cell, Grid
+from sheets_sync.charts import ChartSpec
+from sheets_sync.formats import rgb_fraction
+from sheets_sync.notes import carry_notes
+from sheets_sync.owner_tabs import parse_costs, parse_targets
+from sheets_sync.presentation import Presentation
+from sheets_sync.tabs import (
+    CHARTS_TAB,
     COSTS_TAB,
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
@@ -28,16 +35,10 @@ from sheets_sync.model import (
     TARGETS_TAB,
     TARGETS_TEMPLATE,
     TRACKER_TAB,
-    Cell,
-    Grid,
     TabGrids,
-    TrackerUpdate,
-    parse_costs,
-    parse_targets,
 )
-from sheets_sync.presentation import ChartSpec, Presentation, carry_notes, rgb_fraction
+from sheets_sync.update import TrackerUpdate
 
-CHARTS_TAB = "Charts"
 CELL_LIMIT = 10_000_000  # Google Sheets' limit per spreadsheet
 OUR_NOTE_PREFIX = "first reported"
 READ_FIELDS = (

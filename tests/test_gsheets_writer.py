@@ -13,9 +13,11 @@ from emulators.server import serve_in_thread
 from emulators.sheets import SheetsEmulator
 from resources.http import ApiError, build_session
 from resources.sheets import GoogleSheetTrackerResource, RedirectingSession
+from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.gsheets_writer import CELL_LIMIT, TrackerLimitError
-from sheets_sync.model import DefinitionRow, TabGrids, build_update
 from sheets_sync.presentation import build_presentation
+from sheets_sync.tabs import TabGrids
+from sheets_sync.update import build_update
 from tests.conftest import FakeClock
 from tests.google_keys import service_account_info
 

@@ -27,7 +27,9 @@ from sheets_sync import (
     unit_number_format,
     week_target,
 )
-from sheets_sync.presentation import STATUS_COLORS, current_versions, is_prorated, rgb_fraction
+from sheets_sync.formats import rgb_fraction
+from sheets_sync.presentation import current_versions
+from sheets_sync.target_fills import STATUS_COLORS, is_prorated
 
 # W1 straddles September and October (3 + 4 days); W2 is all October; W3 is in progress on RUN2_AT.
 W1, W2, W3 = date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12)

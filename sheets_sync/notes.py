@@ -1,0 +1,79 @@
+"""Notes on Tracker cells (Sheets notes, Excel comments): restatement notes and notes carried across runs.
+
+Restated cells carry :meth:`~sheets_sync.update.Restatement.note`; :func:`carry_notes` moves the notes a tab
+already had to their cells' new positions, so both writers keep them across runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sheets_sync.cells import Cell, Grid
+from sheets_sync.tabs import FIRST_WEEK_COLUMN
+from sheets_sync.update import TrackerUpdate
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """A note (Sheets) / comment (Excel) on one Tracker cell.
+
+    Attributes:
+        row: 0-based Tracker row.
+        col: 0-based Tracker column.
+        text: The note text, e.g. ``"first reported 1,234 on 2026-11-10"``.
+        author: Who wrote it when known (an ``.xlsx`` comment's author); ``None`` means the pipeline.
+    """
+
+    row: int
+    col: int
+    text: str
+    author: str | None = None
+
+
+def carry_notes(
+    old_tracker: Grid, old_notes: Mapping[tuple[int, int], str | tuple[str, str | None]], update: TrackerUpdate
+) -> list[CellNote]:
+    """Move notes from their cells on the Tracker as it was to the same cells on the new Tracker.
+
+    Rows are matched by their ``KPI, Channel, Version`` labels and columns by their week header, so a note
+    follows its cell when rows or weeks are inserted. Notes on cells that no longer exist are dropped.
+
+    Args:
+        old_tracker: The Tracker grid as read before the write (header row first).
+        old_notes: ``{(row, col): text}`` or ``{(row, col): (text, author)}`` in ``old_tracker`` coordinates.
+        update: The update about to be written.
+
+    Returns:
+        The notes in the new Tracker's coordinates, in row-major order.
+    """
+
+    def label(row: Sequence[Cell]) -> tuple[str, str, str]:
+        cells = [str(row[i]) if i < len(row) and row[i] is not None else "" for i in (1, 2, 5)]
+        return cells[0], cells[1], cells[2]
+
+    if not old_tracker:
+        return []
+    new_rows = {label(row): index for index, row in enumerate(update.tracker) if index > 0}
+    new_cols = {str(cell): index for index, cell in enumerate(update.tracker[0]) if index >= FIRST_WEEK_COLUMN}
+    old_header = old_tracker[0]
+    carried: list[CellNote] = []
+    for (row, col), note in old_notes.items():
+        text, author = (note, None) if isinstance(note, str) else note
+        if row == 0 or row >= len(old_tracker):
+            continue
+        if col < FIRST_WEEK_COLUMN or col >= len(old_header):
+            new_col: int | None = col if 0 <= col < FIRST_WEEK_COLUMN else None
+        else:
+            new_col = new_cols.get(str(old_header[col]))
+        new_row = new_rows.get(label(old_tracker[row]))
+        if new_row is not None and new_col is not None:
+            carried.append(CellNote(new_row, new_col, text, author))
+    return sorted(carried, key=lambda n: (n.row, n.col))
+
+
+def merge_notes(kept: Iterable[CellNote], new: Iterable[CellNote]) -> list[CellNote]:
+    """Combine carried notes with this run's notes; a new note replaces a kept one on the same cell."""
+    merged = {(note.row, note.col): note for note in kept}
+    merged.update({(note.row, note.col): note for note in new})
+    return [merged[position] for position in sorted(merged)]
