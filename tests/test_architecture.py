@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("settings", "assets", "resources", "sheets_sync", "emulators", "pipelines", "benchmarks")
 PRODUCT = ("settings", "assets", "resources", "sheets_sync", "pipelines")

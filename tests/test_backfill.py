@@ -18,6 +18,8 @@ from pipelines.demo import DemoEnvironment
 from resources.warehouse import WarehouseResource, weekly_kpis
 from settings import RuntimeEnv, parse_settings
 
+pytestmark = pytest.mark.slow
+
 WEEKS = 156
 
 

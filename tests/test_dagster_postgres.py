@@ -23,7 +23,7 @@ from pipelines.demo import DemoEnvironment
 from settings import RuntimeEnv, parse_settings
 
 PG_URL = os.environ.get("DAGSTER_PG_TEST_URL")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="DAGSTER_PG_TEST_URL is not set")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not PG_URL, reason="DAGSTER_PG_TEST_URL is not set")]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ import pytest
 from pipelines.cli import main
 from tests.factories import PIPELINES, contact, deal, ga4_session, meeting
 
+pytestmark = pytest.mark.slow
+
 W1, W2 = "2024-01-01", "2024-01-08"
 
 

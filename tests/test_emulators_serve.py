@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.factories import contact
+
+pytestmark = pytest.mark.slow
 
 
 def test_serve_prints_every_base_url_first_and_serves_until_stopped(tmp_path: Path):

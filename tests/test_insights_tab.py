@@ -40,6 +40,8 @@ SESSIONS = DefinitionRow(
     catalog_order=1,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def values(*weeks: date) -> pd.DataFrame:
     return pd.DataFrame(

@@ -11,6 +11,8 @@ import pytest
 
 from assets.kpi_math import CATALOG, CATALOG_BY_ID, CATALOG_POSITION, SECTIONS, kpi_version, scroll_depth_kpi
 
+pytestmark = pytest.mark.unit
+
 _CANDIDATES = (Path(__file__).resolve().parents[2] / "shared" / "KPIS.md", Path("/work/shared/KPIS.md"))
 KPIS_MD = next((p for p in _CANDIDATES if p.exists()), None)
 _SECTION_OF_HEADING = {

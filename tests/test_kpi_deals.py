@@ -30,6 +30,8 @@ NO_CONTACTS = pd.DataFrame(
     }
 )
 
+pytestmark = pytest.mark.unit
+
 
 def deals_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Deals with defaults: open deal of the default pipeline, no amount, no source."""

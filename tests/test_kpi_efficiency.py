@@ -11,6 +11,8 @@ import pytest
 
 from assets.kpi_math import FunnelConfig, efficiency_kpis, spend_by_week_channel, visit_to_lead_rate
 
+pytestmark = pytest.mark.unit
+
 W1, W2 = date(2024, 1, 1), date(2024, 1, 8)
 CFG = FunnelConfig()
 

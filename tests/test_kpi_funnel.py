@@ -13,6 +13,8 @@ import pytest
 from assets.kpi_math import FunnelConfig, funnel_kpis, meetings_kpis, stage_entry_dates
 from assets.kpi_math.config import DEFAULT_STAGES
 
+pytestmark = pytest.mark.unit
+
 AS_OF = pd.Timestamp("2024-01-20T00:00:00Z")
 W1, W2 = date(2024, 1, 1), date(2024, 1, 8)
 FUNNEL_KPI_COUNT = 18  # new_contacts, 5 stage flows, lead_to_customer_rate, 5 cohort counts, 6 cohort ratios

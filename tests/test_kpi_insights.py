@@ -23,6 +23,8 @@ from assets.kpi_math import (
     unsettled_ads_insights,
 )
 
+pytestmark = pytest.mark.unit
+
 W1, W2 = date(2024, 1, 1), date(2024, 1, 8)
 AS_OF = pd.Timestamp("2024-02-01T00:00:00Z")
 NY = FunnelConfig(timezone="America/New_York")

@@ -10,6 +10,8 @@ import pytest
 
 from assets.kpi_math import FunnelConfig, ad_spend_daily, efficiency_kpis, paid_kpis, spend_by_week_channel
 
+pytestmark = pytest.mark.unit
+
 W1, W2 = date(2024, 1, 1), date(2024, 1, 8)
 CFG = FunnelConfig()
 PAID = [

@@ -18,6 +18,8 @@ from assets.kpi_math import (
     web_kpis,
 )
 
+pytestmark = pytest.mark.unit
+
 W1, W2 = date(2024, 1, 1), date(2024, 1, 8)
 CFG = FunnelConfig()
 WEB = [

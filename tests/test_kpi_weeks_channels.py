@@ -26,6 +26,8 @@ from assets.kpi_math.weeks import (
     to_utc_ns,
 )
 
+pytestmark = pytest.mark.unit
+
 
 def _utc(*values: str | None) -> pd.Series:
     return pd.Series(pd.to_datetime(pd.Series(list(values), dtype=object), utc=True))

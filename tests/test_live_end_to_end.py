@@ -17,6 +17,8 @@ from pipelines.cli import main
 from resources.sheets import RedirectingSession
 from tests.google_keys import service_account_info
 
+pytestmark = pytest.mark.slow
+
 SHEET = "team-tracker"
 SECRETS = {
     "HUBSPOT_ACCESS_TOKEN": "pat-na1-00000000-sentinel-hubspot",

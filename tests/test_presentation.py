@@ -31,6 +31,8 @@ from sheets_sync.formats import rgb_fraction
 from sheets_sync.presentation import current_versions
 from sheets_sync.target_fills import STATUS_COLORS, is_prorated
 
+pytestmark = pytest.mark.unit
+
 # W1 straddles September and October (3 + 4 days); W2 is all October; W3 is in progress on RUN2_AT.
 W1, W2, W3 = date(2026, 9, 28), date(2026, 10, 5), date(2026, 10, 12)
 RUN1_AT = datetime(2026, 10, 8, 6, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from assets.radar import (
     google_ads_version_radar,
@@ -12,6 +13,8 @@ from assets.radar import (
     linkedin_token_radar,
     linkedin_version_radar,
 )
+
+pytestmark = pytest.mark.unit
 
 WEEK = date(2026, 11, 16)
 TODAY = date(2026, 11, 24)

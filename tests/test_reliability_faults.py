@@ -11,6 +11,8 @@ import pytest
 from emulators import faults as f
 from tests.test_reliability_support import LiveRun
 
+pytestmark = pytest.mark.slow
+
 State = tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[list[Any]]]]
 
 

@@ -14,6 +14,8 @@ from emulators import faults as f
 from tests.factories import contact, deal
 from tests.test_reliability_support import LiveRun, small_fixture
 
+pytestmark = pytest.mark.slow
+
 W1, W2 = "2024-01-02T10:00:00.000Z", "2024-01-09T10:00:00.000Z"
 # Each twice, so they are the most frequent unknown sources and the Insights detail lists them.
 FORMULAS_W1 = ["=1+2", "+SUM(A1:A9)", "-2+3"]

@@ -17,6 +17,8 @@ import pytest
 from emulators import faults as f
 from tests.test_reliability_support import RUN_ARGS, LiveRun, clean_states
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 # Generous: the subprocess imports Dagster before its first request; polled, never slept through.
 ARRIVAL_LIMIT_S = 90.0

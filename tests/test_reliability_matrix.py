@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ID = re.compile(r"`(tests/[\w/]+\.py::[\w\[\]\-]+)`")
 

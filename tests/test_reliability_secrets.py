@@ -19,6 +19,8 @@ from emulators import faults as f
 from resources.sheets import RedirectingSession
 from tests.test_reliability_support import SECRETS, SHEET, LiveRun
 
+pytestmark = pytest.mark.slow
+
 
 def _sentinels(live: LiveRun) -> list[str]:
     """Every secret value, plus each line of the service-account private key and its base64 envelope."""

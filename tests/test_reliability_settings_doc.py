@@ -12,6 +12,8 @@ import pytest
 
 from settings import RuntimeEnv, SettingsError, parse_settings
 
+pytestmark = pytest.mark.unit
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "settings-errors.md"
 BEGIN, END = "<!-- BEGIN GENERATED: tests/test_reliability_settings_doc.py -->", "<!-- END GENERATED -->"
 

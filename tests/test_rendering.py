@@ -17,10 +17,13 @@ from tests.test_presentation import _write_runs
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "render_workbook.sh"
 TOOLS = ("soffice", "pdftoppm", "pdftotext")
 
-pytestmark = pytest.mark.skipif(
-    any(shutil.which(tool) is None for tool in TOOLS),
-    reason="LibreOffice / poppler not installed (see docs/rendering.md)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        any(shutil.which(tool) is None for tool in TOOLS),
+        reason="LibreOffice / poppler not installed (see docs/rendering.md)",
+    ),
+]
 
 
 def test_workbook_renders_tracker_and_charts_to_pdf_and_png(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import pytest
 
 from settings import RuntimeEnv, SettingsError, load_settings, parse_settings, require_live_secrets
 
+pytestmark = pytest.mark.unit
+
 
 def test_defaults_match_the_catalog_conventions():
     settings = parse_settings({})

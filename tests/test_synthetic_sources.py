@@ -28,6 +28,8 @@ from emulators.synthetic import (
 )
 from emulators.synthetic.linkedin import _linkedin_costs
 
+pytestmark = pytest.mark.slow
+
 T = date(2026, 3, 2)  # a Monday; the default window is 2025-03-03 .. 2026-03-01
 START = T - timedelta(days=364)
 ADS_ONLY = ("linkedin", "google_ads")

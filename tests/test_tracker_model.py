@@ -28,6 +28,8 @@ from sheets_sync import (
     same_value,
 )
 
+pytestmark = pytest.mark.unit
+
 NaN = math.nan
 W1, W2, W3 = date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)
 RUN1_AT = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)

@@ -10,6 +10,8 @@ import pytest
 from assets.weekly_kpis import ad_frame, with_versions
 from settings import SettingsError, parse_settings
 
+pytestmark = pytest.mark.unit
+
 
 def _ads(currency_cost: float) -> pd.DataFrame:
     return pd.DataFrame(

@@ -26,6 +26,8 @@ from sheets_sync import (
     build_update,
 )
 
+pytestmark = pytest.mark.unit
+
 W1, W2 = date(2026, 11, 2), date(2026, 11, 9)
 RUN1_AT = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
 RUN2_AT = datetime(2026, 11, 17, 6, 0, tzinfo=UTC)
