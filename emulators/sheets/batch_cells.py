@@ -1,0 +1,141 @@
+"""batchUpdate requests on cells: updateCells, repeatCell, updateBorders, mergeCells and unmergeCells.
+
+Registered in :data:`CELL_REQUESTS` for :mod:`emulators.sheets.batch_update`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from emulators.google_rpc import RpcError, invalid
+from emulators.sheets.batch_common import RequestHandler, grid, grid_range_json
+from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask
+from emulators.sheets.store import JSON, Sheet, Spreadsheet, store_cell
+
+
+def _set_cell(sheet: Sheet, key: tuple[int, int], data: Mapping[str, Any], tree: FieldTree | None) -> None:
+    cell = copy.deepcopy(sheet.cells.get(key, {}))
+    apply_mask(cell, data, tree)
+    for read_only in ("effectiveValue", "formattedValue", "effectiveFormat", "hyperlink"):
+        cell.pop(read_only, None)
+    value = cell.get("userEnteredValue")
+    if value is not None and (not isinstance(value, dict) or len(value) != 1):
+        raise invalid("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue, formulaValue")
+    if value == {}:
+        cell.pop("userEnteredValue")
+    store_cell(sheet, key, cell)
+
+
+def update_cells(work: Spreadsheet, payload: JSON, where: str) -> None:
+    tree = required_field_mask(payload, where)
+    rows = payload.get("rows") or []
+    data = [[c or {} for c in (row or {}).get("values") or []] for row in rows]
+    if "range" in payload:
+        sheet, r0, r1, c0, c1 = grid(work, payload["range"], where)
+    else:
+        start = payload.get("start") or {}
+        sheet, r0, _, c0, _ = grid(work, {"sheetId": start.get("sheetId", 0)}, where)
+        r0, c0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))
+        r1 = r0 + len(data)
+        c1 = c0 + max((len(row) for row in data), default=0)
+        grid(
+            work,
+            {
+                "sheetId": sheet.sheet_id,
+                "startRowIndex": r0,
+                "endRowIndex": max(r1, r0 + 1),
+                "startColumnIndex": c0,
+                "endColumnIndex": max(c1, c0 + 1),
+            },
+            where,
+        )
+    for r in range(r0, r1):
+        row = data[r - r0] if r - r0 < len(data) else []
+        width = c1 if "range" in payload else c0 + len(row)
+        for c in range(c0, width):
+            cell = row[c - c0] if c - c0 < len(row) else {}
+            try:
+                _set_cell(sheet, (r, c), cell, tree)
+            except RpcError as err:
+                raise invalid(f"Invalid {where}: {err.message}") from None
+
+
+def repeat_cell(work: Spreadsheet, payload: JSON, where: str) -> None:
+    tree = required_field_mask(payload, where)
+    sheet, r0, r1, c0, c1 = grid(work, payload.get("range"), where)
+    cell = payload.get("cell") or {}
+    for r in range(r0, r1):
+        for c in range(c0, c1):
+            try:
+                _set_cell(sheet, (r, c), cell, tree)
+            except RpcError as err:
+                raise invalid(f"Invalid {where}: {err.message}") from None
+
+
+def update_borders(work: Spreadsheet, payload: JSON, where: str) -> None:
+    sheet, r0, r1, c0, c1 = grid(work, payload.get("range"), where)
+    for r in range(r0, r1):
+        for c in range(c0, c1):
+            sides = {
+                "top": payload.get("top") if r == r0 else payload.get("innerHorizontal"),
+                "bottom": payload.get("bottom") if r == r1 - 1 else payload.get("innerHorizontal"),
+                "left": payload.get("left") if c == c0 else payload.get("innerVertical"),
+                "right": payload.get("right") if c == c1 - 1 else payload.get("innerVertical"),
+            }
+            present: dict[str, JSON] = {k: v for k, v in sides.items() if isinstance(v, dict)}
+            if not present:
+                continue
+            cell = sheet.cells.get((r, c), {})
+            borders = cell.setdefault("userEnteredFormat", {}).setdefault("borders", {})
+            for side, border in present.items():
+                if border.get("style") == "NONE":
+                    borders.pop(side, None)
+                else:
+                    borders[side] = copy.deepcopy(border)
+            if not borders:
+                cell["userEnteredFormat"].pop("borders")
+            store_cell(sheet, (r, c), cell)
+
+
+def _unmerge(sheet: Sheet, r0: int, r1: int, c0: int, c1: int) -> None:
+    def overlaps(m: JSON) -> bool:
+        return (
+            m.get("startRowIndex", 0) < r1
+            and r0 < m["endRowIndex"]
+            and m.get("startColumnIndex", 0) < c1
+            and c0 < m["endColumnIndex"]
+        )
+
+    sheet.merges = [m for m in sheet.merges if not overlaps(m)]
+
+
+def merge_cells(work: Spreadsheet, payload: JSON, where: str) -> None:
+    sheet, r0, r1, c0, c1 = grid(work, payload.get("range"), where)
+    merge_type = payload.get("mergeType", "MERGE_ALL")
+    if merge_type == "MERGE_ALL":
+        boxes = [(r0, r1, c0, c1)]
+    elif merge_type == "MERGE_COLUMNS":
+        boxes = [(r0, r1, c, c + 1) for c in range(c0, c1)]
+    elif merge_type == "MERGE_ROWS":
+        boxes = [(r, r + 1, c0, c1) for r in range(r0, r1)]
+    else:
+        raise invalid(f"Invalid {where}: unknown mergeType {merge_type}")
+    # Like the UI, merging over existing merges replaces them (keeps re-runs idempotent).
+    _unmerge(sheet, r0, r1, c0, c1)
+    sheet.merges.extend(grid_range_json(sheet.sheet_id, a, b, c, d) for a, b, c, d in boxes if (b - a) * (d - c) > 1)
+
+
+def unmerge_cells(work: Spreadsheet, payload: JSON, where: str) -> None:
+    sheet, r0, r1, c0, c1 = grid(work, payload.get("range"), where)
+    _unmerge(sheet, r0, r1, c0, c1)
+
+
+CELL_REQUESTS: dict[str, RequestHandler] = {
+    "updateCells": update_cells,
+    "repeatCell": repeat_cell,
+    "updateBorders": update_borders,
+    "mergeCells": merge_cells,
+    "unmergeCells": unmerge_cells,
+}
