@@ -20,8 +20,9 @@ from tests.test_reliability_support import RUN_ARGS, LiveRun, clean_states
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-# Generous: the subprocess imports Dagster before its first request; polled, never slept through.
-ARRIVAL_LIMIT_S = 90.0
+# A hang guard, not a speed check: on a loaded machine the subprocess may take minutes to import Dagster
+# and reach its first request; polled, never slept through.
+ARRIVAL_LIMIT_S = 900.0
 
 
 @pytest.fixture(scope="module")

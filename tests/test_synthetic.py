@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -103,10 +102,7 @@ def test_generation_is_deterministic_and_seeded(fx: dict[str, Any]) -> None:
     assert [c["id"] for c in other["hubspot"]["contacts"]] != [c["id"] for c in fx["hubspot"]["contacts"]]
 
 
-def test_size_and_speed_with_defaults(hub: dict[str, Any]) -> None:
-    started = time.perf_counter()
-    generate_demo_fixture(today=T + timedelta(days=1), sources=HUBSPOT_ONLY)
-    assert time.perf_counter() - started < 2.0
+def test_size_with_defaults(hub: dict[str, Any]) -> None:
     assert 4_000 <= len(hub["contacts"]) <= 6_000
     assert 200 <= len(hub["deals"]) <= 600
     assert 400 <= len(hub["meetings"]) <= 1_500

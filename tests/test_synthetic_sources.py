@@ -8,7 +8,6 @@ import json
 import math
 import re
 import statistics
-import time
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -94,15 +93,8 @@ def week_of(day: date) -> date:
 
 
 @pytest.fixture(scope="module")
-def timed() -> tuple[dict[str, Any], float]:
-    started = time.perf_counter()
-    fx = generate_demo_fixture(today=T)
-    return fx, time.perf_counter() - started
-
-
-@pytest.fixture(scope="module")
-def fx(timed: tuple[dict[str, Any], float]) -> dict[str, Any]:
-    return timed[0]
+def fx() -> dict[str, Any]:
+    return generate_demo_fixture(today=T)
 
 
 @pytest.fixture(scope="module")
@@ -121,13 +113,11 @@ def sessions_per_day(sessions: list[Record]) -> dict[date, int]:
     return {date.fromisoformat(d): n for d, n in counts.items()}
 
 
-# --- size, speed, shapes ---------------------------------------------------------------------------
+# --- size and shapes ---------------------------------------------------------------------------
 
 
-def test_default_generation_is_fast_and_sized_for_a_demo(timed: tuple[dict[str, Any], float]) -> None:
-    fx, elapsed = timed
-    print(f"default 52-week fixture, all sources: {elapsed:.2f} s")  # ~0.7 s on a laptop; budget 3 s
-    assert elapsed < 10.0  # loose on purpose: shared CI runners are slow and noisy
+def test_default_generation_is_sized_for_a_demo(fx: dict[str, Any]) -> None:
+    # Its speed is measured by `make bench` (the generator section), never asserted here.
     per_day = len(fx["ga4"]["sessions"]) / 364
     assert 300 <= per_day <= 600
     assert 4 <= len(fx["linkedin"]["campaigns"]) <= 6
