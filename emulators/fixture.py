@@ -1,4 +1,4 @@
-"""Load, validate and save the emulator fixture file (DESIGN.md §4).
+"""Load, validate and save the emulator fixture file (docs/fixtures.md).
 
 A fixture is one JSON object whose optional parts (``hubspot``, ``linkedin``, ``google_ads``, ``ga4``,
 ``sheets``) hold records exactly as the real APIs return them. The emulators trust what they serve, so

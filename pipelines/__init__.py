@@ -1,0 +1,1 @@
+"""Dagster wiring: the definitions entry point, partitions, schedule and sensors, the CLI and the demo."""
