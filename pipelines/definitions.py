@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
+    AssetKey,
     DefaultScheduleStatus,
     Definitions,
     EnvVar,
@@ -22,8 +23,9 @@ from dagster import (
 from assets.ads import build_ads_assets
 from assets.ga4 import build_ga4_assets
 from assets.hubspot import hubspot_mirror
-from assets.tracker import build_tracker_asset
+from assets.tracker import TRACKER_KEY, build_tracker_asset
 from assets.weekly_kpis import build_weekly_kpis_asset
+from pipelines.digest import build_weekly_digest_sensor
 from pipelines.partitions import weekly_partitions
 from pipelines.sensors import run_failure_alert_sensor
 from resources.ga4 import GA4Resource
@@ -123,7 +125,10 @@ def build_definitions(
         assets=assets,
         jobs=[job],
         schedules=[weekly_tracker_schedule],
-        sensors=[run_failure_alert_sensor],
+        sensors=[
+            run_failure_alert_sensor,
+            build_weekly_digest_sensor(job_name=WEEKLY_JOB, asset_key=AssetKey(TRACKER_KEY)),
+        ],
         resources={
             **sources,
             **destination_resources(runtime),
