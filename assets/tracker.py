@@ -12,7 +12,7 @@ from dagster import (
     asset,
 )
 
-from assets.kpi_math import CATALOG, kpi_version
+from assets.kpi_math import active_catalog, kpi_version
 from assets.weekly_kpis import KPIS_KEY
 from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
@@ -30,7 +30,7 @@ def definition_rows(settings: Settings) -> list[DefinitionRow]:
     """The catalog as Definitions rows, each with its version for these settings."""
     inputs = settings.as_fingerprint_inputs()
     rows = []
-    for order, kpi in enumerate(CATALOG):
+    for order, kpi in enumerate(active_catalog(settings.ga4.scroll_depth_events)):
         used = "; ".join(f"{name}={_short(inputs.get(name))}" for name in kpi.settings_read)
         rows.append(
             DefinitionRow(

@@ -22,10 +22,10 @@ from assets.hubspot import MIRROR_KEY
 from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY, GOOGLE_ADS_KEY, LINKEDIN_KEY
 from assets.kpi_checks import additivity_violations, duplicate_keys, ratio_violations
 from assets.kpi_math import (
-    CATALOG_BY_ID,
     FunnelConfig,
     Insight,
     SourceRefinement,
+    active_catalog,
     ad_spend_daily,
     archived_insights,
     compute_hubspot_kpis,
@@ -96,7 +96,8 @@ def parse_as_of(value: str | None) -> pd.Timestamp:
 def with_versions(values: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Attach ``kpi_version`` to each KPI value (KPIS.md §1 "Version")."""
     inputs = settings.as_fingerprint_inputs()
-    versions = {kpi_id: kpi_version(kpi, inputs) for kpi_id, kpi in CATALOG_BY_ID.items()}
+    catalog = active_catalog(settings.ga4.scroll_depth_events)
+    versions = {kpi.kpi_id: kpi_version(kpi, inputs) for kpi in catalog}
     out = values.copy()
     out["kpi_version"] = out["kpi_id"].map(versions)
     return out[["week_start", "kpi_id", "kpi_version", "channel", "value"]]

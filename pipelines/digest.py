@@ -237,6 +237,7 @@ def build_weekly_digest_sensor(
 
     Manual runs and backfills send nothing: the digest answers "how did last week go" once a week.
     """
+
     @run_status_sensor(
         name=SENSOR_NAME,
         run_status=DagsterRunStatus.SUCCESS,

@@ -55,3 +55,33 @@ def test_versions_change_only_for_the_kpis_whose_settings_changed():
     assert remapped.loc["ad_spend", "kpi_version"] != base["ad_spend"]
     assert remapped.loc["new_leads", "kpi_version"] == base["new_leads"]
     assert all(v.startswith("1.") and len(v) == 8 for v in base)
+
+
+def test_optional_scroll_depth_kpis_get_a_version_like_every_other_kpi():
+    values = pd.DataFrame(
+        {
+            "week_start": [date(2024, 1, 1)] * 2,
+            "kpi_id": ["scroll_depth_25", "sessions"],
+            "channel": ["All"] * 2,
+            "value": [7.0, 3.0],
+        }
+    )
+    settings = parse_settings({"ga4": {"scroll_depth_events": {25: "scroll_25"}}})
+    versioned = with_versions(values, settings).set_index("kpi_id")["kpi_version"]
+    assert versioned.notna().all()
+    assert versioned["scroll_depth_25"].startswith("1.") and len(versioned["scroll_depth_25"]) == 8
+    renamed = parse_settings({"ga4": {"scroll_depth_events": {25: "deep_read"}}})
+    assert (
+        with_versions(values, renamed).set_index("kpi_id").loc["scroll_depth_25", "kpi_version"]
+        != (versioned["scroll_depth_25"])
+    )
+
+
+def test_the_active_catalog_places_switched_on_kpis_in_catalog_order():
+    from assets.kpi_math import CATALOG, active_catalog
+
+    assert active_catalog() == CATALOG
+    ids = [kpi.kpi_id for kpi in active_catalog({50: "s50", 25: "s25"})]
+    at = ids.index("key_events")
+    assert ids[at + 1 : at + 3] == ["scroll_depth_25", "scroll_depth_50"]
+    assert len(ids) == len(CATALOG) + 2

@@ -4,7 +4,7 @@ Every compute function returns a long frame with the columns ``week_start`` (``d
 ``kpi_id``, ``channel`` (All, a group, or a channel) and ``value`` (float64, NaN = empty).
 """
 
-from .catalog import CATALOG, CATALOG_BY_ID, CATALOG_POSITION, scroll_depth_kpi
+from .catalog import CATALOG, CATALOG_BY_ID, CATALOG_POSITION, active_catalog, scroll_depth_kpi
 from .channels import contact_channels, map_source_channels, unmapped_sources
 from .config import (
     DEFAULT_CHANNELS,
@@ -50,6 +50,7 @@ __all__ = [
     "Insight",
     "KpiDef",
     "SourceRefinement",
+    "active_catalog",
     "ad_spend_daily",
     "archived_insights",
     "compute_hubspot_kpis",

@@ -6,6 +6,8 @@ A declarative table of :class:`~.kpi_def.KpiDef` rows (the type and the version 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .kpi_def import SCROLL_DEPTHS, Direction, KpiDef, KpiType, Section, Slices, Source, Unit
 
 # Settings keys (the names settings/model.py exposes for fingerprints; GA4/ads keys are read with
@@ -699,6 +701,16 @@ def scroll_depth_kpi(p: int) -> KpiDef:
         "all",
         "ga4",
     )
+
+
+def active_catalog(scroll_depths: Iterable[int] = ()) -> tuple[KpiDef, ...]:
+    """The catalog as a run uses it: every KPI, in catalog order, with the optional ones the settings switch on.
+
+    Args:
+        scroll_depths: The percentages of ``ga4.scroll_depth_events``; each adds its ``scroll_depth_<p>`` KPI.
+    """
+    optional = [scroll_depth_kpi(p) for p in sorted(set(scroll_depths))]
+    return tuple(sorted((*CATALOG, *optional), key=lambda kpi: CATALOG_POSITION[kpi.kpi_id]))
 
 
 CATALOG_BY_ID: dict[str, KpiDef] = {k.kpi_id: k for k in CATALOG}
