@@ -30,6 +30,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -225,7 +226,10 @@ class XlsxTracker:
 
         self._order_tabs(wb, active_title)
         # openpyxl saves formulas of untouched tabs without cached values: ask Excel/LibreOffice to
-        # recompute on open so those tabs keep showing numbers.
+        # recompute on open so those tabs keep showing numbers. A workbook written without <calcPr> (some
+        # tools omit it; it is optional in the spec) gets one.
+        if wb.calculation is None:
+            wb.calculation = CalcProperties()
         wb.calculation.fullCalcOnLoad = True
         self._save_atomically(wb)
         return WriteResult(
