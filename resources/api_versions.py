@@ -98,7 +98,7 @@ class ApiLifecycle:
         newest = self.newest()
         if newest.name == name:
             return None
-        current = self.find(name)
+        current = self.listed(name)  # a version this table does not list is not one to stay on
         if current is not None and current.sunset is not None and newest.sunset is not None:
             if newest.sunset <= current.sunset:
                 return None
@@ -305,7 +305,8 @@ class VersionNotice:
                 f"check {self.lifecycle.schedule_url}"
             )
         if self.state == "live":
-            return f"{api} {self.version}{used_for}: served until {entry.sunset_text}"
+            until = f"served until {entry.sunset_text}" if entry.sunset else "no sunset announced"
+            return f"{api} {self.version}{used_for}: {until}"
         when = (
             f"reached its {self.lifecycle.ending} on {entry.sunset_text}"
             if self.state == "retired"
