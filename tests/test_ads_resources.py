@@ -168,6 +168,27 @@ def test_google_ads_refused_refresh_token_and_developer_token_errors():
             bad_dev.daily_campaign_metrics(date(2024, 1, 1), date(2024, 1, 7))
 
 
+def test_google_ads_retired_version_says_which_setting_to_change_whichever_way_google_refuses():
+    clock = FakeClock()
+    oauth = GoogleOAuthEmulator(clients={"cid": "csecret"}, refresh_tokens={"rtoken"})
+    # v22's sunset was 2026-10-07: for two weeks Google answers 400 UNSUPPORTED_VERSION, then an HTML 404.
+    for day, answer in (
+        (date(2026, 10, 10), "HTTP 400 requestError.UNSUPPORTED_VERSION"),
+        (date(2026, 12, 3), "HTTP 404 with Google's HTML 'Not Found' page"),
+    ):
+        ads = GoogleAdsEmulator(_ads_fixture(), developer_token="dev", calendar_today=lambda day=day: day)
+        with serve_in_thread(oauth) as auth, serve_in_thread(ads) as server:
+            client = _google_ads(server.base_url, f"{auth.base_url}/token", clock)
+            client = client.model_copy(update={"api_version": "v22"}).with_clock(clock=clock, sleeper=clock.sleep)
+            with pytest.raises(ApiError) as caught:
+                client.daily_campaign_metrics(date(2024, 1, 1), date(2024, 1, 7))
+        assert str(caught.value) == (
+            f"Google Ads API v22 is no longer served, sunset 2026-10-07; it answered {answer}: "
+            "set ads.google_ads_api_version to v26, served until about 2027-11-01 (projected)"
+        )
+        assert caught.value.category == "UNSUPPORTED_VERSION"
+
+
 FLAKES = [
     pytest.param([status(429, retry_after="3")], 2, [3.0], id="429-with-retry-after"),
     pytest.param([status(429), status(429)], 3, None, id="429-without-retry-after"),

@@ -286,6 +286,39 @@ def test_invalid_settings_are_printed_and_the_apis_still_checked(env: Path):
     assert code == 1
 
 
+def test_retired_api_versions_fail_naming_the_setting_and_the_version_to_use(env: Path):
+    (env / "old.yaml").write_text("ads:\n  google_ads_api_version: v22\n  linkedin_api_version: '202511'\n")
+    code, _, rows = _run(config=str(env / "old.yaml"))
+    assert rows["Google Ads"] == (
+        "FAILED",
+        "Google Ads API v22 is no longer served, sunset 2026-10-07; it answered HTTP 404 with Google's HTML "
+        "'Not Found' page: set ads.google_ads_api_version to v26, served until about 2027-11-01 (projected)",
+    )
+    assert rows["LinkedIn Ads"] == (
+        "FAILED",
+        "LinkedIn Marketing API 202511 is no longer served, sunset 2026-11-16; it answered HTTP 426 "
+        "NONEXISTENT_VERSION: set ads.linkedin_api_version to 202608, served until about 2027-08-15 (projected)",
+    )
+    assert rows["API versions"] == (
+        "FAILED",
+        "Google Ads API v22 reached its sunset on 2026-10-07: set ads.google_ads_api_version to v26, served "
+        "until about 2027-11-01 (projected); LinkedIn Marketing API 202511 reached its sunset on 2026-11-16: "
+        "set ads.linkedin_api_version to 202608, served until about 2027-08-15 (projected)",
+    )
+    assert code == 1
+
+
+def test_a_sunset_within_60_days_is_a_warning_and_exits_0(env: Path):
+    code, text, rows = _run(today=date(2027, 1, 29))  # HubSpot ends support for v4 on 2027-03-30
+    assert rows["API versions"] == (
+        "warning",
+        "HubSpot API v4 (deal-contact associations) reaches its end of support on 2027-03-30, in 60 days: "
+        "upgrade funnel-ledger to a release that calls the vendor's newer versions",
+    )
+    assert code == 0
+    assert text.rstrip().endswith("all configured sources reachable; act soon on: API versions")
+
+
 def test_warehouse_password_is_hidden_when_the_connection_fails(env: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql+psycopg://ledger:SENTINEL-pw@127.0.0.1:9/ledger")
     code, _, rows = _run()
