@@ -240,8 +240,7 @@ def check_api_versions(context: CheckContext) -> CheckResult:
     dated = sorted((n for n in notices if n.days_left is not None), key=lambda n: n.days_left or 0)
     detail = f"no sunset in the next {SUNSET_WARNING_DAYS} days"
     if dated and (first := dated[0]).entry is not None:
-        ending = first.lifecycle.ending
-        detail += f" (first: {first.lifecycle.api} {first.version}, {ending} {first.entry.sunset_text})"
+        detail += f" (first: {first.lifecycle.api} {first.version}, {first.lifecycle.ending} {first.entry.sunset_text})"
     return CheckResult("API versions", OK, "; ".join([detail, *unknown]))
 
 

@@ -8,8 +8,7 @@ own copy of the vendors' calendars (they import no product code); a test checks 
 Dates are the vendors' own. Where a vendor has announced only a month or a policy ("about a year after
 release"), the entry is marked ``projected`` and dated early (the 1st of the month for Google, the 15th
 for LinkedIn, whose published sunsets fall between the 15th and the 22nd), so warnings come early rather
-than late. Update the table when a vendor publishes a new version; the README's "API versions" section
-says how.
+than late. Update the table when a vendor publishes a new version (docs/api-versions.md says how).
 """
 
 from __future__ import annotations
@@ -99,9 +98,9 @@ class ApiLifecycle:
         if newest.name == name:
             return None
         current = self.listed(name)  # a version this table does not list is not one to stay on
-        if current is not None and current.sunset is not None and newest.sunset is not None:
-            if newest.sunset <= current.sunset:
-                return None
+        current_end = current.sunset if current is not None else None
+        if current_end is not None and newest.sunset is not None and newest.sunset <= current_end:
+            return None
         return newest
 
 
@@ -251,7 +250,9 @@ def retired_version_message(lifecycle: ApiLifecycle, version: str, answer: str) 
     """
     known = lifecycle.listed(version)
     if known is None:
-        state = f"{version} is not served (not a version this release of funnel-ledger lists: never released or retired)"
+        state = (
+            f"{version} is not served (not a version this release of funnel-ledger lists: never released or retired)"
+        )
     elif known.sunset is None:
         state = f"{version} is not served"
     else:

@@ -94,7 +94,7 @@ def test_linkedin_sunset_version_and_expired_token_say_what_to_fix():
     app = LinkedInEmulator(_linkedin_fixture())
     with serve_in_thread(app) as server:
         old = _linkedin(server.base_url, clock, api_version="202511")  # sunset 2026-11-16
-        with pytest.raises(ApiError, match="202511 is no longer served.*set ads.linkedin_api_version to 202608"):
+        with pytest.raises(ApiError, match=r"202511 is no longer served.*set ads\.linkedin_api_version to 202608"):
             old.daily_analytics(date(2024, 1, 1), date(2024, 1, 1))
         app.expire_token()
         with pytest.raises(ApiError, match="expired") as caught:
