@@ -222,8 +222,9 @@ def check_ga4(context: CheckContext) -> CheckResult:
 def check_api_versions(context: CheckContext) -> CheckResult:
     """No call: every API version a run would use, against the vendors' sunsets (resources/api_versions.py).
 
-    FAILED once a version in use is past its sunset (the run would stop), a warning from
-    ``SUNSET_WARNING_DAYS`` days before, else ok with the next date to watch.
+    FAILED once a version the settings choose is past its sunset (the run would stop), a warning from
+    ``SUNSET_WARNING_DAYS`` days before, else ok with the next date to watch. HubSpot's ends of support stay
+    warnings: its endpoints keep answering, and only a newer funnel-ledger release can move off them.
     """
     ads = context.settings.ads
     notices = versions_in_use(

@@ -127,8 +127,9 @@ class GoogleAdsResource(ApiResource):
 
     def _error(self, response: requests.Response, payload: Any) -> ApiError:
         if payload is None and response.status_code == 404:
-            # Once a version's routes are removed, Google's front end answers its URLs with an HTML 404 page,
-            # not the API (sources in resources/api_versions.py and emulators/google_ads/access.py).
+            # Weeks after a sunset the version's routes are removed and Google's front end answers its URLs with
+            # the HTML "404. That's an error." page, not the API (google-marketing-solutions/adios#47: "'Not
+            # Found' is not valid JSON" after v14's sunset; cohnen/mcp-google-ads#24 for v19).
             return self._version_error(response, "HTTP 404 with Google's HTML 'Not Found' page")
         if payload is None:
             return ApiError(
@@ -146,6 +147,8 @@ class GoogleAdsResource(ApiResource):
             for kind, value in (failure.get("errorCode") or {}).items()
         ]
         code = codes[0] if codes else error.get("status", "")
+        if code == "requestError.UNSUPPORTED_VERSION":  # the first answer after a sunset
+            return self._version_error(response, f"HTTP {response.status_code} {code}")
         advice = {
             "authorizationError.DEVELOPER_TOKEN_NOT_APPROVED": "the developer token is approved for test accounts only",
             "authorizationError.USER_PERMISSION_DENIED": (
@@ -153,8 +156,6 @@ class GoogleAdsResource(ApiResource):
             ),
             "authenticationError.DEVELOPER_TOKEN_INVALID": "check GOOGLE_ADS_DEVELOPER_TOKEN",
         }.get(code)
-        if code == "requestError.UNSUPPORTED_VERSION":
-            return self._version_error(response, f"HTTP {response.status_code} {code}")
         if advice is None and response.status_code == 401:
             advice = "check the OAuth client and refresh token (GOOGLE_ADS_CLIENT_ID/SECRET/REFRESH_TOKEN)"
         if advice is None and "quotaError" in code:
