@@ -2,8 +2,8 @@
 
 - The LinkedIn access token lives 60 days; its age comes from ``LINKEDIN_TOKEN_CREATED_AT`` (the date the
   token was generated, which LinkedIn's token tool shows), since the API does not say it.
-- API versions are sunset: LinkedIn retires a ``YYYYMM`` version about 12 months after its release;
-  Google Ads retires its oldest versions (the table below says which were served when last checked).
+- API versions are sunset (``resources/api_versions.py`` holds each vendor's dates): a note appears
+  :data:`~resources.api_versions.SUNSET_WARNING_DAYS` days ahead, naming the setting and a version to use.
 - HubSpot's legacy "Became a … date" properties (``hs_lifecyclestage_<stage>_date``) are retired in favour
   of ``hs_v2_date_entered_<stage>``; contacts dated only by them are counted.
 """
@@ -16,13 +16,18 @@ from datetime import date, timedelta
 import pandas as pd
 
 from assets.kpi_math import Insight
+from resources.api_versions import GA4_DATA, GOOGLE_ADS, HUBSPOT, LINKEDIN, SHEETS, VersionNotice
 
 LINKEDIN_TOKEN_LIFE_DAYS = 60
 WARN_DAYS = 21
-# Google Ads: the oldest version still served when this table was last checked (2026-11: v21 to v26
-# active, older ones answer UNSUPPORTED_VERSION). The oldest active version is the next to be sunset.
-GOOGLE_ADS_OLDEST_ACTIVE = 21
-GOOGLE_ADS_TABLE_CHECKED = "2026-11"
+# The Insights ``source`` of each API's notes.
+_SOURCE_OF = {
+    GOOGLE_ADS.api: "google_ads",
+    LINKEDIN.api: "linkedin",
+    HUBSPOT.api: "hubspot",
+    GA4_DATA.api: "ga4",
+    SHEETS.api: "pipeline",
+}
 
 
 def _note(week: date, source: str, flag: str, detail: str, value: float | None) -> Insight:
@@ -59,40 +64,19 @@ def linkedin_token_radar(created_at: date | None, today: date, week: date, *, co
     return [_note(week, "linkedin", "token_expiry", detail, float(left))]
 
 
-def linkedin_version_radar(version: str, today: date, week: date) -> list[Insight]:
-    year, month = int(version[:4]), int(version[4:])
-    sunset = date(year + 1, month, 1)
-    left = (sunset - today).days
-    if left > WARN_DAYS * 3:
-        return []
-    state = "was sunset" if left < 0 else "is sunset"
+def api_version_radar(notices: Sequence[VersionNotice], week: date) -> list[Insight]:
+    """API versions in use whose sunset is within the warning window, or past (then the run has failed).
+
+    Args:
+        notices: Where each version a run calls stands today
+            (:func:`resources.api_versions.versions_in_use`).
+        week: The latest week, which the radar's notes belong to.
+    """
     return [
-        _note(
-            week,
-            "linkedin",
-            "api_version_sunset",
-            f"LinkedIn API version {version} {state} around {sunset} ({left} days): set ads.linkedin_api_version "
-            "to a newer YYYYMM after checking LinkedIn's migration notes.",
-            float(left),
-        )
+        _note(week, _SOURCE_OF.get(n.lifecycle.api, "other"), "api_version_sunset", n.text(), float(n.days_left))
+        for n in notices
+        if n.state in ("ending", "retired") and n.days_left is not None
     ]
-
-
-def google_ads_version_radar(version: str, week: date) -> list[Insight]:
-    number = int(version.lstrip("v"))
-    if number < GOOGLE_ADS_OLDEST_ACTIVE:
-        detail = (
-            f"Google Ads API {version} is sunset: set ads.google_ads_api_version to v{GOOGLE_ADS_OLDEST_ACTIVE + 1} "
-            "or newer."
-        )
-    elif number == GOOGLE_ADS_OLDEST_ACTIVE:
-        detail = (
-            f"Google Ads API {version} is the oldest version still served (as of {GOOGLE_ADS_TABLE_CHECKED}) and "
-            "the next to be sunset: move ads.google_ads_api_version to a newer one."
-        )
-    else:
-        return []
-    return [_note(week, "google_ads", "api_version_sunset", detail, float(number))]
 
 
 def legacy_property_radar(contacts: pd.DataFrame, stages: Sequence[str], week: date) -> list[Insight]:

@@ -45,7 +45,8 @@ from assets.kpi_math import (
     web_kpis,
 )
 from assets.kpi_math.insights import TRAILING_WEEKS, implausible_amount_insights, implausible_date_insights
-from assets.radar import google_ads_version_radar, legacy_property_radar, linkedin_token_radar, linkedin_version_radar
+from assets.radar import api_version_radar, legacy_property_radar, linkedin_token_radar
+from resources.api_versions import versions_in_use
 from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import (
@@ -267,9 +268,13 @@ def _radar(
                 f"LINKEDIN_TOKEN_CREATED_AT={created!r}: must be the date the token was generated, YYYY-MM-DD"
             ) from None
         notes += linkedin_token_radar(created_at, today, week, configured=True)
-        notes += linkedin_version_radar(settings.ads.linkedin_api_version, today, week)
-    if status.get("google_ads", {}).get("configured"):
-        notes += google_ads_version_radar(settings.ads.google_ads_api_version, week)
+    configured = {source: bool(status.get(source, {}).get("configured")) for source in ("linkedin", "google_ads")}
+    in_use = versions_in_use(
+        google_ads=settings.ads.google_ads_api_version if configured["google_ads"] else None,
+        linkedin=settings.ads.linkedin_api_version if configured["linkedin"] else None,
+        today=today,
+    )
+    notes += api_version_radar(in_use, week)
     return notes
 
 

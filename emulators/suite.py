@@ -1,9 +1,13 @@
-"""Start every emulator on loopback, loaded with a fixture's parts, and say where each one listens."""
+"""Start every emulator on loopback, loaded with a fixture's parts, and say where each one listens.
+
+Used by the demo, ``funnel-ledger emulators serve``, benchmarks and tests.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -61,6 +65,7 @@ def start_emulators(
     hubspot_burst_limit: int = 100,
     hubspot_search_per_second: int = 5,
     faults: Mapping[str, Iterable[Rule]] | None = None,
+    today: Callable[[], date] | None = None,
 ) -> EmulatorSuite:
     """Serve every emulator; a part missing from the fixture leaves that emulator empty.
 
@@ -72,6 +77,8 @@ def start_emulators(
         faults: Fault rules by emulator name (hubspot, linkedin, google_ads, ga4, sheets, oauth); every
             emulator sits behind a :class:`~emulators.faults.FaultInjector` (``suite.faults[name]``), so a
             test may also add rules while the suite runs. ``suite.app(name)`` stays the emulator itself.
+        today: The date clock of the emulators whose APIs have versions on a calendar (LinkedIn, Google
+            Ads): they serve only the versions live on its day. Default: today's UTC date.
     """
     suite = EmulatorSuite()
     oauth = GoogleOAuthEmulator()
@@ -82,8 +89,8 @@ def start_emulators(
             burst_limit=hubspot_burst_limit,
             search_per_second=hubspot_search_per_second,
         ),
-        "linkedin": LinkedInEmulator(fixture.get("linkedin")),
-        "google_ads": GoogleAdsEmulator(fixture.get("google_ads")),
+        "linkedin": LinkedInEmulator(fixture.get("linkedin"), calendar_today=today),
+        "google_ads": GoogleAdsEmulator(fixture.get("google_ads"), calendar_today=today),
         "ga4": GA4Emulator(fixture.get("ga4"), oauth=oauth),
         "sheets": SheetsEmulator(fixture.get("sheets"), oauth=oauth),
         "oauth": oauth,

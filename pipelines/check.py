@@ -20,18 +20,21 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
+from resources.api_versions import SUNSET_WARNING_DAYS, utc_today, versions_in_use
 from resources.http import ApiError, Sleeper
 from resources.sheets import GoogleSheetTrackerResource
 from resources.tracker import WorkbookTrackerResource
 from settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
 
-Status = Literal["ok", "not configured", "FAILED"]
+Status = Literal["ok", "not configured", "warning", "FAILED"]
 OK: Status = "ok"
 NOT_CONFIGURED: Status = "not configured"
+WARNING: Status = "warning"  # works today, needs action soon (exit code stays 0)
 FAILED: Status = "FAILED"
 
 HUBSPOT_TOKEN_ENV = "HUBSPOT_ACCESS_TOKEN"
@@ -70,6 +73,7 @@ class CheckContext:
             ``tracker``), unconfigured and with ``EnvVar`` fields unresolved, exactly as in the job.
         sleeper: How API retries wait (tests pass a recorder).
         environ: The environment the checks read variables from.
+        today: The date checks judge deadlines on (API sunsets); tests pass a fixed one.
     """
 
     settings: Settings
@@ -77,6 +81,7 @@ class CheckContext:
     resources: Mapping[str, Any]
     sleeper: Sleeper = time.sleep
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    today: Callable[[], date] = utc_today
 
 
 CheckFn = Callable[[CheckContext], CheckResult]
@@ -210,6 +215,36 @@ def check_ga4(context: CheckContext) -> CheckResult:
     )
 
 
+# --- API versions --------------------------------------------------------------------------------------
+
+
+@register_check("API versions")
+def check_api_versions(context: CheckContext) -> CheckResult:
+    """No call: every API version a run would use, against the vendors' sunsets (resources/api_versions.py).
+
+    FAILED once a version the settings choose is past its sunset (the run would stop), a warning from
+    ``SUNSET_WARNING_DAYS`` days before, else ok with the next date to watch. HubSpot's ends of support stay
+    warnings: its endpoints keep answering, and only a newer funnel-ledger release can move off them.
+    """
+    ads = context.settings.ads
+    notices = versions_in_use(
+        google_ads=ads.google_ads_api_version if context.resources["google_ads"].configured else None,
+        linkedin=ads.linkedin_api_version if context.resources["linkedin"].configured else None,
+        today=context.today(),
+    )
+    retired = [n for n in notices if n.state == "retired" and n.lifecycle.setting is not None]
+    ending = [n for n in notices if n.state == "ending" or (n.state == "retired" and n.lifecycle.setting is None)]
+    if retired or ending:
+        status = FAILED if retired else WARNING
+        return CheckResult("API versions", status, "; ".join(n.text() for n in [*retired, *ending]))
+    unknown = [n.text() for n in notices if n.state == "unknown"]
+    dated = sorted((n for n in notices if n.days_left is not None), key=lambda n: n.days_left or 0)
+    detail = f"no sunset in the next {SUNSET_WARNING_DAYS} days"
+    if dated and (first := dated[0]).entry is not None:
+        detail += f" (first: {first.lifecycle.api} {first.version}, {first.lifecycle.ending} {first.entry.sunset_text})"
+    return CheckResult("API versions", OK, "; ".join([detail, *unknown]))
+
+
 # --- where the pipeline writes -------------------------------------------------------------------------
 
 
@@ -333,6 +368,7 @@ def build_context(
     *,
     sleeper: Sleeper = time.sleep,
     environ: Mapping[str, str] | None = None,
+    today: Callable[[], date] = utc_today,
 ) -> CheckContext:
     """The resources the job would use, built by the job's own helper, in a context for the checks."""
     from pipelines.definitions import destination_resources, live_source_resources
@@ -344,6 +380,7 @@ def build_context(
         resources=resources,
         sleeper=sleeper,
         environ=os.environ if environ is None else environ,
+        today=today,
     )
 
 
@@ -380,6 +417,7 @@ def check_command(
     out: TextIO | None = None,
     sleeper: Sleeper = time.sleep,
     environ: Mapping[str, str] | None = None,
+    today: Callable[[], date] = utc_today,
 ) -> int:
     """``funnel-ledger check``: print the settings verdict and the table; 1 when anything FAILED, else 0.
 
@@ -388,6 +426,7 @@ def check_command(
         out: Where to print (default stdout).
         sleeper: How API retries wait (tests pass a recorder).
         environ: The environment to read (default ``os.environ``; the resources read ``os.environ``).
+        today: The date API sunsets are judged on (default: today in UTC).
     """
     out = out or sys.stdout
     env = os.environ if environ is None else environ
@@ -407,11 +446,13 @@ def check_command(
         settings_row = CheckResult("Settings", FAILED, "invalid settings, see above")
     # check validates live mode: FUNNEL_LEDGER_MODE=demo is ignored, as `funnel-ledger run` ignores it.
     runtime = RuntimeEnv.from_environ({**env, "FUNNEL_LEDGER_MODE": "live"})
-    results = [settings_row, *run_checks(build_context(settings, runtime, sleeper=sleeper, environ=env))]
+    context = build_context(settings, runtime, sleeper=sleeper, environ=env, today=today)
+    results = [settings_row, *run_checks(context)]
     print(format_table(results, secrets=secrets), file=out, flush=True)
     failed = [r.source for r in results if r.status == FAILED]
     if failed:
         print(f"\n{len(failed)} failed: {', '.join(failed)}", file=out)
         return 1
-    print("\nall configured sources reachable", file=out)
+    warned = [r.source for r in results if r.status == WARNING]
+    print("\nall configured sources reachable" + (f"; act soon on: {', '.join(warned)}" if warned else ""), file=out)
     return 0

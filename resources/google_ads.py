@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import requests
 from pydantic import PrivateAttr
 
+from resources.api_versions import GOOGLE_ADS, retired_version_message
 from resources.base import ApiResource, json_body
 from resources.google_auth import AccessTokenProvider, refresh_token_provider, token_url
 from resources.http import ApiError
@@ -59,7 +60,7 @@ class GoogleAdsResource(ApiResource):
     base_url_env: ClassVar[str] = "GOOGLE_ADS_BASE_URL"
 
     base_url: str = "https://googleads.googleapis.com"
-    api_version: str = "v22"
+    api_version: str = GOOGLE_ADS.newest().name
     token_url: str | None = None  # None = GOOGLE_OAUTH_TOKEN_URL or Google's
     credentials: dict[str, str] | None = None  # tests and the demo pass them; production reads ENV
 
@@ -125,6 +126,11 @@ class GoogleAdsResource(ApiResource):
         return rows
 
     def _error(self, response: requests.Response, payload: Any) -> ApiError:
+        if payload is None and response.status_code == 404:
+            # Weeks after a sunset the version's routes are removed and Google's front end answers its URLs with
+            # the HTML "404. That's an error." page, not the API (google-marketing-solutions/adios#47: "'Not
+            # Found' is not valid JSON" after v14's sunset; cohnen/mcp-google-ads#24 for v19).
+            return self._version_error(response, "HTTP 404 with Google's HTML 'Not Found' page")
         if payload is None:
             return ApiError(
                 f"Google Ads searchStream answered HTTP {response.status_code} with a body that is not JSON "
@@ -141,13 +147,14 @@ class GoogleAdsResource(ApiResource):
             for kind, value in (failure.get("errorCode") or {}).items()
         ]
         code = codes[0] if codes else error.get("status", "")
+        if code == "requestError.UNSUPPORTED_VERSION":  # the first answer after a sunset
+            return self._version_error(response, f"HTTP {response.status_code} {code}")
         advice = {
             "authorizationError.DEVELOPER_TOKEN_NOT_APPROVED": "the developer token is approved for test accounts only",
             "authorizationError.USER_PERMISSION_DENIED": (
                 f"the user cannot read customer {self.customer_id}; for a manager account set {LOGIN_CUSTOMER_ENV}"
             ),
             "authenticationError.DEVELOPER_TOKEN_INVALID": "check GOOGLE_ADS_DEVELOPER_TOKEN",
-            "requestError.UNSUPPORTED_VERSION": f"{self.api_version} is sunset; set ads.google_ads_api_version",
         }.get(code)
         if advice is None and response.status_code == 401:
             advice = "check the OAuth client and refresh token (GOOGLE_ADS_CLIENT_ID/SECRET/REFRESH_TOKEN)"
@@ -159,6 +166,15 @@ class GoogleAdsResource(ApiResource):
             service="Google Ads",
             status=response.status_code,
             category=code or None,
+        )
+
+    def _version_error(self, response: requests.Response, answer: str) -> ApiError:
+        """The API no longer serves ``api_version``: say which setting to change, to what."""
+        return ApiError(
+            retired_version_message(GOOGLE_ADS, self.api_version, answer),
+            service="Google Ads",
+            status=response.status_code,
+            category="UNSUPPORTED_VERSION",
         )
 
     def account_info(self) -> AdAccountInfo:

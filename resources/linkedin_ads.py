@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import requests
 
+from resources.api_versions import LINKEDIN, retired_version_message
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
 
@@ -96,7 +97,7 @@ class LinkedInAdsResource(ApiResource):
     base_url_env: ClassVar[str] = "LINKEDIN_BASE_URL"
 
     base_url: str = "https://api.linkedin.com"
-    api_version: str = "202601"
+    api_version: str = LINKEDIN.newest().name
     access_token_env: str = "LINKEDIN_ACCESS_TOKEN"
     account_id_env: str = "LINKEDIN_AD_ACCOUNT_ID"
     access_token: str | None = None  # tests and the demo pass it directly
@@ -160,7 +161,13 @@ class LinkedInAdsResource(ApiResource):
                 f"scope; check {self.account_id_env} and the token's scopes"
             )
         elif status == 426:
-            advice = f"LinkedIn-Version {self.api_version} is sunset; set ads.linkedin_api_version to a current YYYYMM"
+            # NONEXISTENT_VERSION: the LinkedIn-Version sent is sunset or was never released.
+            return ApiError(
+                retired_version_message(LINKEDIN, self.api_version, f"HTTP 426 {code or ''}".rstrip()),
+                service="LinkedIn",
+                status=status,
+                category=str(code) if code else "NONEXISTENT_VERSION",
+            )
         elif status == 429:
             advice = "LinkedIn's daily limit for this app is spent; it resets at midnight UTC"
         else:

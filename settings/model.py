@@ -49,8 +49,9 @@ class AdsSettings(BaseModel):
     lookback_days: int = Field(28, ge=0, le=90, description="recent days re-pulled every run (platforms restate)")
     linkedin_channel: str = "Paid Social"
     google_ads_channel: str = "Paid Search"
-    linkedin_api_version: str = Field("202601", pattern=r"^20\d{4}$")
-    google_ads_api_version: str = Field("v22", pattern=r"^v\d{2}$")
+    # The newest versions of resources/api_versions.py on 2026-12-03 (a test keeps the two equal).
+    linkedin_api_version: str = Field("202608", pattern=r"^20\d{4}$")
+    google_ads_api_version: str = Field("v26", pattern=r"^v\d{2}$")
 
 
 class GA4Settings(BaseModel):

@@ -93,8 +93,8 @@ def test_linkedin_sunset_version_and_expired_token_say_what_to_fix():
     clock = FakeClock()
     app = LinkedInEmulator(_linkedin_fixture())
     with serve_in_thread(app) as server:
-        old = _linkedin(server.base_url, clock, api_version="202401")
-        with pytest.raises(ApiError, match="LinkedIn-Version 202401 is sunset"):
+        old = _linkedin(server.base_url, clock, api_version="202511")  # sunset 2026-11-16
+        with pytest.raises(ApiError, match=r"202511 is no longer served.*set ads\.linkedin_api_version to 202608"):
             old.daily_analytics(date(2024, 1, 1), date(2024, 1, 1))
         app.expire_token()
         with pytest.raises(ApiError, match="expired") as caught:
@@ -166,6 +166,27 @@ def test_google_ads_refused_refresh_token_and_developer_token_errors():
         bad_dev = _google_ads(server.base_url, f"{auth.base_url}/token", clock, developer_token="nope")
         with pytest.raises(ApiError, match="GOOGLE_ADS_DEVELOPER_TOKEN"):
             bad_dev.daily_campaign_metrics(date(2024, 1, 1), date(2024, 1, 7))
+
+
+def test_google_ads_retired_version_says_which_setting_to_change_whichever_way_google_refuses():
+    clock = FakeClock()
+    oauth = GoogleOAuthEmulator(clients={"cid": "csecret"}, refresh_tokens={"rtoken"})
+    # v22's sunset was 2026-10-07: for two weeks Google answers 400 UNSUPPORTED_VERSION, then an HTML 404.
+    for day, answer in (
+        (date(2026, 10, 10), "HTTP 400 requestError.UNSUPPORTED_VERSION"),
+        (date(2026, 12, 3), "HTTP 404 with Google's HTML 'Not Found' page"),
+    ):
+        ads = GoogleAdsEmulator(_ads_fixture(), developer_token="dev", calendar_today=lambda day=day: day)
+        with serve_in_thread(oauth) as auth, serve_in_thread(ads) as server:
+            client = _google_ads(server.base_url, f"{auth.base_url}/token", clock)
+            client = client.model_copy(update={"api_version": "v22"}).with_clock(clock=clock, sleeper=clock.sleep)
+            with pytest.raises(ApiError) as caught:
+                client.daily_campaign_metrics(date(2024, 1, 1), date(2024, 1, 7))
+        assert str(caught.value) == (
+            f"Google Ads API v22 is no longer served, sunset 2026-10-07; it answered {answer}: "
+            "set ads.google_ads_api_version to v26, served until about 2027-11-01 (projected)"
+        )
+        assert caught.value.category == "UNSUPPORTED_VERSION"
 
 
 FLAKES = [

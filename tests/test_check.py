@@ -6,7 +6,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,8 @@ REFRESH_TOKEN = "1//SENTINEL-refresh"
 CLIENT_SECRET = "GOCSPX-SENTINEL-secret"
 DEVELOPER_TOKEN = "devtok-SENTINEL"
 SECRETS = (HUBSPOT_TOKEN, LINKEDIN_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, DEVELOPER_TOKEN, "SENTINEL")
-ROW = re.compile(r"^(?P<source>\S.*?)\s{2,}(?P<status>ok|not configured|FAILED)\s{2,}(?P<detail>.*)$")
+ROW = re.compile(r"^(?P<source>\S.*?)\s{2,}(?P<status>ok|not configured|warning|FAILED)\s{2,}(?P<detail>.*)$")
+TODAY = date(2026, 12, 3)  # the day API sunsets are judged on
 ENV_NAMES = (
     "FUNNEL_LEDGER_MODE",
     "FUNNEL_LEDGER_CONFIG",
@@ -138,9 +139,11 @@ def env(suite: EmulatorSuite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return tmp_path
 
 
-def _run(*, config: str | None = None, clock: FakeClock | None = None) -> tuple[int, str, dict[str, tuple[str, str]]]:
+def _run(
+    *, config: str | None = None, clock: FakeClock | None = None, today: date = TODAY
+) -> tuple[int, str, dict[str, tuple[str, str]]]:
     out = io.StringIO()
-    code = check_command(config, out=out, sleeper=(clock or FakeClock()).sleep)
+    code = check_command(config, out=out, sleeper=(clock or FakeClock()).sleep, today=lambda: today)
     text = out.getvalue()
     rows = {m["source"]: (m["status"], m["detail"]) for line in text.splitlines() if (m := ROW.match(line))}
     for secret in SECRETS:
@@ -160,9 +163,13 @@ def test_everything_configured_is_ok_and_exits_0(env: Path, suite: EmulatorSuite
             f"token accepted at {suite.urls['hubspot']}; 1 deal pipeline, 2 stages readable (contact, meeting "
             "and schema scopes are checked by the first run)",
         ),
-        "LinkedIn Ads": ("ok", "ad account 512388408 readable (currency USD, LinkedIn-Version 202601)"),
-        "Google Ads": ("ok", "customer 1234567890 readable (currency EUR, time zone Europe/Warsaw, API v22)"),
+        "LinkedIn Ads": ("ok", "ad account 512388408 readable (currency USD, LinkedIn-Version 202608)"),
+        "Google Ads": ("ok", "customer 1234567890 readable (currency EUR, time zone Europe/Warsaw, API v26)"),
         "GA4": ("ok", "property 123456 readable (time zone UTC; 2 sessions yesterday and today)"),
+        "API versions": (
+            "ok",
+            "no sunset in the next 60 days (first: HubSpot API v4, end of support 2027-03-30)",
+        ),
         "Warehouse": ("ok", f"sqlite:///{database}: connected, {len(metadata.tables)} tables ready"),
         "Tracker (workbook)": ("ok", f"{workbook} will be created on the first run (folder writable)"),
         "Alerts": ("not configured", "ALERT_WEBHOOK_URL not set; failed runs show only in the Dagster UI"),
@@ -277,6 +284,39 @@ def test_invalid_settings_are_printed_and_the_apis_still_checked(env: Path):
     assert rows["Settings"] == ("FAILED", "invalid settings, see above")
     assert rows["HubSpot"][0] == "ok"
     assert code == 1
+
+
+def test_retired_api_versions_fail_naming_the_setting_and_the_version_to_use(env: Path):
+    (env / "old.yaml").write_text("ads:\n  google_ads_api_version: v22\n  linkedin_api_version: '202511'\n")
+    code, _, rows = _run(config=str(env / "old.yaml"))
+    assert rows["Google Ads"] == (
+        "FAILED",
+        "Google Ads API v22 is no longer served, sunset 2026-10-07; it answered HTTP 404 with Google's HTML "
+        "'Not Found' page: set ads.google_ads_api_version to v26, served until about 2027-11-01 (projected)",
+    )
+    assert rows["LinkedIn Ads"] == (
+        "FAILED",
+        "LinkedIn Marketing API 202511 is no longer served, sunset 2026-11-16; it answered HTTP 426 "
+        "NONEXISTENT_VERSION: set ads.linkedin_api_version to 202608, served until about 2027-08-15 (projected)",
+    )
+    assert rows["API versions"] == (
+        "FAILED",
+        "Google Ads API v22 reached its sunset on 2026-10-07: set ads.google_ads_api_version to v26, served "
+        "until about 2027-11-01 (projected); LinkedIn Marketing API 202511 reached its sunset on 2026-11-16: "
+        "set ads.linkedin_api_version to 202608, served until about 2027-08-15 (projected)",
+    )
+    assert code == 1
+
+
+def test_a_sunset_within_60_days_is_a_warning_and_exits_0(env: Path):
+    code, text, rows = _run(today=date(2027, 1, 29))  # HubSpot ends support for v4 on 2027-03-30
+    assert rows["API versions"] == (
+        "warning",
+        "HubSpot API v4 (deal-contact associations) reaches its end of support on 2027-03-30, in 60 days: "
+        "upgrade funnel-ledger to a release that calls the vendor's newer versions",
+    )
+    assert code == 0
+    assert text.rstrip().endswith("all configured sources reachable; act soon on: API versions")
 
 
 def test_warehouse_password_is_hidden_when_the_connection_fails(env: Path, monkeypatch: pytest.MonkeyPatch):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulators.google_ads import GaqlError, GoogleAdsEmulator, parse_gaql
+from emulators.google_ads import GOOGLE_ADS_CALENDAR, GaqlError, GoogleAdsEmulator, parse_gaql
 from emulators.server import RunningServer, serve_in_thread
 
 CID = "1234567890"
@@ -19,9 +19,15 @@ DAILY_QUERY = (
     "metrics.cost_micros, metrics.conversions FROM campaign "
     "WHERE segments.date BETWEEN '2024-01-01' AND '2024-01-02'"
 )
+DAY = date(2026, 12, 3)  # the calendar day every emulator here serves versions for (v23 to v26)
 DAILY_MASK = (
     "segments.date,campaign.id,campaign.name,metrics.impressions,metrics.clicks,metrics.costMicros,metrics.conversions"
 )
+
+
+def emulator_on(data: dict[str, Any], day: date = DAY, **options: Any) -> GoogleAdsEmulator:
+    """An emulator serving the versions Google serves on ``day`` (never the wall clock's)."""
+    return GoogleAdsEmulator(data, calendar_today=lambda: day, **options)
 
 
 class FakeClock:
@@ -63,7 +69,7 @@ def fixture() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    emulator = GoogleAdsEmulator(fixture(), today=lambda: date(2024, 1, 3))
+    emulator = emulator_on(fixture(), today=lambda: date(2024, 1, 3))
     with serve_in_thread(emulator) as srv:
         yield srv
 
@@ -274,7 +280,7 @@ def test_omit_unselected_resource_names_parameter(server: RunningServer) -> None
 
 
 def test_search_pages_with_next_page_token() -> None:
-    emulator = GoogleAdsEmulator(fixture(), page_size=2)
+    emulator = emulator_on(fixture(), page_size=2)
     query = "SELECT segments.date, campaign.id FROM campaign ORDER BY segments.date"
     with serve_in_thread(emulator) as srv:
         first = search(srv, {"query": query, "returnTotalResultsCount": True}).json()
@@ -316,7 +322,7 @@ def test_page_size_in_body_is_rejected(server: RunningServer) -> None:
 
 
 def test_search_stream_returns_array_of_batches() -> None:
-    emulator = GoogleAdsEmulator(fixture(), page_size=3)
+    emulator = emulator_on(fixture(), page_size=3)
     with serve_in_thread(emulator) as srv:
         response = search(srv, {"query": DAILY_QUERY.replace("'2024-01-02'", "'2024-01-03'")}, stream=True)
         empty = search(
@@ -364,7 +370,7 @@ def test_search_stream_errors_are_array_wrapped(server: RunningServer) -> None:
 
 
 def test_access_token_errors_and_expiry() -> None:
-    emulator = GoogleAdsEmulator(fixture(), access_token="good")
+    emulator = emulator_on(fixture(), access_token="good")
     with serve_in_thread(emulator) as srv:
         missing = search(srv, {"query": DAILY_QUERY}, headers={"developer-token": "d"})
         assert missing.status_code == 401
@@ -381,7 +387,7 @@ def test_access_token_errors_and_expiry() -> None:
 
 
 def test_developer_token_checks() -> None:
-    with serve_in_thread(GoogleAdsEmulator(fixture(), developer_token="dev-token")) as srv:
+    with serve_in_thread(emulator_on(fixture(), developer_token="dev-token")) as srv:
         missing = search(srv, {"query": DAILY_QUERY}, headers={"Authorization": "Bearer t"})
         assert missing.status_code == 400
         assert missing.json()["error"]["details"][0]["errors"][0] == {
@@ -392,7 +398,7 @@ def test_developer_token_checks() -> None:
         assert wrong.status_code == 401
         assert error_code_of(wrong) == {"authenticationError": "DEVELOPER_TOKEN_INVALID"}
         assert search(srv, {"query": DAILY_QUERY}).status_code == 200
-    with serve_in_thread(GoogleAdsEmulator(fixture(), developer_token_approved=False)) as srv:
+    with serve_in_thread(emulator_on(fixture(), developer_token_approved=False)) as srv:
         test_only = search(srv, {"query": DAILY_QUERY})
         assert test_only.status_code == 403
         assert test_only.json()["error"]["status"] == "PERMISSION_DENIED"
@@ -400,7 +406,7 @@ def test_developer_token_checks() -> None:
 
 
 def test_login_customer_id_checks() -> None:
-    with serve_in_thread(GoogleAdsEmulator(fixture(), login_customer_id="987-654-3210")) as srv:
+    with serve_in_thread(emulator_on(fixture(), login_customer_id="987-654-3210")) as srv:
         missing = search(srv, {"query": DAILY_QUERY})
         assert missing.status_code == 403
         error = missing.json()["error"]
@@ -428,7 +434,7 @@ def test_customer_id_checks(server: RunningServer) -> None:
 
 def test_daily_operations_quota_429_body() -> None:
     clock = FakeClock()
-    emulator = GoogleAdsEmulator(fixture(), daily_operations=2, clock=clock)
+    emulator = emulator_on(fixture(), daily_operations=2, clock=clock)
     with serve_in_thread(emulator) as srv:
         assert search(srv, {"query": DAILY_QUERY}).status_code == 200
         assert search(srv, {"query": DAILY_QUERY}, stream=True).status_code == 200
@@ -471,21 +477,51 @@ def test_daily_operations_quota_429_body() -> None:
 
 
 def test_version_routing(server: RunningServer) -> None:
-    old = search(server, {"query": DAILY_QUERY}, version=20)
-    assert old.status_code == 400
-    assert old.json()["error"]["details"] == [
-        failure(
-            20,
-            old.headers["request-id"],
-            {"requestError": "UNSUPPORTED_VERSION"},
-            "Version v20 is deprecated. Requests to this version will be blocked.",
-        )
-    ]
-    for version in (21, 26, 99):
+    for version in (23, 24, 25, 26):
         assert search(server, {"query": DAILY_QUERY}, version=version).status_code == 200
-    with serve_in_thread(GoogleAdsEmulator(fixture(), min_version=23)) as srv:
-        assert search(srv, {"query": DAILY_QUERY}, version=22).status_code == 400
-        assert search(srv, {"query": DAILY_QUERY}, version=23).status_code == 200
+    # Not released on 2026-12-03 (or never): Google's front end answers its HTML 404 page, not the API.
+    for version in (27, 99, 18):
+        gone = search(server, {"query": DAILY_QUERY}, version=version)
+        assert gone.status_code == 404, version
+        assert gone.headers["Content-Type"] == "text/html; charset=UTF-8"
+        assert "<title>Error 404 (Not Found)!!1</title>" in gone.text
+        assert f"The requested URL <code>/v{version}/customers/{CID}/googleAds:search</code> was not found" in gone.text
     not_found = requests.get(f"{server.base_url}/v25/customers/{CID}/googleAds:search", timeout=10)
     assert not_found.status_code == 404
     assert not_found.json()["error"]["status"] == "NOT_FOUND"
+
+
+def test_a_sunset_version_is_blocked_then_its_routes_are_gone() -> None:
+    def answer(day: date, version: int = 22) -> requests.Response:
+        with serve_in_thread(emulator_on(fixture(), day)) as srv:
+            return search(srv, {"query": DAILY_QUERY}, version=version, stream=True)
+
+    assert answer(date(2026, 10, 6)).status_code == 200  # v22's last day
+    blocked = answer(date(2026, 10, 7))  # Google's published sunset
+    assert blocked.status_code == 400
+    assert blocked.json() == [
+        {
+            "error": {
+                "code": 400,
+                "message": "Request contains an invalid argument.",
+                "status": "INVALID_ARGUMENT",
+                "details": [
+                    failure(
+                        22,
+                        blocked.headers["request-id"],
+                        {"requestError": "UNSUPPORTED_VERSION"},
+                        "Version v22 is deprecated. Requests to this version will be blocked.",
+                    )
+                ],
+            }
+        }
+    ]
+    assert answer(date(2026, 10, 20)).status_code == 400
+    gone = answer(date(2026, 10, 21))  # two weeks on, the routes are removed
+    assert (gone.status_code, gone.headers["Content-Type"]) == (404, "text/html; charset=UTF-8")
+    # The newest version: served from its release until the month Google projects, then retired likewise.
+    assert answer(date(2026, 10, 13), 26).status_code == 404
+    assert answer(date(2026, 10, 14), 26).status_code == 200
+    assert answer(date(2027, 10, 31), 26).status_code == 200
+    assert answer(date(2027, 11, 1), 26).status_code == 400
+    assert [v.number for v in GOOGLE_ADS_CALENDAR if v.released is None or v.released <= DAY] == list(range(19, 27))

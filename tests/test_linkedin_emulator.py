@@ -10,13 +10,25 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from emulators.linkedin import DEFAULT_LINKEDIN_VERSIONS, DEFAULT_MAX_ELEMENTS, LinkedInEmulator, parse_restli
+from emulators.linkedin import (
+    DEFAULT_MAX_ELEMENTS,
+    LINKEDIN_CALENDAR,
+    LinkedInEmulator,
+    MarketingVersion,
+    parse_restli,
+)
 from emulators.server import RunningServer, serve_in_thread
 
 ACCOUNT = "512388408"
 OTHER_ACCOUNT = "999"
 ACCOUNT_URN_ENC = f"urn%3Ali%3AsponsoredAccount%3A{ACCOUNT}"
 HEADERS = {"Authorization": "Bearer li-token", "LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0"}
+DAY = date(2026, 12, 3)  # the calendar day every emulator here serves versions for
+
+
+def emulator_on(data: dict[str, Any] | None, day: date = DAY, **options: Any) -> LinkedInEmulator:
+    """An emulator serving the versions LinkedIn serves on ``day`` (never the wall clock's)."""
+    return LinkedInEmulator(data, calendar_today=lambda: day, **options)
 
 
 class FakeClock:
@@ -64,7 +76,7 @@ def fixture() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[RunningServer]:
-    with serve_in_thread(LinkedInEmulator(fixture(), access_token="li-token")) as srv:
+    with serve_in_thread(emulator_on(fixture(), access_token="li-token")) as srv:
         yield srv
 
 
@@ -299,7 +311,7 @@ def test_analytics_facet_is_required_and_unknown_account_is_forbidden(server: Ru
 
 
 def test_analytics_truncates_silently_at_max_elements() -> None:
-    emulator = LinkedInEmulator(fixture(), max_elements=3)
+    emulator = emulator_on(fixture(), max_elements=3)
     with serve_in_thread(emulator) as srv:
         response = get(srv, "/rest/adAnalytics?" + analytics_query())
     assert response.status_code == 200
@@ -321,7 +333,7 @@ def test_analytics_default_cap_is_15000_elements() -> None:
         ]
     data = {"account_id": ACCOUNT, "campaigns": [{"id": c} for c in range(1, 16)], "analytics": analytics}
     assert DEFAULT_MAX_ELEMENTS == 15_000
-    with serve_in_thread(LinkedInEmulator(data)) as srv:
+    with serve_in_thread(emulator_on(data)) as srv:
         query = analytics_query(date_range="(start:(year:2024,month:1,day:1))", fields="pivotValues,clicks")
         elements = get(srv, "/rest/adAnalytics?" + query).json()["elements"]
     assert len(elements) == 15_000
@@ -375,21 +387,51 @@ def test_version_header_missing_sunset_and_unknown(server: RunningServer) -> Non
         "code": "VERSION_MISSING",
         "message": "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
     }
-    for version in ("202505", "202401", "202701", "2026-01"):
+    # On 2026-12-03: 202511 was sunset on 2026-11-16, 202512 never existed, 202612 is not released (nor
+    # documented), 202701 is in the future; LinkedIn names a YYYYMM version as YYYYMM01 in its message.
+    for version in ("202511", "202512", "202612", "202701", "202401"):
         response = get(server, path, {**HEADERS, "LinkedIn-Version": version})
         assert response.status_code == 426, version
         assert response.json() == {
             "status": 426,
             "code": "NONEXISTENT_VERSION",
-            "message": f"Requested version {version} is not active",
+            "message": f"Requested version {version}01 is not active",
         }
-    for version in ("202506", "202612"):
-        assert get(server, path, {**HEADERS, "LinkedIn-Version": version}).status_code == 200
-    assert len(DEFAULT_LINKEDIN_VERSIONS) == 19
+    garbled = get(server, path, {**HEADERS, "LinkedIn-Version": "2026-01"})
+    assert garbled.json()["message"] == "Requested version 2026-01 is not active"
+    for version in ("202601", "202603", "202608"):
+        assert get(server, path, {**HEADERS, "LinkedIn-Version": version}).status_code == 200, version
 
 
-def test_versions_knob_replaces_the_accepted_set() -> None:
-    with serve_in_thread(LinkedInEmulator(fixture(), versions=frozenset({"202401"}))) as srv:
+def test_served_versions_follow_the_calendar_day() -> None:
+    path = f"/rest/adAccounts/{ACCOUNT}/adCampaigns?q=search"
+    answers = {
+        date(2026, 11, 15): ("202511", 200),  # its last day
+        date(2026, 11, 16): ("202511", 426),  # LinkedIn's published sunset
+        date(2027, 1, 14): ("202601", 200),
+        date(2027, 1, 15): ("202601", 426),
+        date(2026, 7, 31): ("202608", 426),  # not released yet
+        date(2026, 8, 1): ("202608", 200),
+        date(2027, 8, 15): ("202608", 426),  # sunset projected a year on, the 15th
+    }
+    for day, (version, status) in answers.items():
+        with serve_in_thread(emulator_on(fixture(), day)) as srv:
+            assert get(srv, path, {**HEADERS, "LinkedIn-Version": version}).status_code == status, (day, version)
+    assert emulator_on(None, date(2026, 12, 3)).served_versions() == {
+        "202601",
+        "202602",
+        "202603",
+        "202604",
+        "202605",
+        "202606",
+        "202607",
+        "202608",
+    }
+    assert MarketingVersion("202608", date(2027, 8, 15)) in LINKEDIN_CALENDAR
+
+
+def test_versions_knob_replaces_the_calendar() -> None:
+    with serve_in_thread(emulator_on(fixture(), versions=frozenset({"202401"}))) as srv:
         path = f"/rest/adAccounts/{ACCOUNT}/adCampaigns?q=search"
         assert get(srv, path, {**HEADERS, "LinkedIn-Version": "202401"}).status_code == 200
         assert get(srv, path, {**HEADERS, "LinkedIn-Version": "202601"}).status_code == 426
@@ -419,7 +461,7 @@ def test_header_names_are_case_insensitive(server: RunningServer) -> None:
 
 
 def test_auth_errors_and_expired_token() -> None:
-    emulator = LinkedInEmulator(fixture(), access_token="good")
+    emulator = emulator_on(fixture(), access_token="good")
     path = f"/rest/adAccounts/{ACCOUNT}/adCampaigns?q=search"
     invalid = {
         "status": 401,
@@ -451,7 +493,7 @@ def test_auth_errors_and_expired_token() -> None:
 
 def test_daily_limit_per_endpoint_with_injected_clock() -> None:
     clock = FakeClock()
-    emulator = LinkedInEmulator(fixture(), daily_limit=2, clock=clock)
+    emulator = emulator_on(fixture(), daily_limit=2, clock=clock)
     campaigns = f"/rest/adAccounts/{ACCOUNT}/adCampaigns?q=search"
     with serve_in_thread(emulator) as srv:
         assert [get(srv, campaigns).status_code for _ in range(2)] == [200, 200]
@@ -492,10 +534,10 @@ def test_unknown_path_is_404_and_counted(server: RunningServer) -> None:
 def test_numeric_fixture_costs_are_served_as_strings_and_empty_part_has_no_account() -> None:
     numeric_cost = {**element(1, 111, 10, 1, "0"), "costInLocalCurrency": 12.5}
     data = {"account_id": ACCOUNT, "analytics": [numeric_cost]}
-    with serve_in_thread(LinkedInEmulator(data)) as srv:
+    with serve_in_thread(emulator_on(data)) as srv:
         query = analytics_query(fields="costInLocalCurrency,costInUsd")
         assert get(srv, "/rest/adAnalytics?" + query).json()["elements"] == [
             {"costInLocalCurrency": "12.5", "costInUsd": "12.5"}
         ]
-    with serve_in_thread(LinkedInEmulator(None)) as srv:
+    with serve_in_thread(emulator_on(None)) as srv:
         assert get(srv, "/rest/adAnalytics?" + analytics_query()).status_code == 403

@@ -7,12 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from assets.radar import (
-    google_ads_version_radar,
-    legacy_property_radar,
-    linkedin_token_radar,
-    linkedin_version_radar,
-)
+from assets.radar import api_version_radar, legacy_property_radar, linkedin_token_radar
+from resources.api_versions import versions_in_use
 
 pytestmark = pytest.mark.unit
 
@@ -32,15 +28,41 @@ def test_linkedin_token_age_against_its_60_day_life():
     assert linkedin_token_radar(None, TODAY, WEEK, configured=False) == []
 
 
-def test_api_versions_near_their_sunset():
-    assert linkedin_version_radar("202610", TODAY, WEEK) == []  # sunset around 2027-10
-    near = linkedin_version_radar("202601", TODAY, WEEK)
-    assert near[0].flag == "api_version_sunset" and near[0].value == 38.0  # 2027-01-01
-    gone = linkedin_version_radar("202506", TODAY, WEEK)
-    assert "was sunset around 2026-06-01" in gone[0].detail
-    assert google_ads_version_radar("v22", WEEK) == []
-    assert "oldest version still served" in google_ads_version_radar("v21", WEEK)[0].detail
-    assert "is sunset" in google_ads_version_radar("v19", WEEK)[0].detail
+def _version_notes(today: date, *, google_ads: str | None = "v26", linkedin: str | None = "202608") -> list:
+    return api_version_radar(versions_in_use(google_ads=google_ads, linkedin=linkedin, today=today), WEEK)
+
+
+def test_api_versions_warn_60_days_before_their_sunset():
+    assert _version_notes(TODAY) == []  # the defaults; HubSpot v4's end of support is 126 days away
+    # 60 days before HubSpot ends support for v4 (2027-03-30), which this release calls for associations.
+    hubspot = _version_notes(date(2027, 1, 29))
+    assert [(n.source, n.flag, n.value) for n in hubspot] == [("hubspot", "api_version_sunset", 60.0)]
+    assert hubspot[0].detail == (
+        "HubSpot API v4 (deal-contact associations) reaches its end of support on 2027-03-30, in 60 days: "
+        "upgrade funnel-ledger to a release that calls the vendor's newer versions"
+    )
+    assert _version_notes(date(2027, 1, 28)) == []  # 61 days ahead
+    # On 2026-12-03, Google Ads v23 (projected for February 2027, taken as the 1st) is 60 days from its
+    # sunset and LinkedIn 202601 (2027-01-15) 43 days.
+    ads = _version_notes(date(2026, 12, 3), google_ads="v23", linkedin="202601")
+    assert [(n.source, n.value) for n in ads] == [("google_ads", 60.0), ("linkedin", 43.0)]
+    assert ads[1].detail == (
+        "LinkedIn Marketing API 202601 reaches its sunset on 2027-01-15, in 43 days: "
+        "set ads.linkedin_api_version to 202608, served until about 2027-08-15 (projected)"
+    )
+    assert ads[0].detail.startswith("Google Ads API v23 reaches its sunset on about 2027-02-01 (projected), in 60")
+
+
+def test_an_api_version_past_its_sunset_is_flagged_with_the_version_to_use():
+    notes = _version_notes(TODAY, google_ads="v22", linkedin="202511")
+    assert [(n.source, n.value) for n in notes] == [("google_ads", -48.0), ("linkedin", -8.0)]
+    assert notes[0].detail == (
+        "Google Ads API v22 reached its sunset on 2026-10-07: set ads.google_ads_api_version to v26, served "
+        "until about 2027-11-01 (projected)"
+    )
+    # Unconfigured platforms are not judged; a version the table does not list is reported, not guessed.
+    assert _version_notes(TODAY, google_ads=None, linkedin=None) == []
+    assert _version_notes(TODAY, google_ads="v27", linkedin=None) == []
 
 
 def test_contacts_dated_only_by_retired_properties_are_counted():

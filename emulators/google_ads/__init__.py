@@ -17,7 +17,9 @@ strings, doubles as numbers, enums as strings.
 What a client must get right, and what the emulator therefore enforces: bearer token, ``developer-token``,
 ``login-customer-id`` when going through a manager, customer ids without dashes, no ``pageSize`` (fixed page
 size, ``nextPageToken`` only when more rows), page tokens tied to their query, versioned ``GoogleAdsFailure``
-error details, array-wrapped ``searchStream`` errors, 429 ``RESOURCE_EXHAUSTED`` with ``retryDelay``.
+error details, array-wrapped ``searchStream`` errors, 429 ``RESOURCE_EXHAUSTED`` with ``retryDelay``, and
+only the API versions live on the injected calendar day (a sunset version answers 400
+``UNSUPPORTED_VERSION`` for two weeks, then Google's HTML 404 page, as unreleased versions do).
 
 Choices made where the real behaviour is unknown ([U] in the reference):
 
@@ -38,6 +40,7 @@ Modules: ``app`` (the WSGI app, test hooks, check order), ``access`` (version, t
 (the selectable fields) and ``errors`` (error bodies).
 """
 
+from emulators.google_ads.access import GOOGLE_ADS_CALENDAR, ServedVersion
 from emulators.google_ads.app import DEFAULT_PAGE_SIZE, GoogleAdsEmulator
 from emulators.google_ads.errors import GaqlError
 from emulators.google_ads.fields import FIELDS
@@ -47,8 +50,10 @@ from emulators.google_ads.gaql_parser import parse_gaql
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "FIELDS",
+    "GOOGLE_ADS_CALENDAR",
     "GaqlError",
     "GaqlQuery",
     "GoogleAdsEmulator",
+    "ServedVersion",
     "parse_gaql",
 ]

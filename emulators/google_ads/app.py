@@ -9,8 +9,8 @@ import base64
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,7 +19,17 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from emulators._ratelimit import RollingWindowLimiter
-from emulators.google_ads.access import check_auth, check_customer, check_quota, check_version
+from emulators.google_ads.access import (
+    BLOCKED_DAYS_AFTER_SUNSET,
+    GOOGLE_ADS_CALENDAR,
+    ServedVersion,
+    VersionNotServed,
+    check_auth,
+    check_customer,
+    check_quota,
+    check_version,
+    not_found_page,
+)
 from emulators.google_ads.account import Account, load_account
 from emulators.google_ads.errors import ApiError
 from emulators.google_ads.fields import JSON
@@ -49,7 +59,8 @@ class GoogleAdsEmulator(RequestCounter):
     """WSGI app emulating ``POST /v{N}/customers/{id}/googleAds:search`` and ``:searchStream``.
 
     Request counts are keyed ``"google_ads.search"``, ``"google_ads.searchStream"`` and
-    ``"google_ads.not_found"``.
+    ``"google_ads.not_found"``. Only the versions live on the injected calendar day are served (see
+    :func:`emulators.google_ads.access.version_state`).
     """
 
     def __init__(
@@ -62,7 +73,9 @@ class GoogleAdsEmulator(RequestCounter):
         developer_token_approved: bool = True,
         page_size: int = DEFAULT_PAGE_SIZE,
         daily_operations: int = 0,
-        min_version: int = 21,
+        calendar: Sequence[ServedVersion] = GOOGLE_ADS_CALENDAR,
+        calendar_today: Callable[[], date] | None = None,
+        blocked_days: int = BLOCKED_DAYS_AFTER_SUNSET,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] | None = None,
     ) -> None:
@@ -78,7 +91,11 @@ class GoogleAdsEmulator(RequestCounter):
                 (a test-access token used on a production account).
             page_size: Rows per ``search`` page and per ``searchStream`` batch (10,000 on the real API).
             daily_operations: Requests per rolling 24 h before 429 ``RESOURCE_EXHAUSTED``; 0 disables.
-            min_version: Oldest API version served; older ``/v{N}`` paths get 400 ``UNSUPPORTED_VERSION``.
+            calendar: Google's versions with their release and sunset days.
+            calendar_today: The UTC day the calendar is read on (default: the real one); the suite passes
+                the same date clock to every emulator with versions.
+            blocked_days: Days after a sunset during which the version answers 400 ``UNSUPPORTED_VERSION``
+                before its URLs answer Google's HTML 404 page.
             clock: Monotonic clock in seconds driving the daily quota (tests inject a fake one).
             today: Source of the account's local date for ``DURING`` literals; default: now in the
                 fixture's ``time_zone``.
@@ -94,7 +111,9 @@ class GoogleAdsEmulator(RequestCounter):
         self.login_customer_id = login_customer_id.replace("-", "") if login_customer_id else None
         self.developer_token_approved = developer_token_approved
         self.page_size = page_size
-        self.min_version = min_version
+        self.calendar = tuple(calendar)
+        self.blocked_days = blocked_days
+        self._calendar_today = calendar_today or (lambda: datetime.now(UTC).date())
         self._today = today
         self._expired = False
         self._quota = RollingWindowLimiter(daily_operations, _DAY_S, clock=clock)
@@ -169,7 +188,7 @@ class GoogleAdsEmulator(RequestCounter):
         stream = endpoint == "searchStream"
         try:
             # The real API checks in this order; tests rely on which error wins when several apply.
-            check_version(version, self.min_version)
+            check_version(version, self._calendar_today(), self.calendar, blocked_days=self.blocked_days)
             check_auth(
                 request,
                 access_token=self.access_token,
@@ -199,6 +218,10 @@ class GoogleAdsEmulator(RequestCounter):
         except ApiError as err:
             error = err.body(version, request_id)
             response = json_response([error] if stream else error, err.http, {"request-id": request_id})
+        except VersionNotServed:
+            # The version's routes are gone: Google's front end answers, not the API (no JSON, no request-id).
+            response = Response(not_found_page(request.path), status=404, content_type="text/html; charset=UTF-8")
+            name = "google_ads.not_found"
         self._count(name, response.status_code)
         return response
 

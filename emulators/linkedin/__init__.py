@@ -11,7 +11,8 @@ What a client must get right, and what the emulator therefore enforces:
   inside ``List(...)``. A query whose structure characters are percent-encoded once (what
   ``requests(params=...)`` produces from a plain value) is also understood, but a double-encoded URN
   (``urn%253Ali...``) is a 400, as on the real API, because the URN does not survive it.
-* ``LinkedIn-Version`` (400 when missing, 426 ``NONEXISTENT_VERSION`` when unknown or sunset) and
+* ``LinkedIn-Version`` (400 when missing, 426 ``NONEXISTENT_VERSION`` when unknown, not yet released or
+  sunset on the emulator's calendar day; see :data:`~emulators.linkedin.headers.LINKEDIN_CALENDAR`) and
   ``X-Restli-Protocol-Version: 2.0.0`` whenever Rest.li 2.0 syntax is used.
 * adAnalytics: no pagination, at most 20 ``fields``, at least one facet, costs as exact decimal strings,
   counts as numbers, ``dateRange``/``pivotValues`` only when asked for, and a hard cap of 15,000 elements
@@ -37,14 +38,15 @@ URNs), :mod:`~emulators.linkedin.emulator` (the WSGI app).
 
 from .analytics import DEFAULT_MAX_ELEMENTS, MAX_FIELDS
 from .emulator import LinkedInEmulator
-from .headers import DEFAULT_LINKEDIN_VERSIONS
+from .headers import LINKEDIN_CALENDAR, MarketingVersion
 from .restli import RestliSyntaxError, parse_restli
 
 __all__ = [
-    "DEFAULT_LINKEDIN_VERSIONS",
     "DEFAULT_MAX_ELEMENTS",
+    "LINKEDIN_CALENDAR",
     "MAX_FIELDS",
     "LinkedInEmulator",
+    "MarketingVersion",
     "RestliSyntaxError",
     "parse_restli",
 ]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -20,7 +21,7 @@ from emulators.server import RequestCounter, json_response
 
 from .analytics import DEFAULT_MAX_ELEMENTS, Element, answer_analytics, load_elements
 from .campaigns import answer_account, answer_campaigns, load_accounts, load_campaigns
-from .headers import DEFAULT_LINKEDIN_VERSIONS, check_auth, check_version
+from .headers import LINKEDIN_CALENDAR, MarketingVersion, check_auth, check_version, live_versions
 from .restli import split_query
 from .wire import JSON, ApiError
 
@@ -46,6 +47,8 @@ class LinkedInEmulator(RequestCounter):
         data: Mapping[str, Any] | None = None,
         *,
         access_token: str | None = None,
+        calendar: Sequence[MarketingVersion] = LINKEDIN_CALENDAR,
+        calendar_today: Callable[[], date] | None = None,
         versions: frozenset[str] | None = None,
         daily_limit: int = 0,
         max_elements: int = DEFAULT_MAX_ELEMENTS,
@@ -56,7 +59,11 @@ class LinkedInEmulator(RequestCounter):
         Args:
             data: The fixture's ``linkedin`` part (deep-copied); None serves an empty account.
             access_token: The only bearer token accepted; None accepts any non-empty token.
-            versions: Accepted ``LinkedIn-Version`` values; default :data:`DEFAULT_LINKEDIN_VERSIONS`.
+            calendar: LinkedIn's versions with their sunset days; those live on the calendar day are served.
+            calendar_today: The UTC day the calendar is read on (default: the real one); the suite passes
+                the same date clock to every emulator with versions.
+            versions: Serve exactly these ``LinkedIn-Version`` values whatever the day (tests of other
+                behaviour); None follows the calendar.
             daily_limit: Requests per endpoint per rolling 24 h before 429 (serviceErrorCode 101);
                 0 disables the limit.
             max_elements: Cap on adAnalytics elements per response (the real API's is 15,000).
@@ -69,7 +76,9 @@ class LinkedInEmulator(RequestCounter):
         if max_elements < 1:
             raise ValueError("max_elements must be >= 1")
         self.access_token = access_token
-        self.versions = versions if versions is not None else DEFAULT_LINKEDIN_VERSIONS
+        self.calendar = tuple(calendar)
+        self.fixed_versions = versions
+        self._calendar_today = calendar_today or (lambda: datetime.now(UTC).date())
         self.daily_limit = daily_limit
         self.max_elements = max_elements
         self._clock = clock
@@ -137,6 +146,12 @@ class LinkedInEmulator(RequestCounter):
         self.access_token = token
         self._expired = False
 
+    def served_versions(self) -> frozenset[str]:
+        """The ``LinkedIn-Version`` values accepted now: the calendar's live ones, or the fixed set."""
+        if self.fixed_versions is not None:
+            return self.fixed_versions
+        return live_versions(self.calendar, self._calendar_today())
+
     def reset_rate_limits(self) -> None:
         """Forget every request counted against the daily limits."""
         with self._lock:
@@ -162,7 +177,7 @@ class LinkedInEmulator(RequestCounter):
         try:
             raw_query = self._raw_query(request)
             check_auth(request, access_token=self.access_token, expired=self._expired)
-            check_version(request, self.versions)
+            check_version(request, self.served_versions())
             self._check_daily_limit(name)
             handlers: dict[str, Callable[..., Response]] = {
                 "adAnalytics": self._handle_analytics,
