@@ -26,15 +26,24 @@ class Exchange:
 
 @dataclass
 class HttpCapture:
-    """A ``requests`` response hook that keeps every exchange of the session it is attached to."""
+    """Keeps every exchange of the ``requests`` session it is attached to."""
 
     exchanges: list[Exchange] = field(default_factory=list)
 
     def attach(self, session: requests.Session) -> HttpCapture:
-        session.hooks["response"].append(self._record)
+        # Wrapping ``send`` (not a response hook) also sees requests prepared outside the session, as
+        # linkedin-api-client prepares its own and calls ``session.send`` directly.
+        original = session.send
+
+        def send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            response = original(request, **kwargs)
+            self._record(response)
+            return response
+
+        session.send = send  # type: ignore[method-assign]
         return self
 
-    def _record(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def _record(self, response: requests.Response) -> None:
         raw = response.request.body
         text = raw.decode() if isinstance(raw, bytes) else raw
         self.exchanges.append(
