@@ -159,6 +159,7 @@ def test_week_grain_batch_with_named_ranges_and_in_list_filter(
         (ga.Filter.StringFilter.MatchType.FULL_REGEXP, "(Paid|Organic) S.*", ["Organic Search", "Paid Social"]),
         (ga.Filter.StringFilter.MatchType.PARTIAL_REGEXP, "id S", ["Paid Social"]),
     ],
+    ids=["EXACT", "BEGINS_WITH", "ENDS_WITH", "CONTAINS", "FULL_REGEXP", "PARTIAL_REGEXP"],
 )
 def test_string_filter_match_types_sent_as_numbers(
     client: BetaAnalyticsDataClient,
@@ -191,6 +192,7 @@ def test_string_filter_match_types_sent_as_numbers(
         (ga.Filter.NumericFilter.Operation.GREATER_THAN, 2, ["Paid Social"]),
         (ga.Filter.NumericFilter.Operation.GREATER_THAN_OR_EQUAL, 2, ["Organic Search", "Paid Social"]),
     ],
+    ids=["EQUAL", "LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL"],
 )
 def test_metric_filter_operations_sent_as_numbers(
     client: BetaAnalyticsDataClient,

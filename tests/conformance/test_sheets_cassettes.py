@@ -32,7 +32,7 @@ NOT_RECORDED = {"batchUpdate.addChart", "batchUpdate.updateChartSpec"}
 VALUES_KINDS = {"values.batchGet", "values.batchUpdate"}
 
 
-@pytest.mark.parametrize("name", CASSETTE_FILES)
+@pytest.mark.parametrize("name", CASSETTE_FILES, ids=lambda name: name.removesuffix(".json").replace(".", "-"))
 def test_cassette_replays_identically(name: str) -> None:
     cassette = load(name)
     assert list(runs(cassette)), f"{name} records no run"
