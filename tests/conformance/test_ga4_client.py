@@ -66,6 +66,7 @@ def client_rows(response: ga.RunReportResponse) -> list[tuple[list[str], list[st
     return [([d.value for d in row.dimension_values], [m.value for m in row.metric_values]) for row in response.rows]
 
 
+@pytest.mark.unit
 def test_enum_table_matches_the_client_library() -> None:
     library = {
         "MetricType": ga.MetricType,

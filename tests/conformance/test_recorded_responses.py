@@ -95,6 +95,7 @@ def test_linkedin_real_ad_account_gives_its_currency(linkedin_account_server: st
     assert resource.account_info().currency == "USD"
 
 
+@pytest.mark.unit
 def test_linkedin_real_analytics_element_with_spend() -> None:
     records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[1]))
@@ -104,6 +105,7 @@ def test_linkedin_real_analytics_element_with_spend() -> None:
     assert abs(row.cost - Decimal(100)) < Decimal("1e-9")
 
 
+@pytest.mark.unit
 def test_linkedin_real_zero_day_counts() -> None:
     records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[0]))
@@ -116,6 +118,7 @@ def test_linkedin_real_zero_day_counts() -> None:
     )
 
 
+@pytest.mark.unit
 @pytest.mark.xfail(strict=True, reason=ITEM_4)
 def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
     records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
@@ -124,6 +127,7 @@ def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
     assert row.cost == 0
 
 
+@pytest.mark.unit
 @pytest.mark.xfail(strict=True, reason=ITEM_4)
 def test_linkedin_analytics_without_local_cost_is_refused() -> None:
     """Airbyte's unit-test response carries ``costInUsd`` but not the ``costInLocalCurrency`` the pipeline reads."""
@@ -143,6 +147,7 @@ STAGE_DATE_PROPERTIES = (
 )
 
 
+@pytest.mark.unit
 def test_hubspot_real_contact() -> None:
     (raw,) = load_records("source-hubspot/expected_records.excerpt.jsonl", "contacts")
     contact = parse_contact(raw, STAGE_DATE_PROPERTIES)
@@ -162,6 +167,7 @@ def test_hubspot_real_contact() -> None:
     assert contact.archived is False
 
 
+@pytest.mark.unit
 def test_hubspot_real_deals_with_typed_values() -> None:
     first, second = (parse_deal(raw) for raw in load_records("source-hubspot/expected_records.excerpt.jsonl", "deals"))
     # Airbyte's records carry numbers and booleans as JSON numbers and booleans, not HubSpot's strings.
@@ -183,6 +189,7 @@ def test_hubspot_real_deals_with_typed_values() -> None:
     assert (second.analytics_source, second.analytics_source_data_1) == (None, None)
 
 
+@pytest.mark.unit
 def test_hubspot_unit_test_pages() -> None:
     (contact,) = (parse_contact(r, ()) for r in load_json("source-hubspot/contacts.json")["results"])
     (deal,) = (parse_deal(r) for r in load_json("source-hubspot/deals.json")["results"])
@@ -209,6 +216,7 @@ def test_hubspot_unit_test_pages() -> None:
 # ------------------------------------------------------------------ GA4 (Airbyte, ELv2)
 
 
+@pytest.mark.unit
 def test_ga4_recorded_report_types_metrics_by_header() -> None:
     report = parse_report(load_json("source-google-analytics-data-api/test_parse_response.json"))
     assert (report.metadata.time_zone, report.metadata.currency) == ("America/Los_Angeles", "USD")
