@@ -93,8 +93,12 @@ def parse_bool(value: str | bool | None) -> bool | None:
     return value.strip().lower() == "true"
 
 
-def parse_float(value: str | None) -> float | None:
-    if value is None or value.strip() == "":
+def parse_float(value: str | float | None) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # Drift, read like parse_decimal and parse_bool do: a JSON number where HubSpot sends a string
+        # (Airbyte's recorded HubSpot records carry hs_deal_stage_probability as 0.2).
+        return float(value)
+    if not isinstance(value, str) or value.strip() == "":
         return None
     try:
         return float(value)

@@ -25,6 +25,7 @@ from emulators.google_rpc import (
 )
 from emulators.server import RequestCounter, json_response
 
+from .enums import metric_type_number, wants_integer_enums
 from .quota import Quota, report_cost
 from .request import parse_batch, parse_report
 from .response import run_report
@@ -201,10 +202,12 @@ class GA4Emulator(RequestCounter):
             return self._finish(name, error_response(err))
         try:
             self._authenticate(request, name)
+            # ``$alt=json;enum-encoding=int`` (sent by Google's REST clients) asks for enums as numbers.
+            integer_enums = wants_integer_enums(request.args.get("$alt"))
             if metadata:
-                response = self._handle_metadata(property_id)
+                response = self._handle_metadata(property_id, integer_enums)
             else:
-                response = self._handle_reports(request, property_id, name)
+                response = self._handle_reports(request, property_id, name, integer_enums)
         except RpcError as err:
             response = error_response(err)
         return self._finish(name, response)
@@ -242,7 +245,7 @@ class GA4Emulator(RequestCounter):
             raise RpcError(403, _PERMISSION_MESSAGE)
         return prop
 
-    def _handle_metadata(self, property_id: str) -> Response:
+    def _handle_metadata(self, property_id: str, integer_enums: bool) -> Response:
         if property_id != "0":
             self._lookup_property(property_id)
         return json_response(
@@ -253,13 +256,19 @@ class GA4Emulator(RequestCounter):
                     for k, (ui, cat, _) in DIMENSIONS.items()
                 ],
                 "metrics": [
-                    {"apiName": k, "uiName": ui, "description": ui, "type": typ, "category": "Session"}
+                    {
+                        "apiName": k,
+                        "uiName": ui,
+                        "description": ui,
+                        "type": metric_type_number(typ) if integer_enums else typ,
+                        "category": "Session",
+                    }
                     for k, (ui, typ) in METRICS.items()
                 ],
             }
         )
 
-    def _handle_reports(self, request: Request, property_id: str, method: str) -> Response:
+    def _handle_reports(self, request: Request, property_id: str, method: str, integer_enums: bool) -> Response:
         prop = self._lookup_property(property_id)
         body = json_body(request)
         with self._lock:
@@ -299,6 +308,9 @@ class GA4Emulator(RequestCounter):
                         kind = report.pop("kind")
                         report["propertyQuota"] = quota.status()
                         report["kind"] = kind
+                if integer_enums:
+                    for header in report["metricHeaders"]:
+                        header["type"] = metric_type_number(header["type"])
                 reports.append(report)
         finally:
             with self._lock:

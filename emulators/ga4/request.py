@@ -13,6 +13,7 @@ from typing import Any
 
 from emulators.google_rpc import JSON, RpcError, invalid
 
+from .enums import normalise_request_enums
 from .filters import FactFilter, ValueFilter, compile_dimension_filter, compile_metric_filter, filter_fields
 from .schema import DIMENSIONS, METRICS, SCHEMA_URL
 
@@ -235,6 +236,8 @@ def parse_report(body: Any, property_id: str, today: date) -> ReportSpec:
     prop = body.get("property")
     if prop and prop != f"properties/{property_id}":
         raise invalid(f"property {prop!r} does not match the request path property properties/{property_id}.")
+    # Enums arrive as names or as proto numbers (Google's REST client sends numbers); read both.
+    body = normalise_request_enums(body)
     dimensions = _named_list(body.get("dimensions"), "dimensions")
     metrics = _named_list(body.get("metrics"), "metrics")
     _check_names(dimensions, metrics)

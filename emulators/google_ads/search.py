@@ -112,7 +112,8 @@ def search(
     if body.get("returnTotalResultsCount") is True:
         out["totalResultsCount"] = str(len(rows))
     out["fieldMask"] = _field_mask(query)
-    out["requestId"] = request_id
+    # SearchGoogleAdsResponse has no request_id field (unlike the stream batches): the id travels only in
+    # the request-id header (google-ads v23-v26 protos; tests/conformance/test_google_ads_messages.py).
     out["queryResourceConsumption"] = str(max(1, scanned))
     return out
 

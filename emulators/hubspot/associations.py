@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from werkzeug.wrappers import Request, Response
 
-from emulators.hubspot.errors import _ApiError, _json_body, _not_found
+from emulators.hubspot.errors import _ApiError, _json_body, _not_found, _parse_int
 from emulators.hubspot.store import _ObjectStore
 from emulators.hubspot.wire import JSON, _iso
 from emulators.server import json_response
@@ -31,6 +31,9 @@ _ASSOCIATION_TYPE_IDS: dict[tuple[str, str], int] = {
 }
 
 _BATCH_READ_MAX_INPUTS = 1000
+# GET /crm/v4/objects/{type}/{id}/associations/{toType}: ``limit`` defaults to 500, its maximum
+# (hubspot-api-client 12 ``associations.v4.basic_api.get_page`` default; HubSpot's associations v4 guide).
+_LIST_PAGE_SIZE = 500
 
 
 class _AssociationRoutes(_ObjectStore):
@@ -91,12 +94,26 @@ class _AssociationRoutes(_ObjectStore):
         record = self._records[source].get(object_id)
         if record is None or record["archived"]:
             raise _not_found(request.path, object_id)
-        to_ids = self._live_links(source, object_id, target)
-        results = [
-            {
-                "toObjectId": int(t),
-                "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}],
+        limit = min(max(_parse_int(request.args.get("limit"), "limit", default=_LIST_PAGE_SIZE), 1), _LIST_PAGE_SIZE)
+        # The cursor is opaque to clients; here it is the first associated id of the next page.
+        after = _parse_int(request.args.get("after") or None, "after", default=0)
+        to_ids = [t for t in self._live_links(source, object_id, target) if int(t) >= after]
+        page, rest = to_ids[:limit], to_ids[limit:]
+        body: JSON = {
+            "results": [
+                {
+                    "toObjectId": int(t),
+                    "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}],
+                }
+                for t in page
+            ]
+        }
+        if rest:
+            body["paging"] = {
+                "next": {
+                    "after": rest[0],
+                    "link": f"{request.host_url}crm/v4/objects/{object_type}/{object_id}/associations/{to_type}"
+                    f"?after={rest[0]}",
+                }
             }
-            for t in to_ids
-        ]
-        return json_response({"results": results})
+        return json_response(body)

@@ -15,11 +15,45 @@ from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask
 from emulators.sheets.store import JSON, Sheet, Spreadsheet, store_cell
 
 
+def _mirror_color(fmt: JSON, given: Mapping[str, Any], color_key: str, style_key: str) -> None:
+    """Keep a colour and its ``*Style`` twin equal, as Sheets does: whichever the request set wins."""
+    if color_key in given and style_key not in given:
+        if color_key in fmt:
+            fmt[style_key] = {"rgbColor": copy.deepcopy(fmt[color_key])}
+        else:
+            fmt.pop(style_key, None)
+    elif style_key in given and color_key not in given:
+        rgb = (fmt.get(style_key) or {}).get("rgbColor")
+        if rgb is not None:
+            fmt[color_key] = copy.deepcopy(rgb)
+        else:
+            fmt.pop(color_key, None)
+
+
+def _mirror_color_styles(cell: JSON, data: Mapping[str, Any]) -> None:
+    # Sheets answers a format written with backgroundColor / textFormat.foregroundColor with the
+    # ...ColorStyle twin filled in too (gspread's recorded WorksheetTest.test_format cassette).
+    given = data.get("userEnteredFormat")
+    fmt = cell.get("userEnteredFormat")
+    if not isinstance(given, Mapping) or not isinstance(fmt, dict):
+        return
+    _mirror_color(fmt, given, "backgroundColor", "backgroundColorStyle")
+    given_text = given.get("textFormat")
+    text = fmt.get("textFormat")
+    if isinstance(given_text, Mapping) and isinstance(text, dict):
+        _mirror_color(text, given_text, "foregroundColor", "foregroundColorStyle")
+
+
 def _set_cell(sheet: Sheet, key: tuple[int, int], data: Mapping[str, Any], tree: FieldTree | None) -> None:
     cell = copy.deepcopy(sheet.cells.get(key, {}))
     apply_mask(cell, data, tree)
     for read_only in ("effectiveValue", "formattedValue", "effectiveFormat", "hyperlink"):
         cell.pop(read_only, None)
+    _mirror_color_styles(cell, data)
+    if cell.get("note") == "":
+        # Writing an empty note removes it: the cell then has no note field at all (recorded by gspread's
+        # WorksheetTest.test_worksheet_notes cassette), not an empty one.
+        cell.pop("note")
     value = cell.get("userEnteredValue")
     if value is not None and (not isinstance(value, dict) or len(value) != 1):
         raise invalid("Invalid userEnteredValue: exactly one of stringValue, numberValue, boolValue, formulaValue")

@@ -5,6 +5,7 @@ Held by :class:`emulators.sheets.app.SheetsEmulator`; every endpoint handler rea
 
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,32 @@ class Spreadsheet:
         return sum(s.grid_cells for s in self.sheets)
 
 
+def _rgb(red: float, green: float, blue: float) -> JSON:
+    # Sheets leaves zero channels out of a colour (black is {}).
+    return {k: v for k, v in (("red", red), ("green", green), ("blue", blue)) if v}
+
+
+#: The theme of a new spreadsheet, as spreadsheets.get answers it (gspread's recorded cassettes, e.g.
+#: tests/cassettes/WorksheetTest.test_freeze.json at burnash/gspread 5e2b628).
+DEFAULT_THEME: JSON = {
+    "primaryFontFamily": "Arial",
+    "themeColors": [
+        {"colorType": color_type, "color": {"rgbColor": _rgb(*rgb)}}
+        for color_type, rgb in (
+            ("TEXT", (0, 0, 0)),
+            ("BACKGROUND", (1, 1, 1)),
+            ("ACCENT1", (0.25882354, 0.52156866, 0.95686275)),
+            ("ACCENT2", (0.91764706, 0.2627451, 0.20784314)),
+            ("ACCENT3", (0.9843137, 0.7372549, 0.015686275)),
+            ("ACCENT4", (0.20392157, 0.65882355, 0.3254902)),
+            ("ACCENT5", (1, 0.42745098, 0.003921569)),
+            ("ACCENT6", (0.27450982, 0.7411765, 0.7764706)),
+            ("LINK", (0.06666667, 0.33333334, 0.8)),
+        )
+    ],
+}
+
+
 def new_book(spreadsheet_id: str, title: str) -> Spreadsheet:
     """A fresh spreadsheet with the real API's default properties and one empty ``Sheet1``."""
     return Spreadsheet(
@@ -106,8 +133,19 @@ def new_book(spreadsheet_id: str, title: str) -> Spreadsheet:
                 "padding": {"top": 2, "right": 3, "bottom": 2, "left": 3},
                 "verticalAlignment": "BOTTOM",
                 "wrapStrategy": "OVERFLOW_CELL",
-                "textFormat": {"fontFamily": "arial,sans,sans-serif", "fontSize": 10},
+                "textFormat": {
+                    "foregroundColor": {},
+                    "fontFamily": "arial,sans,sans-serif",
+                    "fontSize": 10,
+                    "bold": False,
+                    "italic": False,
+                    "strikethrough": False,
+                    "underline": False,
+                    "foregroundColorStyle": {"rgbColor": {}},
+                },
+                "backgroundColorStyle": {"rgbColor": {"red": 1, "green": 1, "blue": 1}},
             },
+            "spreadsheetTheme": copy.deepcopy(DEFAULT_THEME),
         },
         sheets=[new_sheet(0, "Sheet1", 0)],
         rng=random.Random(spreadsheet_id),

@@ -141,6 +141,12 @@ def _prepare_write(
     return sheet, r0, c0, parsed, response
 
 
+def _written(prepared: tuple[Sheet, int, int, ParsedRows, JSON]) -> set[tuple[int, int]]:
+    """The (row, column) of every cell one prepared write sets."""
+    _, r0, c0, parsed, _ = prepared
+    return {(r0 + i, c0 + j) for i, row in enumerate(parsed) for j, item in enumerate(row) if item is not None}
+
+
 def _write(sheet: Sheet, r0: int, c0: int, parsed: ParsedRows) -> None:
     for i, row in enumerate(parsed):
         for j, item in enumerate(row):
@@ -229,8 +235,10 @@ def batch_update_values(call: EndpointCall) -> JSON:
         responses.append(response)
     result.update(
         {
-            "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
-            "totalUpdatedColumns": sum(r.get("updatedColumns", 0) for r in responses),
+            # Rows and columns "where at least one cell was updated" (the API reference), so a column
+            # written by two ranges counts once (gspread's recorded WorksheetTest.test_batch_update).
+            "totalUpdatedRows": len({(p[0].sheet_id, row) for p in prepared for row, _ in _written(p)}),
+            "totalUpdatedColumns": len({(p[0].sheet_id, col) for p in prepared for _, col in _written(p)}),
             "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
             "totalUpdatedSheets": len({p[0].sheet_id for p in prepared if "updatedCells" in p[4]}),
             "responses": responses,
