@@ -10,6 +10,8 @@ second portal keeps the first portal's watermarks, fetches nothing older than th
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -128,6 +130,20 @@ def ensure_source_identity(warehouse: WarehouseResource, current: SourceIdentity
             ],
         )
     return row is None
+
+
+def guard_source(warehouse: WarehouseResource, identity: SourceIdentity | None, log: Callable[[str], None]) -> None:
+    """What an asset calls before writing a source's data: :func:`ensure_source_identity`, logged.
+
+    Args:
+        warehouse: The warehouse the asset writes.
+        identity: The source's identity, or None when it has none to guard (a local workbook).
+        log: Where the first recording is said (the run log).
+    """
+    if identity is None or not identity.identity:
+        return
+    if ensure_source_identity(warehouse, identity, now_ms=int(time.time() * 1000)):
+        log(f"{identity.label} recorded as this warehouse's {identity.source} source")
 
 
 def _source_conditions(source: str) -> list[tuple[sa.Table, sa.ColumnElement[bool] | None]]:
