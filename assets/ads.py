@@ -1,4 +1,8 @@
-"""Ad platform assets: daily campaign facts from LinkedIn Ads and Google Ads, re-pulled over a lookback."""
+"""Ad platform assets: daily campaign facts from LinkedIn Ads and Google Ads, re-pulled over a lookback.
+
+Each sync first checks that the platform account is the one the warehouse mirrors, and notes the days
+that had spend and now come back empty (``ad_silent_days``, flagged on the Insights tab).
+"""
 
 import time
 from collections.abc import Callable, Sequence
