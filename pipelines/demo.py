@@ -47,6 +47,8 @@ def fixture_data_dir(data_dir: Path, fixture_path: Path) -> Path:
 
     try:
         digest = hashlib.sha256(fixture_path.read_bytes()).hexdigest()[:12]
+    except FileNotFoundError:
+        raise FixtureError(f"{fixture_path}: fixture file not found") from None
     except OSError as error:
         raise FixtureError(f"{fixture_path}: cannot read fixture file: {error.strerror or error}") from None
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", fixture_path.stem).strip("-")[:40] or "fixture"

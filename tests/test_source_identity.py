@@ -210,7 +210,6 @@ def test_the_hubspot_portal_comes_from_account_info() -> None:
     assert summer.account_details()["utcOffset"] == "-04:00"
 
 
-@pytest.mark.unit
 def test_a_fixture_without_a_portal_id_gets_one_from_its_records() -> None:
     one = {"contacts": [contact(1, "2024-01-01T00:00:00Z")]}
     two = {"contacts": [contact(2, "2024-01-01T00:00:00Z")]}
@@ -260,5 +259,7 @@ def test_a_fixture_demo_gets_its_own_folder_keyed_by_content(tmp_path: Path) -> 
     assert (explicit.warehouse_url, explicit.workbook_path) == ("sqlite:///mine.db", Path("t.xlsx"))
     by_env = demo_runtime_environ({"FUNNEL_LEDGER_FIXTURE": str(fixture), "FUNNEL_LEDGER_DATA_DIR": "/srv"}, None)
     assert Path(by_env["FUNNEL_LEDGER_DATA_DIR"]).parent == Path("/srv")
-    with pytest.raises(FixtureError, match="cannot read fixture file"):
+    with pytest.raises(FixtureError, match=r"missing\.json: fixture file not found"):
         fixture_data_dir(Path(".data"), tmp_path / "missing.json")
+    with pytest.raises(FixtureError, match="cannot read fixture file"):
+        fixture_data_dir(Path(".data"), tmp_path)  # a folder
