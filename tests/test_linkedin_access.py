@@ -76,12 +76,14 @@ def _client(server: RunningServer) -> LinkedInAdsResource:
 @pytest.mark.parametrize(
     ("wire", "expected", "text"),
     [
-        ("-2E-18", Decimal(0), "0"),  # float noise below zero: a spend check must see 0
-        ("3E-12", Decimal(0), "0"),
-        ("107.5300000000000335346", Decimal("107.53"), "107.530000000"),
-        ("12.34", Decimal("12.34"), "12.34"),  # at most 9 decimals: exact text kept
-        ("0.000000001", Decimal("0.000000001"), "0.000000001"),
-        ("-1.5", Decimal("-1.5"), "-1.5"),  # a real negative stays negative (the spend check flags it)
+        # Float noise below zero: a spend check must see 0.
+        pytest.param("-2E-18", Decimal(0), "0", id="noise-below-zero"),
+        pytest.param("3E-12", Decimal(0), "0", id="noise-above-zero"),
+        pytest.param("107.5300000000000335346", Decimal("107.53"), "107.530000000", id="noise-in-a-cost"),
+        pytest.param("12.34", Decimal("12.34"), "12.34", id="exact-text-kept"),  # at most 9 decimals
+        pytest.param("0.000000001", Decimal("0.000000001"), "0.000000001", id="nine-decimals-kept"),
+        # A real negative stays negative (the spend check flags it).
+        pytest.param("-1.5", Decimal("-1.5"), "-1.5", id="real-negative"),
     ],
 )
 def test_costs_lose_their_float_noise_at_the_boundary(wire: str, expected: Decimal, text: str) -> None:
