@@ -84,8 +84,8 @@ def round_cost(value: Decimal) -> Decimal:
 
 def _parse_error(record: str, problem: str) -> ApiError:
     return ApiError(
-        f"LinkedIn adAnalytics {record}: {problem}; nothing was written (LinkedIn always sends this field: "
-        "rerun later, and report it if it persists)",
+        f"LinkedIn adAnalytics {record}: {problem}; nothing was written (read as 0 it would record a day "
+        "that was never reported): rerun later, and report this line if it persists",
         service="LinkedIn",
         status=200,
         category="PARSE_ERROR",
