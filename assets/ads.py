@@ -1,10 +1,16 @@
-"""Ad platform assets: daily campaign facts from LinkedIn Ads and Google Ads, re-pulled over a lookback."""
+"""Ad platform assets: daily campaign facts from LinkedIn Ads and Google Ads, re-pulled over a lookback.
+
+Each sync first checks that the platform account is the one the warehouse mirrors, and notes the days
+that had spend and now come back empty (``ad_silent_days``, flagged on the Insights tab).
+"""
 
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
@@ -21,7 +27,8 @@ from assets.keys import GOOGLE_ADS_KEY, LINKEDIN_KEY
 from resources.google_ads import GoogleAdsResource
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow, LinkedInAdsResource
 from resources.settings import SettingsResource
-from resources.warehouse import WarehouseResource, ad_daily
+from resources.source_identity import SourceIdentity, guard_source
+from resources.warehouse import WarehouseResource, ad_daily, ad_silent_days, upsert
 
 
 def fetch_window(partition_start: date, partition_end: date, lookback_days: int, today: date) -> tuple[date, date]:
@@ -43,6 +50,7 @@ def sync_ad_platform(
     configured: bool,
     missing: Sequence[str],
     account_info: Callable[[], AdAccountInfo],
+    identity: Callable[[], SourceIdentity],
     fetch: Callable[[date, date], list[AdDailyRow]],
     calls: Callable[[], dict[str, int]],
     warehouse: WarehouseResource,
@@ -71,6 +79,8 @@ def sync_ad_platform(
                 AssetCheckResult(check_name="spend_not_negative", passed=True),
             ],
         )
+    # Another account than the one this warehouse mirrors stops the run before anything is written.
+    guard_source(warehouse, identity(), log)
     rows = fetch(first, last)
     info = account_info()
     records: list[dict[str, Any]] = [
@@ -90,6 +100,14 @@ def sync_ad_platform(
     ]
     # The same campaign-day twice in one answer would be a platform bug; keep the last copy, say so.
     unique = {(r["campaign_id"], r["date"]): r for r in records}
+    # Noted before the replace: a run killed in between leaves a flag on data still there, which the next
+    # run settles, rather than spend deleted without a flag.
+    silent = note_silent_days(warehouse, platform, first, last, {row.date for row in rows}, now_ms)
+    if silent:
+        log(
+            f"{platform}: no rows for {len(silent)} day(s) that had spend before ({silent[0]} to {silent[-1]}): "
+            "they now count 0 spend and are flagged on the Insights tab"
+        )
     warehouse.replace_range(
         ad_daily, list(unique.values()), column="date", start=first, end=last, where={"platform": platform}
     )
@@ -112,6 +130,7 @@ def sync_ad_platform(
             "rows_fetched": len(records),
             "rows_written": landed,
             "currency": info.currency or "",
+            "days_gone_silent": len(silent),
             "api_calls": MetadataValue.json(calls()),
             "preview": MetadataValue.md(_preview(list(unique.values()))),
         },
@@ -126,6 +145,47 @@ def sync_ad_platform(
             ),
         ],
     )
+
+
+def note_silent_days(
+    warehouse: WarehouseResource, platform: str, first: date, last: date, reported: set[date], now_ms: int
+) -> list[date]:
+    """Record the days of [first, last] that had spend and now come back without a row; forget reported ones.
+
+    A platform that stops reporting (campaigns deleted, the account swapped, a reporting outage) turns
+    the days it had reported into 0 spend when the range is replaced; the Insights tab flags them from
+    ``ad_silent_days`` until the platform reports the day again.
+
+    Returns:
+        The days newly found silent, sorted.
+    """
+    in_range = sa.and_(ad_daily.c.platform == platform, ad_daily.c.date >= first, ad_daily.c.date <= last)
+    with warehouse.engine.begin() as conn:
+        stored = conn.execute(sa.select(ad_daily.c.date, ad_daily.c.cost, ad_daily.c.currency).where(in_range)).all()
+        spend: dict[date, Decimal] = {}
+        currency: dict[date, str | None] = {}
+        for day, cost, code in stored:
+            spend[day] = spend.get(day, Decimal(0)) + Decimal(cost)
+            currency[day] = code
+        silent = sorted(day for day, total in spend.items() if total > 0 and day not in reported)
+        if reported:
+            conn.execute(
+                sa.delete(ad_silent_days).where(
+                    ad_silent_days.c.platform == platform, ad_silent_days.c.date.in_(sorted(reported))
+                )
+            )
+        rows = [
+            {
+                "platform": platform,
+                "date": day,
+                "previous_cost": format(spend[day], "f"),
+                "currency": currency[day],
+                "noticed_at_ms": now_ms,
+            }
+            for day in silent
+        ]
+        upsert(conn, ad_silent_days, rows)
+    return silent
 
 
 def _preview(rows: list[dict[str, Any]]) -> str:
@@ -161,6 +221,7 @@ def _pull(
         configured=client.configured,
         missing=client.missing_settings(),
         account_info=client.account_info,
+        identity=client.source_identity,
         fetch=fetch,
         calls=lambda: client.calls.counts,
         warehouse=warehouse,

@@ -24,6 +24,7 @@ from assets.kpi_math.web import ga4_slice_filters
 from assets.weekly_kpis import funnel_config
 from resources.ga4 import GA4Resource, ReportMetadata
 from resources.settings import SettingsResource
+from resources.source_identity import guard_source
 from resources.warehouse import WarehouseResource, ga4_daily, ga4_daily_events, ga4_weekly
 
 
@@ -75,6 +76,7 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
                     AssetCheckResult(check_name="not_silently_empty", passed=True),
                 ],
             )
+        guard_source(warehouse, ga4.source_identity(), context.log.info)
         config = settings.load()
         window = context.partition_time_window
         first, last = fetch_window(
@@ -160,6 +162,7 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         """
         if not ga4.configured:
             return MaterializeResult(metadata={"skipped": "GA4 is not configured"})
+        guard_source(warehouse, ga4.source_identity(), context.log.info)
         config = settings.load()
         weeks = [date.fromisoformat(key) for key in context.partition_keys]
         known_groups = {row["channel_group"] for row in warehouse.read_frame(ga4_daily).to_dict("records")}

@@ -15,6 +15,7 @@ from dagster import (
 from assets.hubspot_mirror import HubSpotMirror
 from resources.hubspot import HubSpotResource
 from resources.settings import SettingsResource
+from resources.source_identity import guard_source
 from resources.warehouse import WarehouseResource
 
 MIRROR_KEY = ["raw", "hubspot_mirror"]
@@ -37,6 +38,8 @@ def hubspot_mirror(
 ) -> MaterializeResult:
     """Current copy of the HubSpot CRM (contacts and their stage dates, deals, meetings, pipelines)."""
     config = settings.load()
+    # Another portal than the one this warehouse mirrors stops the run here, before anything is written.
+    guard_source(warehouse, hubspot.source_identity(), context.log.info)
     mirror = HubSpotMirror(
         hubspot,
         warehouse,

@@ -231,9 +231,12 @@ class HubSpotMirror:
             for page in self.hubspot.search_modified_since(object_type, properties, since):
                 records.extend(self._parse(object_type, page, stage_properties))
             report = StreamReport(mode="incremental", fetched=len(records))
-        if object_type == "deals" and not full:
-            associations = self.hubspot.deal_contact_ids([r.deal_id for r in records])
-            records = [_with_contacts(r, associations.get(r.deal_id, ())) for r in records]
+        if object_type == "deals":
+            # Search results carry no associations, and a listed deal embeds at most 100 contacts (HubSpot
+            # says so with a cursor): those deals are read through the associations API, every page.
+            unread = [r.deal_id for r in records if not full or r.more_contacts]
+            associations = self.hubspot.deal_contact_ids(unread) if unread else {}
+            records = [_with_contacts(r, associations[r.deal_id]) if r.deal_id in associations else r for r in records]
         # An empty stream (a portal without meetings) still gets a watermark, so the next run searches
         # instead of listing everything again; the overlap covers records created meanwhile.
         watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or self.now_ms

@@ -15,6 +15,7 @@ from dagster import (
 from assets.kpi_math import active_catalog, kpi_version
 from assets.weekly_kpis import KPIS_KEY
 from resources.settings import SettingsResource
+from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
 from settings import Settings
@@ -90,6 +91,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             ],
         )
         targets, _costs = tracker.read_owner_tabs()
+        guard_source(warehouse, tracker.source_identity(), context.log.info)
         tracker.write(update, build_presentation(update, targets, currency=config.currency))
         summary = update.summary
         context.log.info(

@@ -45,9 +45,11 @@ from assets.kpi_math import (
     web_kpis,
 )
 from assets.kpi_math.insights import TRAILING_WEEKS, implausible_amount_insights, implausible_date_insights
+from assets.kpi_math.insights.silent_platforms import silent_platform_insights
 from assets.radar import api_version_radar, legacy_property_radar, linkedin_token_radar
 from resources.api_versions import versions_in_use
 from resources.settings import SettingsResource
+from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
 from resources.warehouse import (
     WarehouseResource,
@@ -209,6 +211,10 @@ def compute_weekly_kpis_and_insights(
     ]
     everything = pd.concat([p for p in parts if len(p)], ignore_index=True)
     insights = _insights(everything, inputs, settings, cfg, list(weeks), as_of, status, today)
+    if sources is not None:
+        insights += silent_platform_insights(
+            sources.get("ad_silent_days"), weeks, settings.week_start, platforms=platform_channels.keys()
+        )
     requested = everything[everything["week_start"].isin(list(weeks))]
     return with_versions(requested, settings).reset_index(drop=True), insights
 
@@ -314,6 +320,8 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         as_of = parse_as_of(context.run.tags.get(AS_OF_TAG))
         started = time.perf_counter()
         inputs = read_hubspot_inputs(warehouse, stage_property_names(config.stages))
+        # Costs and Targets come from the tracker: another team's sheet must not feed this warehouse.
+        guard_source(warehouse, tracker.source_identity(), context.log.info)
         targets, costs = tracker.read_owner_tabs()
         values, insights = compute_weekly_kpis_and_insights(
             inputs,

@@ -32,8 +32,9 @@ __all__ = [
 
 ALLOWED_PARTS: tuple[str, ...] = ("hubspot", "linkedin", "google_ads", "ga4", "sheets")
 HUBSPOT_OBJECT_TYPES: tuple[str, ...] = ("contacts", "deals", "meetings", "companies")
-# ``properties`` optionally overrides the property definitions the emulator serves ({type: [definition]}).
-_HUBSPOT_KEYS: tuple[str, ...] = (*HUBSPOT_OBJECT_TYPES, "pipelines", "properties")
+# ``properties`` optionally overrides the property definitions the emulator serves ({type: [definition]});
+# ``account`` the account-info details (``portalId``, ``timeZone``...) of ``GET /account-info/v3/details``.
+_HUBSPOT_KEYS: tuple[str, ...] = (*HUBSPOT_OBJECT_TYPES, "pipelines", "properties", "account")
 # List-valued members of the non-HubSpot parts whose items must be JSON objects.
 _RECORD_LISTS: dict[str, tuple[str, ...]] = {
     "linkedin": ("campaigns", "analytics"),
@@ -160,6 +161,19 @@ def _validate_hubspot(part: Mapping[str, Any], source: str) -> None:
         _validate_pipelines(part["pipelines"], source)
     if "properties" in part:
         _validate_property_definitions(part["properties"], source)
+    if "account" in part:
+        _validate_account(part["account"], source)
+
+
+def _validate_account(account: Any, source: str) -> None:
+    if not isinstance(account, Mapping):
+        raise FixtureError(f"{source}: hubspot.account must be a JSON object, got {_type_name(account)}")
+    portal_id = account.get("portalId")
+    if "portalId" in account and (not isinstance(portal_id, int) or isinstance(portal_id, bool) or portal_id <= 0):
+        raise FixtureError(f"{source}: hubspot.account.portalId must be a positive integer, got {_show(portal_id)}")
+    for name in ("timeZone", "companyCurrency", "accountType", "uiDomain", "dataHostingLocation"):
+        if name in account and not isinstance(account[name], str):
+            raise FixtureError(f"{source}: hubspot.account.{name} must be a string, got {_show(account[name])}")
 
 
 def _validate_hubspot_record(record: Any, where: str) -> None:

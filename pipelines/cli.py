@@ -1,4 +1,4 @@
-"""``funnel-ledger``: the pipeline from a terminal (demo, live run, emulators)."""
+"""``funnel-ledger``: the pipeline from a terminal (demo, live run, check, reset-source, emulators)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate the settings and reach every configured API once (exit 1 when anything fails)"
     )
     check.add_argument("--config", help="settings file (default: $FUNNEL_LEDGER_CONFIG or ./funnel-ledger.yaml)")
+    from pipelines.reset_source import add_reset_parser
+
+    add_reset_parser(commands)
     emulators = commands.add_parser("emulators", help="local API emulators")
     emulator_commands = emulators.add_subparsers(dest="emulator_command", required=True)
     serve = emulator_commands.add_parser("serve", help="serve every emulator on loopback until interrupted")
@@ -143,6 +146,12 @@ def print_headlines(runtime: RuntimeEnv, last_week: str) -> None:
 
 def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
     environ = dict(os.environ)
+    if mode == "demo":
+        from pipelines.demo import demo_runtime_environ
+
+        # A fixture's demo keeps its own warehouse and workbook (.data/demo-<name>-<hash>/).
+        fixture = getattr(args, "fixture", None)
+        environ = demo_runtime_environ(environ, Path(fixture) if fixture else None)
     environ[MODE_ENV] = mode
     runtime = RuntimeEnv.from_environ(environ)
     if args.workbook:
@@ -165,7 +174,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # context for the trailing-mean notes).
     history = 52 if args.first is None else (datetime.now(UTC).date() - args.first).days // 7 + 5
     demo = demo_environment(Path(args.fixture) if args.fixture else None, history_weeks=history)
-    print(f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}", flush=True)
+    print(
+        f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}, "
+        f"data in {runtime.data_dir}",
+        flush=True,
+    )
     try:
         summary = run_pipeline(
             settings=settings,
@@ -244,6 +257,10 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.check import check_command
 
             return check_command(args.config)
+        if args.command == "reset-source":
+            from pipelines.reset_source import reset_source_command
+
+            return reset_source_command(args.source, apply=args.yes)
         return cmd_emulators_serve(args)
     except Exception as error:
         cause = root_cause(error)

@@ -144,8 +144,9 @@ def definitions_for_environment(environ: Mapping[str, str] | None = None) -> Def
     settings = load_settings(config_path, environ)
     sources = None
     if runtime.mode == "demo":
-        from pipelines.demo import demo_environment
+        from pipelines.demo import demo_environment, demo_runtime
 
+        runtime = demo_runtime(environ)  # a FUNNEL_LEDGER_FIXTURE demo keeps its own data folder
         sources = demo_environment().resources(settings)
     return build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
 

@@ -7,8 +7,11 @@ identical copy.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -22,12 +25,56 @@ from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
-from settings import Settings
+from settings import DEFAULT_DATA_DIR, RuntimeEnv, Settings
 
 # The demo emulators accept these; they guard nothing and are not secrets.
 DEMO_HUBSPOT_TOKEN = "demo-token"
 DEMO_WEEKS = 52
 FIXTURE_ENV = "FUNNEL_LEDGER_FIXTURE"
+DATA_DIR_ENV = "FUNNEL_LEDGER_DATA_DIR"
+
+
+def fixture_data_dir(data_dir: Path, fixture_path: Path) -> Path:
+    """The demo's own data folder for a fixture: ``<data dir>/demo-<name>-<content hash>``.
+
+    Keyed by the file's content, so a second fixture (or the same file edited) never reads the warehouse,
+    watermarks or tracker of another; rerunning one fixture reuses its folder.
+
+    Raises:
+        FixtureError: The fixture file cannot be read.
+    """
+    from emulators.fixture import FixtureError
+
+    try:
+        digest = hashlib.sha256(fixture_path.read_bytes()).hexdigest()[:12]
+    except FileNotFoundError:
+        raise FixtureError(f"{fixture_path}: fixture file not found") from None
+    except OSError as error:
+        raise FixtureError(f"{fixture_path}: cannot read fixture file: {error.strerror or error}") from None
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", fixture_path.stem).strip("-")[:40] or "fixture"
+    return data_dir / f"demo-{name}-{digest}"
+
+
+def demo_runtime_environ(environ: Mapping[str, str], fixture_path: Path | None) -> dict[str, str]:
+    """The environment a demo run reads its locations from: a fixture's demo gets its own data folder.
+
+    ``WAREHOUSE_URL`` and ``TRACKER_WORKBOOK`` still win when set (then the warehouse's source identity
+    check keeps two data sets apart).
+    """
+    env = dict(environ)
+    if fixture_path is None and env.get(FIXTURE_ENV):
+        fixture_path = Path(env[FIXTURE_ENV])
+    if fixture_path is not None:
+        base = Path(env.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+        env[DATA_DIR_ENV] = str(fixture_data_dir(base, fixture_path))
+    return env
+
+
+def demo_runtime(environ: Mapping[str, str] | None = None, fixture_path: Path | None = None) -> RuntimeEnv:
+    """The demo's locations (see :func:`demo_runtime_environ`), in demo mode."""
+    env = demo_runtime_environ(os.environ if environ is None else environ, fixture_path)
+    env["FUNNEL_LEDGER_MODE"] = "demo"
+    return RuntimeEnv.from_environ(env)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from resources.google_auth import (
     token_url,
 )
 from resources.http import ApiError
+from resources.source_identity import SourceIdentity
 
 ANALYTICS_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
 PAGE_LIMIT = 100_000
@@ -125,6 +126,11 @@ class GA4Resource(ApiResource):
         if self.service_account_info or not self.read_environment:
             return self.service_account_info
         return load_service_account_info()
+
+    def source_identity(self) -> SourceIdentity:
+        """The property this resource reads, as the warehouse records it (no API call)."""
+        prop = self._property()
+        return SourceIdentity("ga4", prop, f"GA4 property {prop}", "GA4_PROPERTY_ID")
 
     def missing_settings(self) -> list[str]:
         missing = [] if self._property() else ["GA4_PROPERTY_ID"]

@@ -20,6 +20,7 @@ from resources.base import ApiResource, json_body
 from resources.google_auth import AccessTokenProvider, refresh_token_provider, token_url
 from resources.http import ApiError
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow
+from resources.source_identity import SourceIdentity
 
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
 DAILY_QUERY = (
@@ -83,6 +84,11 @@ class GoogleAdsResource(ApiResource):
     @property
     def customer_id(self) -> str:
         return self._value("customer_id").replace("-", "")
+
+    def source_identity(self) -> SourceIdentity:
+        """The customer this resource reads, as the warehouse records it (no API call)."""
+        customer = self.customer_id
+        return SourceIdentity("google_ads", customer, f"Google Ads customer {customer}", ENV["customer_id"])
 
     def _access_token(self) -> str:
         if self._tokens is None:

@@ -17,6 +17,8 @@ import requests
 
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
+from resources.hubspot_associations import read_deal_contacts
+from resources.source_identity import SourceIdentity
 
 ObjectType = Literal["contacts", "deals", "meetings"]
 
@@ -137,6 +139,19 @@ class DealRecord:
     analytics_source_data_1: str | None
     archived: bool
     contact_ids: tuple[str, ...] | None = None  # None = associations not fetched with this record
+    more_contacts: bool = False  # the embedded list was cut (HubSpot embeds 100): read the rest in batch
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    """The portal a token reaches (``GET /account-info/v3/details``)."""
+
+    portal_id: int
+    time_zone: str | None
+    company_currency: str | None
+    ui_domain: str | None
+    data_hosting_location: str | None
+    account_type: str | None
 
 
 @dataclass(frozen=True)
@@ -188,10 +203,12 @@ def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> Conta
 def parse_deal(raw: dict[str, Any]) -> DealRecord:
     props = raw.get("properties") or {}
     contact_ids: tuple[str, ...] | None = None
+    more_contacts = False
     associations = raw.get("associations")
     if isinstance(associations, dict):
         contacts = associations.get("contacts") or {}
         contact_ids = tuple(sorted({str(item["id"]) for item in contacts.get("results", [])}))
+        more_contacts = bool(((contacts.get("paging") or {}).get("next") or {}).get("after"))
     return DealRecord(
         deal_id=str(raw["id"]),
         created_at_ms=_created_ms(props, raw, "createdate"),
@@ -210,6 +227,7 @@ def parse_deal(raw: dict[str, Any]) -> DealRecord:
         analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
         archived=bool(raw.get("archived", False)),
         contact_ids=contact_ids,
+        more_contacts=more_contacts,
     )
 
 
@@ -396,18 +414,33 @@ class HubSpotResource(ApiResource):
                 return
 
     def deal_contact_ids(self, deal_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        """Associated contact ids per deal (v4 batch read, 1,000 deals a call); deals without any → ()."""
-        ids = list(deal_ids)
-        found: dict[str, tuple[str, ...]] = {deal_id: () for deal_id in ids}
-        for start in range(0, len(ids), ASSOCIATION_BATCH_SIZE):
-            chunk = ids[start : start + ASSOCIATION_BATCH_SIZE]
-            payload = self._request(
-                "POST",
-                "/crm/v4/associations/deals/contacts/batch/read",
-                "associations.batch_read",
-                json={"inputs": [{"id": deal_id} for deal_id in chunk]},
+        """Associated contact ids per deal; deals without any → () (see :func:`read_deal_contacts`)."""
+        return read_deal_contacts(self._request, deal_ids, batch_size=ASSOCIATION_BATCH_SIZE)
+
+    def account_details(self) -> AccountDetails:
+        """The portal this token reaches (``GET /account-info/v3/details``): id, time zone, currency."""
+        payload = self._request("GET", "/account-info/v3/details", "account_info")
+        portal_id = payload.get("portalId")
+        if not isinstance(portal_id, int) or isinstance(portal_id, bool):
+            raise ApiError(
+                f"HubSpot account_info answered without a numeric portalId ({str(portal_id)[:40]!r}); check "
+                "HUBSPOT_BASE_URL (it should be https://api.hubapi.com)",
+                service="HubSpot",
+                status=200,
             )
-            for result in payload.get("results", []):
-                deal_id = str(result["from"]["id"])
-                found[deal_id] = tuple(sorted({str(to["toObjectId"]) for to in result.get("to", [])}))
-        return found
+        return AccountDetails(
+            portal_id=portal_id,
+            time_zone=payload.get("timeZone"),
+            company_currency=payload.get("companyCurrency"),
+            ui_domain=payload.get("uiDomain"),
+            data_hosting_location=payload.get("dataHostingLocation"),
+            account_type=payload.get("accountType"),
+        )
+
+    def source_identity(self) -> SourceIdentity:
+        """The portal this token reaches, as the warehouse records it (one account-info call)."""
+        details = self.account_details()
+        where = f" ({details.ui_domain})" if details.ui_domain else ""
+        return SourceIdentity(
+            "hubspot", str(details.portal_id), f"HubSpot portal {details.portal_id}{where}", "HUBSPOT_ACCESS_TOKEN"
+        )

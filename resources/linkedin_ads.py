@@ -1,9 +1,11 @@
 """LinkedIn Marketing API (versioned REST) as a Dagster resource: campaigns and daily campaign analytics.
 
 adAnalytics has no paging and silently stops at 15,000 elements, so a response of exactly that size is
-treated as truncated and the date range is split until every part fits. Query strings are built by hand:
-Rest.li keeps ``( ) , :`` literal and wants URNs percent-encoded inside ``List(...)``, which standard URL
-encoding would double-encode.
+treated as truncated and the date range is split until every part fits. It also answers an *empty* result,
+not an error, when the token's member cannot read the account, so an empty answer is followed by a look at
+the member's roles (``adAccountUsers``) and a run without access stops instead of recording zero spend.
+Query strings are built by hand: Rest.li keeps ``( ) , :`` literal and wants URNs percent-encoded inside
+``List(...)``, which standard URL encoding would double-encode. Called by the ad assets and ``check``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ import requests
 from resources.api_versions import LINKEDIN, retired_version_message
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
+from resources.source_identity import SourceIdentity
 
 ANALYTICS_FIELDS = (
     "dateRange",
@@ -33,6 +36,15 @@ ANALYTICS_FIELDS = (
 )
 MAX_ELEMENTS = 15_000  # LinkedIn truncates adAnalytics responses here without saying so
 CAMPAIGN_PAGE_SIZE = 100
+ACCOUNT_USERS_PAGE_SIZE = 100
+REPORTING_SCOPE = "r_ads_reporting"
+# Metrics every element must carry: a missing one would otherwise be read as 0, a silent zero.
+REQUIRED_METRICS = ("impressions", "clicks", "costInLocalCurrency")
+# LinkedIn's costs are BigDecimal renderings of doubles ("107.5300000000000335346", "-2E-18"): digits past
+# the ninth decimal are float noise, not money, and are rounded away where they enter (no currency has more
+# than 4 minor digits).
+COST_QUANTUM = Decimal("1E-9")
+COST_DECIMALS = -9
 
 
 @dataclass(frozen=True)
@@ -59,30 +71,69 @@ def _restli_date(day: date) -> str:
     return f"(year:{day.year},month:{day.month},day:{day.day})"
 
 
-def _decimal(value: Any) -> Decimal:
-    if value is None or value == "":
-        return Decimal(0)
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise ApiError(
-            f"LinkedIn sent a cost that is not a number ({str(value)[:40]!r})", service="LinkedIn", status=None
-        ) from None
+def round_cost(value: Decimal) -> Decimal:
+    """A cost with its float noise rounded away: at most 9 decimals, and never a negative zero.
+
+    ``"-2E-18"`` becomes 0, so a spend check sees 0 rather than a negative number; a value with 9 or fewer
+    decimals keeps its exact text.
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < COST_DECIMALS:
+        value = value.quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN)
+    return Decimal(0) if value.is_zero() else value
+
+
+def _parse_error(record: str, problem: str) -> ApiError:
+    return ApiError(
+        f"LinkedIn adAnalytics {record}: {problem}; nothing was written (read as 0 it would record a day "
+        "that was never reported): rerun later, and report this line if it persists",
+        service="LinkedIn",
+        status=200,
+        category="PARSE_ERROR",
+    )
 
 
 def parse_analytics_element(element: dict[str, Any]) -> AdDailyRow:
+    """One campaign-day element of ``adAnalytics`` (pivot CAMPAIGN, DAILY) as a typed row.
+
+    Raises:
+        ApiError: When the date, the campaign, or one of :data:`REQUIRED_METRICS` is missing or not a
+            number; the message names the record (campaign and date), because reading it as 0 would
+            record a day without spend that was never reported.
+    """
     start = (element.get("dateRange") or {}).get("start") or {}
     pivots = element.get("pivotValues") or [element.get("pivotValue", "")]
     urn = str(pivots[0]) if pivots else ""
+    campaign_id = urn.rsplit(":", 1)[-1]
+    try:
+        day = date(int(start["year"]), int(start["month"]), int(start["day"]))
+    except (KeyError, TypeError, ValueError):
+        raise _parse_error(f"element for campaign {campaign_id or '?'}", "dateRange.start is not a date") from None
+    record = f"campaign {campaign_id or '?'} on {day}"
+    if not campaign_id.isdigit():
+        raise _parse_error(record, f"pivotValues holds no campaign URN ({urn[:60]!r})")
+    for name in REQUIRED_METRICS:
+        if element.get(name) is None or element.get(name) == "":
+            raise _parse_error(record, f"{name} is missing")
+    try:
+        cost = Decimal(str(element["costInLocalCurrency"]))
+        impressions = int(element["impressions"])
+        clicks = int(element["clicks"])
+        conversions = float(element.get("externalWebsiteConversions") or 0)
+        leads = int(element.get("oneClickLeads") or 0)
+    except (InvalidOperation, TypeError, ValueError):
+        raise _parse_error(record, "a metric is not a number") from None
+    if not cost.is_finite():
+        raise _parse_error(record, f"costInLocalCurrency is not a number ({element['costInLocalCurrency']!r})")
     return AdDailyRow(
         platform="linkedin",
-        date=date(int(start["year"]), int(start["month"]), int(start["day"])),
-        campaign_id=urn.rsplit(":", 1)[-1],
-        impressions=int(element.get("impressions") or 0),
-        clicks=int(element.get("clicks") or 0),
-        cost=_decimal(element.get("costInLocalCurrency")),
-        conversions=float(element.get("externalWebsiteConversions") or 0),
-        platform_leads=int(element.get("oneClickLeads") or 0),
+        date=day,
+        campaign_id=campaign_id,
+        impressions=impressions,
+        clicks=clicks,
+        cost=round_cost(cost),
+        conversions=conversions,
+        platform_leads=leads,
     )
 
 
@@ -155,10 +206,15 @@ class LinkedInAdsResource(ApiResource):
             )
         elif status == 401:
             advice = f"check {self.access_token_env}"
+        elif status == 403 and endpoint == "linkedin.adAnalytics":
+            advice = (
+                f"the token lacks the {REPORTING_SCOPE} scope (LinkedIn's permission to read ad reports): "
+                f"generate a new token with {REPORTING_SCOPE} and r_ads and set {self.access_token_env}"
+            )
         elif status == 403:
             advice = (
-                f"the token's member cannot read ad account {self._account()} or lacks the r_ads_reporting "
-                f"scope; check {self.account_id_env} and the token's scopes"
+                f"the token lacks the r_ads scope, or its member has no role on ad account {self._account()}: "
+                f"check {self.account_id_env} and generate the token with r_ads and {REPORTING_SCOPE}"
             )
         elif status == 426:
             # NONEXISTENT_VERSION: the LinkedIn-Version sent is sunset or was never released.
@@ -198,9 +254,61 @@ class LinkedInAdsResource(ApiResource):
             if not token:
                 return found
 
+    def source_identity(self) -> SourceIdentity:
+        """The ad account this resource reads, as the warehouse records it (no API call)."""
+        account = self._account()
+        return SourceIdentity("linkedin", account, f"LinkedIn ad account {account}", self.account_id_env)
+
+    def member_roles(self) -> dict[str, str]:
+        """The token's member's role by ad account id (``GET /rest/adAccountUsers?q=authenticatedUser``)."""
+        roles: dict[str, str] = {}
+        start = 0
+        while True:
+            query = f"?q=authenticatedUser&start={start}&count={ACCOUNT_USERS_PAGE_SIZE}"
+            payload = self._get(f"/rest/adAccountUsers{query}", "linkedin.adAccountUsers")
+            elements = payload.get("elements") or []
+            for element in elements:
+                roles[str(element.get("account", "")).rsplit(":", 1)[-1]] = str(element.get("role", ""))
+            if len(elements) < ACCOUNT_USERS_PAGE_SIZE:
+                return roles
+            start += ACCOUNT_USERS_PAGE_SIZE
+
+    def verify_reporting_access(self) -> str:
+        """The member's role on the configured account; stops the run when it has none.
+
+        LinkedIn answers adAnalytics with an empty result, not an error, when the member cannot read the
+        account's data ("An empty response is returned if there's no activity to report or if you don't
+        have read access", Ads Reporting docs), so "no rows" alone cannot tell a quiet account from a
+        locked one. Every ad account role (VIEWER and up) may read reports.
+
+        Raises:
+            ApiError: When the member has no role on the account (naming the role to grant), or when the
+                token may not list roles (403 naming the r_ads scope).
+        """
+        account = self._account()
+        role = self.member_roles().get(account)
+        if not role:
+            raise ApiError(
+                f"LinkedIn answered no rows for ad account {account} because the member who generated "
+                f"{self.access_token_env} has no role on it (LinkedIn then reports nothing instead of an "
+                "error): in Campaign Manager, Account settings > Manage access, give that member a role on "
+                f"account {account} (VIEWER is enough), or check {self.account_id_env}",
+                service="LinkedIn",
+                status=200,
+                category="NO_ACCOUNT_ROLE",
+            )
+        return role
+
     def daily_analytics(self, start: date, end: date) -> list[AdDailyRow]:
-        """Campaign-day metrics for [start, end] (inclusive), split wherever LinkedIn would truncate."""
-        return list(self._analytics(start, end))
+        """Campaign-day metrics for [start, end] (inclusive), split wherever LinkedIn would truncate.
+
+        An empty answer is checked against the member's roles (one extra call), so "no delivery" comes
+        back as no rows and "no access" stops the run (:meth:`verify_reporting_access`).
+        """
+        rows = list(self._analytics(start, end))
+        if not rows:
+            self.verify_reporting_access()
+        return rows
 
     def _analytics(self, start: date, end: date) -> Iterator[AdDailyRow]:
         account_urn = quote(f"urn:li:sponsoredAccount:{self._account()}", safe="")

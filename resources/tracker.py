@@ -15,6 +15,7 @@ from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
+from resources.source_identity import SourceIdentity
 from settings import SettingsError
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import TabGrids
@@ -88,3 +89,15 @@ class TrackerResource(ConfigurableResource):
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
         return self.backend().write(update, presentation)
+
+    def source_identity(self) -> SourceIdentity | None:
+        """The Google Sheet written (its Costs and Targets are read), or None for a local workbook.
+
+        A workbook is a file of this machine that ``--workbook`` may move at will; a spreadsheet is a
+        shared document whose Snapshots history belongs to one warehouse.
+        """
+        backend = self.backend()
+        if not isinstance(backend, GoogleSheetTrackerResource):
+            return None
+        sheet = backend.spreadsheet_id or ""
+        return SourceIdentity("tracker", sheet, f"Google Sheet {sheet}", SPREADSHEET_ENV)

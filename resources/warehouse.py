@@ -183,6 +183,32 @@ source_status = sa.Table(
     sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
 )
 
+# Which account of each source this warehouse mirrors (HubSpot portal, LinkedIn ad account, Google Ads
+# customer, GA4 property, tracker spreadsheet): a run whose source differs stops before writing
+# (resources/source_identity.py).
+source_identity = sa.Table(
+    "source_identity",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("identity", sa.String(200), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),  # e.g. "HubSpot portal 12345678"
+    sa.Column("setting", sa.String(64), nullable=False),  # the variable that chooses it
+    sa.Column("first_seen_at_ms", sa.BigInteger, nullable=False),
+    sa.Column("last_seen_at_ms", sa.BigInteger, nullable=False),
+)
+
+# Days an ad platform reported spend for and later reported nothing for (the row is kept until the
+# platform reports the day again): the Insights tab flags them, because the day now counts 0 spend.
+ad_silent_days = sa.Table(
+    "ad_silent_days",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("previous_cost", sa.String(48), nullable=False),  # exact decimal text, in ``currency``
+    sa.Column("currency", sa.String(8)),
+    sa.Column("noticed_at_ms", sa.BigInteger, nullable=False),
+)
+
 OBJECT_TABLES: dict[str, tuple[sa.Table, str]] = {
     "contacts": (hubspot_contacts, "contact_id"),
     "deals": (hubspot_deals, "deal_id"),
@@ -393,8 +419,11 @@ def read_source_inputs(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
     """Ad, GA4 and source-status tables as the KPI step reads them (costs still in their currency)."""
     ads = warehouse.read_frame(ad_daily)
     ads["cost"] = pd.to_numeric(ads["cost"], errors="coerce").astype("float64")
+    silent = warehouse.read_frame(ad_silent_days)
+    silent["previous_cost"] = pd.to_numeric(silent["previous_cost"], errors="coerce").astype("float64")
     return {
         "ad_daily": ads,
+        "ad_silent_days": silent,
         "ga4_daily": warehouse.read_frame(ga4_daily),
         "ga4_events": warehouse.read_frame(ga4_daily_events),
         "ga4_weekly": warehouse.read_frame(ga4_weekly),

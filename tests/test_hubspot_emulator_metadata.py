@@ -27,10 +27,13 @@ def test_associations_batch_read(server: RunningServer) -> None:
     url = f"{server.base_url}/crm/v4/associations/deals/contacts/batch/read"
     inputs = [{"id": "9001"}, {"id": "9002"}, {"id": "9003"}, {"id": "424242"}]
     response = requests.post(url, json={"inputs": inputs}, headers=AUTH, timeout=5)
-    assert response.status_code == 200
+    # 9003 has no contacts and 424242 does not exist: HubSpot answers 207 with an error for each.
+    assert response.status_code == 207
     body = response.json()
     assert body["status"] == "COMPLETE"
-    assert set(body) == {"status", "results", "startedAt", "completedAt"}
+    assert set(body) == {"status", "results", "numErrors", "errors", "startedAt", "completedAt"}
+    assert body["numErrors"] == 2
+    assert [e["context"]["fromObjectId"] for e in body["errors"]] == [["9003"], ["424242"]]
     spec = [{"category": "HUBSPOT_DEFINED", "typeId": 3, "label": None}]
     assert body["results"] == [
         {

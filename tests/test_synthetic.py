@@ -111,7 +111,7 @@ def test_size_with_defaults(hub: dict[str, Any]) -> None:
 def test_the_generated_fixture_passes_the_loader_validation(fx: dict[str, Any]) -> None:
     validate_fixture(fx, source="synthetic")
     assert set(fx) == {"hubspot"}  # only the parts asked for
-    assert set(fx["hubspot"]) == {"contacts", "deals", "meetings", "pipelines"}
+    assert set(fx["hubspot"]) == {"contacts", "deals", "meetings", "pipelines", "account"}
 
 
 def test_data_covers_the_window_and_ids_derive_from_day_and_index(hub: dict[str, Any]) -> None:

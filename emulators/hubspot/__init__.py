@@ -1,14 +1,16 @@
-"""Local, faithful emulator of the HubSpot CRM API (v3 objects/search/pipelines/properties, v4 associations).
+"""Local, faithful emulator of the HubSpot CRM API (v3 objects/search/pipelines/properties, v4 associations,
+account-info).
 
 Started by :mod:`emulators.suite`, tests and benchmarks; :mod:`emulators.hubspot.peers` adds the
 endpoints open-source extractors call. Modules: ``app`` (routing, auth, rate limits), ``store`` (records,
-associations, rendering), ``records`` / ``search`` / ``associations`` / ``metadata`` (the routes),
+associations, rendering), ``records`` / ``search`` / ``associations`` / ``metadata`` / ``account`` (the routes),
 ``properties`` and ``pipelines`` (portal metadata), ``wire`` and ``errors`` (shared formats).
 
 Contract: shared/reference/api-wire-formats.md §1. The emulator serves the ``hubspot`` part of a fixture
 file (DESIGN.md §4): contacts/deals/meetings records exactly as the API returns them, deals carrying
 ``associations: {"contacts": ["51", ...]}``, ``pipelines: {"deals": [...]}`` and optionally
-``properties: {"contacts": [...definitions...]}``.
+``properties: {"contacts": [...definitions...]}`` and ``account: {"portalId": 12345678, ...}`` (the
+account-info details; without ``portalId`` one is derived from the record ids).
 
 Where the reference marks behaviour as unconfirmed the emulator is permissive (accepts every plausible
 client encoding) but strict about what a client must get right (limits, auth, page sizes, cursors), so a
@@ -22,6 +24,8 @@ Choices made where the real behaviour is unknown ([U] in the reference):
   a non-numeric amount) is a 400 ``VALIDATION_ERROR`` rather than a silent empty result.
 * Filtering or sorting on a property that does not exist behaves as if every record lacked a value.
 * ``limit`` over 100 on the list endpoints is clamped to 100 (search rejects over 200 with 400).
+* Associations embedded in a listed record stop at 100 with a ``paging.next.after`` cursor; the v4 batch
+  read pages each object at 500 and answers 207 with per-object errors (see ``associations``).
 """
 
 from emulators.hubspot.app import HubSpotEmulator

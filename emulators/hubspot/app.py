@@ -18,6 +18,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from emulators._ratelimit import RateDecision, RollingWindowLimiter
+from emulators.hubspot.account import _AccountRoutes
 from emulators.hubspot.associations import _AssociationRoutes
 from emulators.hubspot.errors import _ApiError, _error_body, _not_found
 from emulators.hubspot.metadata import _MetadataRoutes
@@ -35,17 +36,19 @@ _AUTH_MESSAGE = (
 )
 
 
-class HubSpotEmulator(_RecordRoutes, _SearchRoutes, _AssociationRoutes, _MetadataRoutes, RequestCounter):
+class HubSpotEmulator(
+    _RecordRoutes, _SearchRoutes, _AssociationRoutes, _MetadataRoutes, _AccountRoutes, RequestCounter
+):
     """WSGI app emulating the HubSpot CRM endpoints the pipeline uses.
 
     Endpoints: ``GET /crm/v3/objects/{type}``, ``GET /crm/v3/objects/{type}/{id}``,
     ``POST /crm/v3/objects/{type}/search``, ``POST /crm/v4/associations/{from}/{to}/batch/read``,
     ``GET /crm/v4/objects/{type}/{id}/associations/{to}``, ``GET /crm/v3/pipelines/{type}[/{id}]``,
-    ``GET /crm/v3/properties/{type}[/{name}]``.
+    ``GET /crm/v3/properties/{type}[/{name}]``, ``GET /account-info/v3/details``.
 
     Request counts are keyed ``"contacts.list"``, ``"contacts.get"``, ``"contacts.search"`` (same for
     deals/meetings), ``"associations.batch_read"``, ``"associations.list"``, ``"pipelines"``,
-    ``"properties"``, ``"not_found"``.
+    ``"properties"``, ``"account_info"``, ``"not_found"``.
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class HubSpotEmulator(_RecordRoutes, _SearchRoutes, _AssociationRoutes, _Metadat
         self._explicit_props = {}
         self._props = {}
         self._props_dirty = True
+        self._account = {}
 
         self._url_map = Map(
             [
@@ -108,6 +112,7 @@ class HubSpotEmulator(_RecordRoutes, _SearchRoutes, _AssociationRoutes, _Metadat
                 Rule("/crm/v3/pipelines/<object_type>/<pipeline_id>", methods=["GET"], endpoint="pipeline"),
                 Rule("/crm/v3/properties/<object_type>", methods=["GET"], endpoint="properties"),
                 Rule("/crm/v3/properties/<object_type>/<property_name>", methods=["GET"], endpoint="property"),
+                Rule("/account-info/v3/details", methods=["GET"], endpoint="account_info"),
             ],
             strict_slashes=False,
         )

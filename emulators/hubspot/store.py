@@ -5,6 +5,7 @@ The base class of every route mixin of :class:`~emulators.hubspot.HubSpotEmulato
 
 from __future__ import annotations
 
+import base64
 import copy
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -15,6 +16,9 @@ from emulators.hubspot.errors import _ApiError
 from emulators.hubspot.pipelines import _complete_pipeline, _default_deal_pipeline
 from emulators.hubspot.properties import _derive_property_definitions
 from emulators.hubspot.wire import _OBJECT_ALIASES, _SINGULAR, JSON, _iso, _wire_string
+
+#: Associations embedded in a record of the objects API (``?associations=contacts``) before the cut.
+EMBEDDED_ASSOCIATIONS_LIMIT = 100
 
 # (created property, last-modified property) per object type, used to fill records that omit them.
 _TIMESTAMP_PROPS: dict[str, tuple[str, str]] = {
@@ -42,6 +46,7 @@ class _ObjectStore:
     _explicit_props: dict[str, list[JSON]]
     _props: dict[str, dict[str, JSON]]
     _props_dirty: bool
+    _account: JSON  # the fixture's account-info fields (emulators.hubspot.account)
 
     # ------------------------------------------------------------------ data management
 
@@ -50,7 +55,7 @@ class _ObjectStore:
 
         Args:
             data: Mapping with optional ``contacts``/``deals``/``meetings``/``companies`` record lists,
-                ``pipelines`` and ``properties``.
+                ``pipelines``, ``properties`` and ``account`` (account-info fields such as ``portalId``).
 
         Raises:
             ValueError: When a record id is not a numeric string.
@@ -59,8 +64,9 @@ class _ObjectStore:
             self._records = {t: {} for t in _SINGULAR}
             self._links = {t: {} for t in _SINGULAR}
             self._sorted = {}
+            self._account = dict(data.get("account") or {})
             for key, value in data.items():
-                if key in ("pipelines", "properties"):
+                if key in ("pipelines", "properties", "account"):
                     continue
                 object_type = _OBJECT_ALIASES.get(key)
                 if object_type is None or not isinstance(value, list):
@@ -282,7 +288,15 @@ class _ObjectStore:
             ids = [] if record["archived"] else self._live_links(object_type, record["id"], to_type)
             if ids:
                 kind = f"{_SINGULAR[object_type]}_to_{_SINGULAR[to_type]}"
-                assoc_out[to_type] = {"results": [{"id": i, "type": kind} for i in ids]}
+                shown = ids[:EMBEDDED_ASSOCIATIONS_LIMIT]
+                listed: JSON = {"results": [{"id": i, "type": kind} for i in shown]}
+                if len(ids) > len(shown):
+                    # HubSpot cuts embedded associations at 100 and hands a cursor for the rest, which a
+                    # client follows through the associations API (announced for v3 in January 2021).
+                    # The cursor is opaque; HubSpot's are base64 offsets ("MzAx" is "301").
+                    offset = base64.b64encode(str(len(shown)).encode()).decode()
+                    listed["paging"] = {"next": {"after": offset}}
+                assoc_out[to_type] = listed
         if assoc_out:
             out["associations"] = assoc_out
         return out

@@ -18,6 +18,10 @@ What a client must get right, and what the emulator therefore enforces:
   counts as numbers, ``dateRange``/``pivotValues`` only when asked for, and a hard cap of 15,000 elements
   (the first 15,000 are returned, silently, like the real API; the client must detect it).
 * adCampaigns: cursor paging through ``metadata.nextPageToken``, absent on the last page.
+* Access as LinkedIn enforces it (:mod:`~emulators.linkedin.access`): a token without ``r_ads_reporting``
+  gets 403 on adAnalytics; a member without a role on an ad account gets 403 on the account and its
+  campaigns but an *empty* adAnalytics answer (LinkedIn's documented behaviour), which a client can only
+  tell from "no activity" by asking ``adAccountUsers?q=authenticatedUser`` for the member's roles.
 
 Choices made where the real behaviour is unknown ([U] in the reference):
 
@@ -27,26 +31,31 @@ Choices made where the real behaviour is unknown ([U] in the reference):
   omitted. Without ``fields`` every stored metric is served, but never ``dateRange``/``pivotValues``.
 * ``MONTHLY``/``YEARLY``/``ALL`` elements carry a ``dateRange`` clipped to the requested range.
 * Elements are ordered by date, then campaign id.
-* Unknown campaigns in a ``campaigns`` facet give an empty answer (no activity or no access); unknown
-  accounts in an ``accounts`` facet are a 403 ``ACCESS_DENIED``.
+* Unknown campaigns in a ``campaigns`` facet and unknown accounts in an ``accounts`` facet give an empty
+  answer (no activity or no access), like accounts the member has no role on.
 
 Modules: :mod:`~emulators.linkedin.restli` (Rest.li query parsing), :mod:`~emulators.linkedin.headers`
-(token and ``LinkedIn-Version``), :mod:`~emulators.linkedin.analytics` (adAnalytics),
+(token and ``LinkedIn-Version``), :mod:`~emulators.linkedin.access` (scopes, roles, adAccountUsers),
+:mod:`~emulators.linkedin.analytics` (adAnalytics),
 :mod:`~emulators.linkedin.campaigns` (adAccounts, adCampaigns), :mod:`~emulators.linkedin.wire` (error body,
 URNs), :mod:`~emulators.linkedin.emulator` (the WSGI app).
 """
 
+from .access import ACCOUNT_ROLES, DEFAULT_SCOPES, MemberAccess
 from .analytics import DEFAULT_MAX_ELEMENTS, MAX_FIELDS
 from .emulator import LinkedInEmulator
 from .headers import LINKEDIN_CALENDAR, MarketingVersion
 from .restli import RestliSyntaxError, parse_restli
 
 __all__ = [
+    "ACCOUNT_ROLES",
     "DEFAULT_MAX_ELEMENTS",
+    "DEFAULT_SCOPES",
     "LINKEDIN_CALENDAR",
     "MAX_FIELDS",
     "LinkedInEmulator",
     "MarketingVersion",
+    "MemberAccess",
     "RestliSyntaxError",
     "parse_restli",
 ]

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from emulators._ratelimit import RollingWindowLimiter
 from emulators.server import RequestCounter, json_response
 
+from .access import READ_SCOPES, REPORTING_SCOPE, MemberAccess, answer_account_users
 from .analytics import DEFAULT_MAX_ELEMENTS, Element, answer_analytics, load_elements
 from .campaigns import answer_account, answer_campaigns, load_accounts, load_campaigns
 from .headers import LINKEDIN_CALENDAR, MarketingVersion, check_auth, check_version, live_versions
@@ -32,14 +33,17 @@ _DAY_S = 86_400.0
 
 
 class LinkedInEmulator(RequestCounter):
-    """WSGI app emulating LinkedIn Marketing API ``adAnalytics``, ``adCampaigns`` and ``adAccounts``.
+    """WSGI app emulating LinkedIn Marketing API adAnalytics, adCampaigns, adAccounts and adAccountUsers.
 
-    Endpoints: ``GET /rest/adAnalytics?q=analytics&...``, ``GET /rest/adAccounts/{id}/adCampaigns?q=search``
-    and ``GET /rest/adAccounts/{id}``. Query tunnelling (``POST`` with ``X-HTTP-Method-Override: GET`` and
-    the query string as a form body) is accepted on every endpoint, as on the real API.
+    Endpoints: ``GET /rest/adAnalytics?q=analytics&...``, ``GET /rest/adAccounts/{id}/adCampaigns?q=search``,
+    ``GET /rest/adAccounts/{id}`` and ``GET /rest/adAccountUsers?q=authenticatedUser``. Query tunnelling
+    (``POST`` with ``X-HTTP-Method-Override: GET`` and the query string as a form body) is accepted on
+    every endpoint, as on the real API. What the token may read is :attr:`access` (see
+    :mod:`~emulators.linkedin.access`): by default ``r_ads`` and ``r_ads_reporting``, with a role on every
+    served account.
 
     Request counts are keyed ``"linkedin.adAnalytics"``, ``"linkedin.adCampaigns"``,
-    ``"linkedin.adAccounts"`` and ``"linkedin.not_found"``.
+    ``"linkedin.adAccounts"``, ``"linkedin.adAccountUsers"`` and ``"linkedin.not_found"``.
     """
 
     def __init__(
@@ -90,9 +94,11 @@ class LinkedInEmulator(RequestCounter):
         self._accounts: dict[int, JSON] = {}
         self._campaigns: list[JSON] = []
         self._elements: list[Element] = []
+        self.access = MemberAccess()
         self._url_map = Map(
             [
                 Rule("/rest/adAnalytics", methods=["GET", "POST"], endpoint="adAnalytics"),
+                Rule("/rest/adAccountUsers", methods=["GET", "POST"], endpoint="adAccountUsers"),
                 Rule(
                     "/rest/adAccounts/<account_id>/adCampaigns",
                     methods=["GET", "POST"],
@@ -152,6 +158,11 @@ class LinkedInEmulator(RequestCounter):
             return self.fixed_versions
         return live_versions(self.calendar, self._calendar_today())
 
+    def set_member_access(self, access: MemberAccess) -> None:
+        """Change what the token may read from now on: its scopes and its member's ad-account roles."""
+        with self._lock:
+            self.access = access
+
     def reset_rate_limits(self) -> None:
         """Forget every request counted against the daily limits."""
         with self._lock:
@@ -183,6 +194,7 @@ class LinkedInEmulator(RequestCounter):
                 "adAnalytics": self._handle_analytics,
                 "adCampaigns": self._handle_campaigns,
                 "adAccounts": self._handle_account,
+                "adAccountUsers": self._handle_account_users,
             }
             handler = handlers[str(endpoint)]
             with self._lock:
@@ -222,14 +234,26 @@ class LinkedInEmulator(RequestCounter):
     # ------------------------------------------------------------------ handlers (run under the lock)
 
     def _handle_analytics(self, request: Request, params: Mapping[str, list[str]]) -> Response:
+        self.access.require(request, frozenset({REPORTING_SCOPE}), "adAnalytics.FINDER-analytics")
         body = answer_analytics(
-            request, params, elements=self._elements, accounts=self._accounts, max_elements=self.max_elements
+            request,
+            params,
+            elements=self._elements,
+            readable=self.access.readable(self._accounts).keys(),
+            max_elements=self.max_elements,
         )
         return json_response(body)
 
     def _handle_campaigns(self, request: Request, params: Mapping[str, list[str]], account_id: str) -> Response:
-        body = answer_campaigns(request, params, account_id, campaigns=self._campaigns, accounts=self._accounts)
+        self.access.require(request, READ_SCOPES, "adCampaigns.FINDER-search")
+        readable = self.access.readable(self._accounts)
+        body = answer_campaigns(request, params, account_id, campaigns=self._campaigns, accounts=readable)
         return json_response(body)
 
     def _handle_account(self, request: Request, params: Mapping[str, list[str]], account_id: str) -> Response:
-        return json_response(answer_account(account_id, self._accounts))
+        self.access.require(request, READ_SCOPES, "adAccounts.GET")
+        return json_response(answer_account(account_id, self.access.readable(self._accounts)))
+
+    def _handle_account_users(self, request: Request, params: Mapping[str, list[str]]) -> Response:
+        self.access.require(request, READ_SCOPES, "adAccountUsers.FINDER-authenticatedUser")
+        return json_response(answer_account_users(params, self.access, self._accounts))

@@ -23,6 +23,9 @@ from emulators.synthetic.journeys import (
 if TYPE_CHECKING:
     from emulators.synthetic.world import World
 
+#: The synthetic company's HubSpot portal (``GET /account-info/v3/details``).
+HUBSPOT_PORTAL_ID = 24681357
+
 
 def format_hubspot_timestamp(ms: int) -> str:
     """Format epoch milliseconds the way HubSpot v3 does: ISO-8601 UTC with milliseconds.
@@ -198,7 +201,8 @@ def hubspot_fixture(world: World, *, start: date, end: date) -> dict[str, Any]:
         end: The as-of day: the cutoff is its midnight UTC, and it is excluded.
 
     Returns:
-        ``{"contacts": [...], "deals": [...], "meetings": [...], "pipelines": {"deals": [...]}}``.
+        ``{"contacts": [...], "deals": [...], "meetings": [...], "pipelines": {"deals": [...]},
+        "account": {"portalId": ...}}``.
     """
     cutoff = _midnight_ms(end)
     contacts: list[dict[str, Any]] = []
@@ -210,4 +214,11 @@ def hubspot_fixture(world: World, *, start: date, end: date) -> dict[str, Any]:
             if c.deal is not None and c.deal.created_ms < cutoff:
                 deals.append(_render_deal(c.deal, cutoff))
             meetings.extend(_render_meeting(m, c.id, cutoff) for m in c.meetings if m.created_ms < cutoff)
-    return {"contacts": contacts, "deals": deals, "meetings": meetings, "pipelines": deal_pipelines()}
+    return {
+        "contacts": contacts,
+        "deals": deals,
+        "meetings": meetings,
+        "pipelines": deal_pipelines(),
+        # One portal whatever the cutoff: the demo's warehouse keeps mirroring it day after day.
+        "account": {"portalId": HUBSPOT_PORTAL_ID, "timeZone": "UTC", "companyCurrency": "USD"},
+    }

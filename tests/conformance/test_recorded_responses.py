@@ -5,7 +5,6 @@ connectors (sources, commits, licences and any excerpting in the README there). 
 function the pipeline reads that API with (``parse_analytics_element``, ``parse_contact``,
 ``parse_deal``, ``parse_meeting``, ``parse_report``), or served over HTTP to the resource itself, and
 the typed records are checked field by field against values read off the recording by hand.
-Expectations that belong to issue 12's item 4 (no silent zeros) are marked ``xfail(strict=True)``.
 """
 
 from __future__ import annotations
@@ -29,10 +28,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 RECORDED = Path(__file__).parent / "recorded" / "airbyte"
-ITEM_4 = (
-    "issue 12 item 4 (no silent zeros), built by another helper: a missing costInLocalCurrency must be a "
-    "parse error naming the record, and float noise such as -2E-18 must be rounded to 0 at the boundary"
-)
 
 
 def load_json(relative: str) -> Any:
@@ -119,7 +114,6 @@ def test_linkedin_real_zero_day_counts() -> None:
 
 
 @pytest.mark.unit
-@pytest.mark.xfail(strict=True, reason=ITEM_4)
 def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
     records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[0]))
@@ -128,7 +122,6 @@ def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
 
 
 @pytest.mark.unit
-@pytest.mark.xfail(strict=True, reason=ITEM_4)
 def test_linkedin_analytics_without_local_cost_is_refused() -> None:
     """Airbyte's unit-test response carries ``costInUsd`` but not the ``costInLocalCurrency`` the pipeline reads."""
     elements = load_json("source-linkedin-ads/ad_campaign_analytics_response_1.json")["elements"]
