@@ -81,7 +81,12 @@ def test_a_costs_row_covers_only_the_weeks_its_period_touches() -> None:
     # One October row for Offline, 2024-10-07..2024-10-20 (14 days, 1,400): two covered weeks of four.
     weeks = [date(2024, 9, 30), date(2024, 10, 7), date(2024, 10, 14), date(2024, 10, 21)]
     costs = pd.DataFrame(
-        {"channel": ["Offline"], "period_start": [date(2024, 10, 7)], "period_end": [date(2024, 10, 20)], "amount": [1400.0]}
+        {
+            "channel": ["Offline"],
+            "period_start": [date(2024, 10, 7)],
+            "period_end": [date(2024, 10, 20)],
+            "amount": [1400.0],
+        }
     )
     got = spend_by_week_channel(None, costs, weeks, CFG)
     assert got["channel"].unique().tolist() == ["Offline"]
