@@ -105,7 +105,7 @@ class _RowCheck:
     def add(self, message: str) -> None:
         self.problems.append(OwnerTabProblem(self.tab, self.row, message))
 
-    def date(self, value: object, column: str) -> date | None:
+    def parse_date(self, value: object, column: str) -> date | None:
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
@@ -119,7 +119,7 @@ class _RowCheck:
             self.add(f"{column} '{text}' is not a date (YYYY-MM-DD)")
         return parsed
 
-    def number(self, value: object, column: str) -> float | None:
+    def parse_number(self, value: object, column: str) -> float | None:
         # to_number refuses NaN and infinities: a target or cost must be a finite number.
         number = to_number(value) if not isinstance(value, bool) else None
         if number is not None:
@@ -128,7 +128,7 @@ class _RowCheck:
         self.add(f"{column} is empty (expected a number)" if not text else f"{column} '{text}' is not a number")
         return None
 
-    def period(self, start: date | None, end: date | None) -> None:
+    def check_period(self, start: date | None, end: date | None) -> None:
         if start is not None and end is not None and end < start:
             self.add(f"period_end {end.isoformat()} is before period_start {start.isoformat()}")
 
@@ -203,10 +203,10 @@ def read_targets(
         kpi_id, channel = cell_text(row["kpi_id"]), cell_text(row["channel"])
         _check_target_kpi(check, kpi_id, rules)
         _check_target_channel(check, channel, rules)
-        start = check.date(row["period_start"], "period_start")
-        end = check.date(row["period_end"], "period_end")
-        check.period(start, end)
-        target = check.number(row["target"], "target")
+        start = check.parse_date(row["period_start"], "period_start")
+        end = check.parse_date(row["period_end"], "period_end")
+        check.check_period(start, end)
+        target = check.parse_number(row["target"], "target")
         if not check.problems and start is not None and end is not None:
             # Two targets for the same KPI, slice and day would make attainment ambiguous.
             for other_start, other_end, other_row in kept.get((kpi_id, channel), []):
@@ -270,10 +270,10 @@ def read_costs(
         check = _RowCheck(COSTS_TAB, row_number)
         channel = cell_text(row["channel"])
         _check_cost_channel(check, channel, rules)
-        start = check.date(row["period_start"], "period_start")
-        end = check.date(row["period_end"], "period_end")
-        check.period(start, end)
-        amount = check.number(row["amount"], "amount")
+        start = check.parse_date(row["period_start"], "period_start")
+        end = check.parse_date(row["period_end"], "period_end")
+        check.check_period(start, end)
+        amount = check.parse_number(row["amount"], "amount")
         if amount is not None and amount < 0:
             check.add(f"amount {amount:g} is negative")
         problems.extend(check.problems)

@@ -83,12 +83,12 @@ HEADER: list[Cell] = list(INSIGHTS_HEADER)
 # ------------------------------------------------------------------------------------------------- model
 
 
-def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> None:
-    update = run((W1, W2), TabGrids(), RUN1_AT, [THRESHOLD_W1, LOOKBACK_W2, UNMAPPED_W1, CPC_W2, NO_AMOUNT_W2])
+def test_first_run_puts_the_newest_week_first_keeps_the_runs_order_within_a_week_and_stamps_rows() -> None:
+    # The run hands its notes over ranked (most unusual change first); the tab keeps that order per week.
+    update = run((W1, W2), TabGrids(), RUN1_AT, [THRESHOLD_W1, CPC_W2, UNMAPPED_W1, NO_AMOUNT_W2, LOOKBACK_W2])
 
     assert update.insights == [
         HEADER,
-        ["2026-11-09", "hubspot", "deals_without_amount", "1 deal has no amount: 9001.", 1, "run-1110", STAMP1],
         [
             "2026-11-09",
             "kpis",
@@ -98,6 +98,7 @@ def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> 
             "run-1110",
             STAMP1,
         ],
+        ["2026-11-09", "hubspot", "deals_without_amount", "1 deal has no amount: 9001.", 1, "run-1110", STAMP1],
         [
             "2026-11-09",
             "linkedin",
@@ -118,7 +119,7 @@ def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> 
             STAMP1,
         ],
     ]
-    assert type(update.insights[1][4]) is int  # whole numbers are written as integers
+    assert type(update.insights[2][4]) is int  # whole numbers are written as integers
     assert update.insights_replaced
     assert update.summary.insights_rows == 5
 
@@ -129,8 +130,13 @@ def test_rerun_of_the_same_weeks_replaces_instead_of_duplicating() -> None:
 
     rerun = run((W1, W2), existing, RUN2_AT, list(reversed(notes)))
 
-    assert [row[:5] for row in rerun.insights] == [row[:5] for row in existing.insights]
-    assert len(rerun.insights) == 1 + 3
+    # The same notes once each, in the rerun's order within each week.
+    assert [row[:3] for row in rerun.insights[1:]] == [
+        ["2026-11-09", "hubspot", "deals_without_amount"],
+        ["2026-11-02", "hubspot", "unmapped_sources"],
+        ["2026-11-02", "ga4", "thresholding"],
+    ]
+    assert sorted(row[:5] for row in rerun.insights[1:]) == sorted(row[:5] for row in existing.insights[1:])
     # The notes now carry the run that last confirmed them.
     assert {(row[5], row[6]) for row in rerun.insights[1:]} == {("run-1117", STAMP2)}
     assert rerun.summary.insights_rows == 3
@@ -225,8 +231,8 @@ def test_duplicates_values_and_unreadable_rows() -> None:
 
     assert update.insights == [
         HEADER,
-        ["2026-11-02", "ga4", "data_loss", "(other) row", None, "run-1110", STAMP1],
         ["2026-11-02", "hubspot", "unmapped_sources", '=HYPERLINK("http://x","y") (2)', None, "run-1110", STAMP1],
+        ["2026-11-02", "ga4", "data_loss", "(other) row", None, "run-1110", STAMP1],
         ["2026-10-26", "ga4", "sampling", "Sampled at 80%.", 0.8, "run-old", "2026-10-27T06:00:00Z"],
         ["not a week", "pipeline", "note", "hand-typed"],  # kept, after every dated row
     ]

@@ -170,7 +170,7 @@ def efficiency_kpis(kpis_long: pd.DataFrame, spend: pd.DataFrame, cfg: FunnelCon
     by_channel, covered = _spend_matrix(spend, weeks, cfg)
     # Slices (rows) exist for the channels with a source in any week; a week without a source for the
     # slice (no ad platform, no Costs row covering it, for any of its channels) is blank, never 0.
-    slices = spend_slices(covered.any(axis=0), cfg)
+    slices = spend_slices(np.asarray(covered.any(axis=0)), cfg)
     cols = [cfg.slices.index(s) for s in slices]
     slice_covered = expand_slices(covered.astype(np.float64), cfg)[:, cols] > 0
 
