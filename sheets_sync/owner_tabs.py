@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -95,6 +95,21 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (", ..." if len(names) > _LISTED_NAMES else "")
 
 
+# A date typed into a Google Sheet is read (effectiveValue) as its serial number: days since 1899-12-30
+# (Sheets API reference, DateTimeRenderOption SERIAL_NUMBER). Numbers in this range are read as dates; others
+# (20261001, 5) stay errors.
+_SERIAL_EPOCH = date(1899, 12, 30)
+_SERIAL_RANGE = ((date(2000, 1, 1) - _SERIAL_EPOCH).days, (date(2100, 1, 1) - _SERIAL_EPOCH).days)
+
+
+def _serial_date(value: object) -> date | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (_SERIAL_RANGE[0] <= value < _SERIAL_RANGE[1]) or not float(value).is_integer():
+        return None
+    return _SERIAL_EPOCH + timedelta(days=int(value))
+
+
 class _RowCheck:
     """Collects one row's problems (a row with any problem is left out)."""
 
@@ -110,6 +125,9 @@ class _RowCheck:
             return value.date()
         if isinstance(value, date):
             return value
+        serial = _serial_date(value)
+        if serial is not None:
+            return serial
         text = cell_text(value)
         if not text:
             self.add(f"{column} is empty (expected a date YYYY-MM-DD)")

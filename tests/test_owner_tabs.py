@@ -119,3 +119,17 @@ def test_without_rules_any_name_is_accepted_but_the_shape_is_still_checked() -> 
     costs, problems = read_costs(grid)
     assert costs["channel"].tolist() == ["Podcasts"]
     assert [str(p) for p in problems] == ["Costs tab row 3: period_end is empty (expected a date YYYY-MM-DD)"]
+
+
+def test_a_google_sheets_date_cell_is_read_from_its_serial_number() -> None:
+    # Sheets returns a date cell's effectiveValue as days since 1899-12-30: 46296 is 2026-10-01.
+    grid: list[list[object]] = [
+        list(TARGETS_HEADER),
+        ["new_mqls", "All", 46296, 46326, 100],
+        ["new_mqls", "Inbound", 20261001, "2026-10-31", 80],  # a number that is no serial date
+    ]
+    targets, problems = read_targets(grid, RULES)
+    assert targets[["period_start", "period_end"]].to_dict("records") == [
+        {"period_start": date(2026, 10, 1), "period_end": date(2026, 10, 31)}
+    ]
+    assert [str(p) for p in problems] == ["Targets tab row 3: period_start '20261001' is not a date (YYYY-MM-DD)"]
