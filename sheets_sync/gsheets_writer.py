@@ -18,6 +18,7 @@ from typing import Any
 import gspread
 import pandas as pd
 
+from sheets_sync import insights_layout
 from sheets_sync.cells import Cell, Grid
 from sheets_sync.charts import ChartSpec
 from sheets_sync.formats import rgb_fraction
@@ -198,6 +199,8 @@ class GoogleSheetTracker:
         for title in (SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB):
             if title not in state.sheets:
                 plan.freeze(title, rows=1, columns=0)
+        if update.insights_replaced:
+            plan.requests.extend(insights_layout.sheets_requests(plan.ids[INSIGHTS_TAB], len(update.insights)))
         if presentation is not None:
             plan.present(update, presentation)
         plan.check_cell_limit()

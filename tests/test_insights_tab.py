@@ -346,3 +346,31 @@ def test_xlsx_without_insights_leaves_the_tab_alone(book: XlsxTracker) -> None:
     assert wb["Insights"].column_dimensions["A"].width == 41
     with pytest.raises(TrackerLayoutError, match=r"^Insights tab row 1"):
         xlsx_update(book, (W2,), RUN2_AT, [NO_AMOUNT_W2])
+
+
+def test_xlsx_rows_are_as_tall_as_their_wrapped_notes(book: XlsxTracker) -> None:
+    # 60 five-letter words: 16 fit the 81 characters of a line in the 90-wide column, so 4 lines of 15 pt.
+    long_note = InsightRow(W1, "kpis", "kpi_drop", " ".join(["word"] * 60), -0.3)
+    book.write(xlsx_update(book, (W1,), RUN1_AT, [long_note, THRESHOLD_W1]))
+    ws = openpyxl.load_workbook(book.path)["Insights"]
+    assert [ws.row_dimensions[r].height for r in (2, 3)] == [60.0, 15.0]
+    assert ws.row_dimensions[2].customHeight
+
+
+def test_sheets_insights_notes_wrap_at_the_top_of_their_rows() -> None:
+    from sheets_sync import insights_layout
+
+    requests = insights_layout.sheets_requests(sheet_id=7, rows=3)
+    widths = [r["updateDimensionProperties"] for r in requests if "updateDimensionProperties" in r]
+    assert [w["properties"]["pixelSize"] for w in widths] == [90, 100, 150, 640, 80, 200, 150]
+    repeats = [r["repeatCell"] for r in requests if "repeatCell" in r]
+    assert repeats[0]["range"] == {
+        "sheetId": 7,
+        "startRowIndex": 0,
+        "endRowIndex": 3,
+        "startColumnIndex": 0,
+        "endColumnIndex": 7,
+    }
+    assert repeats[0]["cell"] == {"userEnteredFormat": {"verticalAlignment": "TOP"}}
+    assert (repeats[1]["range"]["startColumnIndex"], repeats[1]["range"]["endColumnIndex"]) == (3, 4)
+    assert repeats[1]["cell"] == {"userEnteredFormat": {"wrapStrategy": "WRAP"}}
