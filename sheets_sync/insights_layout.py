@@ -13,7 +13,7 @@ import textwrap
 from typing import Any
 
 DETAIL_COLUMN = 3  # 0-based: week_start, source, flag, detail, value, run_id, noted_at
-SHEETS_COLUMN_PIXELS = (90, 100, 150, 640, 80, 200, 150)
+SHEETS_COLUMN_PIXELS = (90, 100, 150, 640, 80, 270, 150)  # run_id: a 36-character UUID
 XLSX_DETAIL_WIDTH = 90  # characters of the default font, the width the xlsx writer gives the column
 XLSX_LINE_POINTS = 15.0  # one line of 11-point Calibri with its leading
 # Text runs narrower than the "0" that column widths count in, but capitals and wide glyphs do not; a

@@ -34,7 +34,7 @@ COMMENT_AUTHOR = "Funnel Ledger"
 _SECTION_BORDER = Border(top=Side(style="thin", color="FF9AA0A6"))
 _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-_INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: XLSX_DETAIL_WIDTH, 5: 12, 6: 26, 7: 22}
+_INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: XLSX_DETAIL_WIDTH, 5: 12, 6: 38, 7: 22}
 _INSIGHTS_DETAIL_COLUMN = 4
 
 

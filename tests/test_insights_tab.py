@@ -362,7 +362,7 @@ def test_sheets_insights_notes_wrap_at_the_top_of_their_rows() -> None:
 
     requests = insights_layout.sheets_requests(sheet_id=7, rows=3)
     widths = [r["updateDimensionProperties"] for r in requests if "updateDimensionProperties" in r]
-    assert [w["properties"]["pixelSize"] for w in widths] == [90, 100, 150, 640, 80, 200, 150]
+    assert [w["properties"]["pixelSize"] for w in widths] == [90, 100, 150, 640, 80, 270, 150]
     repeats = [r["repeatCell"] for r in requests if "repeatCell" in r]
     assert repeats[0]["range"] == {
         "sheetId": 7,

@@ -173,7 +173,8 @@ def kpi_anomaly_insights(
             flag = "kpi_zero" if lead.zero_after_values else ("kpi_spike" if lead.change > 0 else "kpi_drop")
             detail = _sentence(kpi_id, hits, currency, int(stats.n_values[t, slice_list.index(lead.slice_name)]))
             week = day_to_date(int(week_days[t]))
-            note = Insight(week, "kpis", flag, detail, lead.change, score=abs(lead.z))
+            # The value is the relative change, to a hundredth of a percent (the tab shows it as a number).
+            note = Insight(week, "kpis", flag, detail, round(lead.change, 4), score=abs(lead.z))
             figures = (lead.slice_name, round(lead.value, 6), round(lead.mean, 6))
             found.append((int(t), CATALOG_POSITION.get(kpi_id, 0), figures, note))
     found.sort(key=lambda item: item[:2])

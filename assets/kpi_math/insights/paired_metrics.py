@@ -184,6 +184,7 @@ def paired_metric_insights(
             detail = f"{where}{pair.headline}. {figures[0].upper()}{figures[1:]}, against the 4 weeks before."
             score = float(min(abs(a.noise_z[t, s]), abs(b.noise_z[t, s]), _MAX_SCORE))
             week = grid.weeks[int(grid.targets[t])]
-            found.append((t, p, s, Insight(week, "kpis", "paired_metric", detail, float(a.change[t, s]), score)))
+            change = round(float(a.change[t, s]), 4)  # to a hundredth of a percent, as the tab shows it
+            found.append((t, p, s, Insight(week, "kpis", "paired_metric", detail, change, score)))
     found.sort(key=lambda item: item[:3])
     return [item[3] for item in found]
