@@ -65,7 +65,7 @@ def test_unmapped_sources_once_per_run_with_the_weeks_concerned() -> None:
             "Contacts with a missing or unknown original source count under Other; map their sources in "
             "channel_map to count them in their channel: 5 of 6 contacts created in every week of the run "
             "(2024-01-01 to 2024-01-08), most in the week of 2024-01-01 (4 of 5). Most frequent: no source (2), "
-            "FACEBOOK (1), PODCAST (1) and 1 other value.",
+            "FACEBOOK (1), PODCAST (1), facebook (1).",
             5.0,
         )
     ]
@@ -73,17 +73,17 @@ def test_unmapped_sources_once_per_run_with_the_weeks_concerned() -> None:
     assert "1 of 1 contact created in the week of 2024-01-08. Most frequent: facebook (1)." in only_w2.detail
 
 
-def test_unmapped_sources_lists_the_top_three_values() -> None:
+def test_unmapped_sources_lists_the_top_five_values() -> None:
     contacts = pd.DataFrame(
         {
-            "created_at": _utc(*(["2024-01-02T10:00:00Z"] * 7)),
-            "analytics_source": ["B", "A", "B", "C", "D", "ORGANIC_SEARCH", "A"],
+            "created_at": _utc(*(["2024-01-02T10:00:00Z"] * 9)),
+            "analytics_source": ["B", "A", "B", "C", "D", "ORGANIC_SEARCH", "A", "F", "E"],
         }
     )
     (insight,) = unmapped_source_insights(contacts, [W1], AS_OF, FunnelConfig())
-    # Most frequent first, ties alphabetical; D is the fourth value.
-    assert insight.detail.endswith("Most frequent: A (2), B (2), C (1) and 1 other value.")
-    assert insight.value == 6.0
+    # Most frequent first, ties alphabetical; F is the sixth value.
+    assert insight.detail.endswith("Most frequent: A (2), B (2), C (1), D (1), E (1) and 1 other value.")
+    assert insight.value == 8.0
 
 
 def test_no_unmapped_sources_no_insight() -> None:

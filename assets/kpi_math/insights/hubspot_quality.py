@@ -18,7 +18,7 @@ from ..weeks import NAT, day_to_date, index_in, instant_ns, local_days, requeste
 from .rows import Insight, plain_weeks, pluralize
 from .wording import describe_weeks
 
-TOP_UNKNOWN_SOURCES = 3
+TOP_UNKNOWN_SOURCES = 5  # a run-wide note names the five most frequent unknown sources
 _MISSING = "no source"
 LISTED_DEAL_IDS = 5
 # An amount above this is far more likely a typo or a test record than a real deal.
