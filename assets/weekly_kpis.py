@@ -5,6 +5,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -44,8 +45,20 @@ from assets.kpi_math import (
     visit_to_lead_rate,
     web_kpis,
 )
-from assets.kpi_math.insights import TRAILING_WEEKS, implausible_amount_insights, implausible_date_insights
+from assets.kpi_math.insights import (
+    ANOMALY_TRAILING_WEEKS,
+    TRAILING_WEEKS,
+    ga4_quality_insights,
+    implausible_amount_insights,
+    implausible_date_insights,
+    kpi_anomaly_insights,
+    owner_tab_insights,
+    ranked,
+    stored_row,
+    without_unpulled_weeks,
+)
 from assets.kpi_math.insights.silent_platforms import silent_platform_insights
+from assets.kpi_math.weeks import NAT, dates_to_days, day_to_date, week_start_days
 from assets.radar import api_version_radar, legacy_property_radar, linkedin_token_radar
 from resources.api_versions import versions_in_use
 from resources.settings import SettingsResource
@@ -58,6 +71,7 @@ from resources.warehouse import (
     replace_insight_weeks,
 )
 from settings import Settings, SettingsError
+from sheets_sync.owner_tabs import OwnerTabProblem, OwnerTabRules
 
 KPIS_KEY = ["marts", "weekly_kpis"]
 AS_OF_TAG = "funnel-ledger/as_of"
@@ -81,6 +95,16 @@ def funnel_config(settings: Settings) -> FunnelConfig:
         deal_amount_basis=settings.deal_amount_basis,
         gross_margin=settings.gross_margin,
         monthly_churn_rate=settings.monthly_churn_rate,
+    )
+
+
+def owner_tab_rules(settings: Settings) -> OwnerTabRules:
+    """What a Targets or Costs row may name: the catalog's KPIs (and the configured scroll depths), and
+    All, the groups and the channels of the settings."""
+    return OwnerTabRules(
+        kpi_ids=frozenset(kpi.kpi_id for kpi in active_catalog(settings.ga4.scroll_depth_events)),
+        channels=tuple(settings.channels),
+        groups=tuple(settings.resolved_channel_groups()),
     )
 
 
@@ -154,14 +178,17 @@ def compute_weekly_kpis_and_insights(
     costs: pd.DataFrame | None = None,
     sources: dict[str, pd.DataFrame] | None = None,
     today: date | None = None,
+    owner_problems: Sequence[OwnerTabProblem] = (),
 ) -> tuple[pd.DataFrame, list[Insight]]:
-    """All KPIs (HubSpot, web, paid, efficiency) and the Insights rows for the given weeks.
+    """All KPIs (HubSpot, web, paid, efficiency) and the Insights rows for the given weeks, ranked.
 
-    The four weeks before the first one are computed too (and dropped), because the paired-metric notes
-    compare each week with its trailing four-week mean.
+    The eight weeks before the first one are computed too (and dropped): the anomaly notes compare each
+    week with the 8 weeks before it, the paired-metric notes with the 4 before. ``owner_problems`` are the
+    Targets and Costs rows the owner-tab validation left out; each is named on Insights.
     """
     cfg = funnel_config(settings)
-    context_weeks = [weeks[0] - timedelta(weeks=n) for n in range(TRAILING_WEEKS, 0, -1)] + list(weeks)
+    context = max(TRAILING_WEEKS, ANOMALY_TRAILING_WEEKS)
+    context_weeks = [weeks[0] - timedelta(weeks=n) for n in range(context, 0, -1)] + list(weeks)
     status = _source_status(sources)
     configured = {name for name, row in status.items() if row["configured"]}
     hubspot = compute_hubspot_kpis(
@@ -210,13 +237,20 @@ def compute_weekly_kpis_and_insights(
         visit_to_lead_rate(hubspot, ga4_sessions_by_week_channel(ga4_daily, context_weeks, cfg), cfg),
     ]
     everything = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    insights = _insights(everything, inputs, settings, cfg, list(weeks), as_of, status, today)
+    pulled = {
+        name: _weeks_with_rows(frame, cfg)
+        for name, frame in (("ga4", ga4_daily), ("ads", ads if platform_channels else None))
+        if frame is not None
+    }
+    baseline = without_unpulled_weeks(everything, pulled, weeks)
+    insights = _insights(baseline, inputs, settings, cfg, list(weeks), as_of, status, today, sources)
+    insights += owner_tab_insights(owner_problems, weeks)
     if sources is not None:
         insights += silent_platform_insights(
             sources.get("ad_silent_days"), weeks, settings.week_start, platforms=platform_channels.keys()
         )
     requested = everything[everything["week_start"].isin(list(weeks))]
-    return with_versions(requested, settings).reset_index(drop=True), insights
+    return with_versions(requested, settings).reset_index(drop=True), ranked(insights)
 
 
 def _source_status(sources: dict[str, pd.DataFrame] | None) -> dict[str, dict[str, object]]:
@@ -236,6 +270,7 @@ def _insights(
     as_of: pd.Timestamp,
     status: dict[str, dict[str, object]],
     today: date | None,
+    sources: dict[str, pd.DataFrame] | None,
 ) -> list[Insight]:
     notes: list[Insight] = []
     notes += unmapped_source_insights(inputs["contacts"], weeks, as_of, cfg)
@@ -255,7 +290,10 @@ def _insights(
     if ads_configured:
         last_day = (today or date.today()) - timedelta(days=1)
         notes += unsettled_ads_insights(weeks, last_day, settings.ads.lookback_days, sources=ads_configured)
-    notes += paired_metric_insights(kpis_long, weeks, cfg)
+    if "ga4" in status and status["ga4"]["configured"] and sources is not None:
+        notes += ga4_quality_insights(_ga4_report_flags(sources["ga4_weekly"]), weeks)
+    notes += paired_metric_insights(kpis_long, weeks, cfg, currency=settings.currency)
+    notes += kpi_anomaly_insights(kpis_long, weeks, cfg, currency=settings.currency)
     notes += _radar(inputs, settings, weeks[-1], status, today or date.today())
     return notes
 
@@ -282,6 +320,23 @@ def _radar(
     )
     notes += api_version_radar(in_use, week)
     return notes
+
+
+def _weeks_with_rows(daily: pd.DataFrame, cfg: FunnelConfig) -> set[date]:
+    """The weeks holding at least one row of a daily source table (``date`` column)."""
+    days = week_start_days(dates_to_days(daily["date"]), cfg.week_start)
+    return {day_to_date(int(d)) for d in np.unique(days[days != NAT])}
+
+
+def _ga4_report_flags(ga4_weekly: pd.DataFrame) -> pd.DataFrame:
+    """One row per week-grain GA4 report (week × slice) with its quality flags, as the insight reads them."""
+    return pd.DataFrame(
+        {
+            "week_start": ga4_weekly["week_start"],
+            "subject_to_thresholding": ga4_weekly["thresholded"],
+            "data_loss_from_other_row": ga4_weekly["data_loss_from_other_row"],
+        }
+    )
 
 
 def _text(value: object) -> str | None:
@@ -322,20 +377,25 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         inputs = read_hubspot_inputs(warehouse, stage_property_names(config.stages))
         # Costs and Targets come from the tracker: another team's sheet must not feed this warehouse.
         guard_source(warehouse, tracker.source_identity(), context.log.info)
-        targets, costs = tracker.read_owner_tabs()
+        owner = tracker.owner_tabs(owner_tab_rules(config))
+        for problem in owner.problems:
+            context.log.warning(f"{problem}; the row is left out of the numbers")
         values, insights = compute_weekly_kpis_and_insights(
             inputs,
             settings=config,
             weeks=weeks,
             as_of=as_of,
-            targets=targets,
-            costs=costs,
+            targets=owner.targets,
+            costs=owner.costs,
             sources=read_source_inputs(warehouse),
+            owner_problems=owner.problems,
         )
         written = warehouse.replace_kpi_weeks(
             values, weeks, run_id=context.run_id, computed_at_ms=int(time.time() * 1000)
         )
-        noted = replace_insight_weeks(warehouse, [{**vars(note), "run_id": context.run_id} for note in insights], weeks)
+        noted = replace_insight_weeks(
+            warehouse, [{**stored_row(note), "run_id": context.run_id} for note in insights], weeks
+        )
         context.log.info(
             f"computed {len(values)} KPI values for {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) as of "
             f"{as_of.isoformat()} in {time.perf_counter() - started:.2f}s"
@@ -351,6 +411,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
                 "as_of": as_of.isoformat(),
                 "rows_written": written,
                 "insights": noted,
+                "owner_rows_left_out": len({(p.tab, p.row) for p in owner.problems}),
                 "contacts_in": len(inputs["contacts"]),
                 "deals_in": len(inputs["deals"]),
                 "preview": MetadataValue.md(_preview(values, weeks[-1])),

@@ -10,7 +10,7 @@ import sys
 import threading
 import warnings
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +160,7 @@ def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import demo_environment, stop_demo_environments
+    from pipelines.demo import demo_environment, seed_demo_targets, stop_demo_environments
 
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
@@ -170,15 +170,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "demo mode never writes to a Google Sheet: unset TRACKER_SPREADSHEET_ID for the demo, or run "
             "`funnel-ledger run` (live mode) to fill the sheet"
         )
-    # The synthetic company covers a year, or more when older weeks are asked for (plus four weeks of
-    # context for the trailing-mean notes).
-    history = 52 if args.first is None else (datetime.now(UTC).date() - args.first).days // 7 + 5
+    # The synthetic company covers a year, or more when older weeks are asked for (plus the eight weeks
+    # before them that the Insights notes compare with).
+    today = datetime.now(UTC).date()
+    history = 52 if args.first is None else (today - args.first).days // 7 + 9
     demo = demo_environment(Path(args.fixture) if args.fixture else None, history_weeks=history)
     print(
         f"funnel-ledger demo: {demo.fixture_source}, HubSpot emulator at {demo.hubspot_url}, "
         f"data in {runtime.data_dir}",
         flush=True,
     )
+    if demo.synthetic and seed_demo_targets(
+        runtime.workbook_path, args.first or today - timedelta(weeks=27), args.last or today
+    ):
+        print("funnel-ledger demo: new workbook with the synthetic company's targets on its Targets tab", flush=True)
     try:
         summary = run_pipeline(
             settings=settings,

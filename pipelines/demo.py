@@ -2,7 +2,8 @@
 
 Only base URLs and credentials differ from live mode. The emulators run inside whichever process loads
 the definitions (the CLI, ``dagster dev``'s code server, a run worker), so every process gets its own,
-identical copy.
+identical copy. A new demo workbook starts with a realistic Targets tab (:func:`seed_demo_targets`), so
+the first run already colours the weeks against target.
 """
 
 from __future__ import annotations
@@ -11,26 +12,30 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
 from emulators.fixture import load_fixture
 from emulators.suite import EmulatorSuite, start_emulators
-from emulators.synthetic import generate_demo_fixture
+from emulators.synthetic import World, generate_demo_fixture
 from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
 from settings import DEFAULT_DATA_DIR, RuntimeEnv, Settings
+from sheets_sync.tabs import COSTS_TAB, COSTS_TEMPLATE, TARGETS_HEADER, TARGETS_TAB
 
 # The demo emulators accept these; they guard nothing and are not secrets.
 DEMO_HUBSPOT_TOKEN = "demo-token"
 DEMO_WEEKS = 52
 FIXTURE_ENV = "FUNNEL_LEDGER_FIXTURE"
+SYNTHETIC_SOURCE = "synthetic portal"
 DATA_DIR_ENV = "FUNNEL_LEDGER_DATA_DIR"
 
 
@@ -83,6 +88,11 @@ class DemoEnvironment:
     fixture_source: str
     parts: frozenset[str] = field(default_factory=frozenset)
     fixture_ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the emulators serve the synthetic company (not a fixture file)."""
+        return self.fixture_source.startswith(SYNTHETIC_SOURCE)
 
     @property
     def hubspot_url(self) -> str:
@@ -186,7 +196,7 @@ def demo_environment(
                 source = str(fixture_path)
             else:
                 fixture = generate_demo_fixture(today=day, weeks=weeks)
-                source = f"synthetic portal, {weeks} weeks to {day.isoformat()}"
+                source = f"{SYNTHETIC_SOURCE}, {weeks} weeks to {day.isoformat()}"
             suite = start_emulators(fixture, hubspot_token=DEMO_HUBSPOT_TOKEN, hubspot_burst_limit=190)
             ids = {
                 "linkedin": str((fixture.get("linkedin") or {}).get("account_id", "")),
@@ -208,3 +218,106 @@ def stop_demo_environments() -> None:
         for environment in _running.values():
             environment.suite.stop()
         _running.clear()
+
+
+# What the synthetic company's marketing lead would set, per contact the world expects over the period
+# (about 5% above its run rate, so some weeks hit and some miss): monthly volume targets, quarterly money
+# targets, and a cost per lead to stay under. Rates measured on its 2026 data: 0.67 leads, 0.23 MQLs,
+# 0.093 SQLs, 0.017 customers, 30.5 sessions, $1,154 pipeline and $260 revenue per expected contact.
+_MONTHLY_PER_CONTACT = {
+    "new_leads": (0.70, 5),
+    "new_mqls": (0.245, 5),
+    "new_sqls": (0.10, 1),
+    "new_customers": (0.019, 1),
+    "sessions": (32.0, 500),
+}
+_QUARTERLY_PER_CONTACT = {"pipeline_created": (1200.0, 50_000), "revenue_won": (270.0, 10_000)}
+_FLAT_TARGETS = {"cost_per_lead": 90.0, "win_rate": 0.30}
+_INBOUND_SHARE_OF_MQLS = 0.9  # a group target too, so a group row is coloured as well
+
+
+def _months(first: date, last: date) -> Iterator[tuple[date, date]]:
+    start = first.replace(day=1)
+    while start <= last:
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        yield start, following - timedelta(days=1)
+        start = following
+
+
+def _quarters(first: date, last: date) -> Iterator[tuple[date, date]]:
+    start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    while start <= last:
+        end_month = start.month + 2
+        following = date(start.year + 1, 1, 1) if end_month == 12 else date(start.year, end_month + 1, 1)
+        yield start, following - timedelta(days=1)
+        start = following
+
+
+def demo_targets(first: date, last: date, *, world: World | None = None) -> list[list[object]]:
+    """A realistic Targets tab for the synthetic company, covering the months and quarters of ``first..last``.
+
+    Each target is about 5% above what the company's world expects over the period (its trend, weekday
+    rhythm and summer and year-end dips included), rounded as a person would write it.
+
+    Args:
+        first: The first day to cover (e.g. the demo's first week).
+        last: The last day to cover.
+        world: The synthetic world (default: the demo's, seed 7).
+
+    Returns:
+        Rows ``kpi_id, channel, period_start, period_end, target`` (dates as ``YYYY-MM-DD``), header excluded.
+    """
+    world = world or World()
+
+    def expected(start: date, end: date) -> float:
+        return sum(world.expected_contacts(start + timedelta(days=i)) for i in range((end - start).days + 1))
+
+    def rounded(value: float, step: float) -> float:
+        return max(step, round(value / step) * step)
+
+    rows: list[list[object]] = []
+    for start, end in _months(first, last):
+        contacts = expected(start, end)
+        period = [start.isoformat(), end.isoformat()]
+        for kpi_id, (per_contact, step) in _MONTHLY_PER_CONTACT.items():
+            rows.append([kpi_id, "All", *period, rounded(contacts * per_contact, step)])
+        mqls = contacts * _MONTHLY_PER_CONTACT["new_mqls"][0] * _INBOUND_SHARE_OF_MQLS
+        rows.append(["new_mqls", "Inbound", *period, rounded(mqls, 5)])
+        rows.append(["cost_per_lead", "All", *period, _FLAT_TARGETS["cost_per_lead"]])
+    for start, end in _quarters(first, last):
+        contacts = expected(start, end)
+        period = [start.isoformat(), end.isoformat()]
+        for kpi_id, (per_contact, step) in _QUARTERLY_PER_CONTACT.items():
+            rows.append([kpi_id, "All", *period, rounded(contacts * per_contact, step)])
+        rows.append(["win_rate", "All", *period, _FLAT_TARGETS["win_rate"]])
+    return rows
+
+
+def seed_demo_targets(workbook: Path, first: date, last: date) -> bool:
+    """Start a new demo workbook with :func:`demo_targets` on its Targets tab (and the Costs template).
+
+    An existing workbook is never touched: its Targets tab belongs to whoever edited it.
+
+    Args:
+        workbook: The demo's workbook path.
+        first: The first day the targets cover.
+        last: The last day they cover.
+
+    Returns:
+        Whether the workbook was created.
+    """
+    if workbook.exists():
+        return False
+    workbook.parent.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.Workbook()
+    targets = book.active
+    assert targets is not None  # a new workbook has its one sheet
+    targets.title = TARGETS_TAB
+    targets.append(list(TARGETS_HEADER))
+    for row in demo_targets(first, last):
+        targets.append(row)
+    costs = book.create_sheet(COSTS_TAB)
+    for template_row in COSTS_TEMPLATE:
+        costs.append(list(template_row))
+    book.save(workbook)
+    return True

@@ -29,6 +29,7 @@ from resources.google_auth import (
 from resources.http import build_session
 from settings import SettingsError
 from sheets_sync.gsheets_writer import GoogleSheetTracker
+from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import TabGrids
 from sheets_sync.update import TrackerUpdate
@@ -119,6 +120,9 @@ class GoogleSheetTrackerResource(ConfigurableResource):
 
     def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _translate(lambda: self.tracker().read_owner_tabs(), self)
+
+    def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
+        return _translate(lambda: self.tracker().owner_tabs(rules), self)
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> dict[str, Any]:
         return _translate(lambda: self.tracker().write(update, presentation), self)

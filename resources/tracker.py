@@ -17,6 +17,7 @@ from pydantic import PrivateAttr
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
 from resources.source_identity import SourceIdentity
 from settings import SettingsError
+from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import TabGrids
 from sheets_sync.update import TrackerUpdate
@@ -39,8 +40,12 @@ class WorkbookTrackerResource(ConfigurableResource):
         return self._workbook().read_tabs()
 
     def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The owner's Targets and Costs tabs (empty frames when the workbook or a tab is missing)."""
+        """The valid rows of the owner's Targets and Costs tabs (empty frames when the workbook or a tab is missing)."""
         return self._workbook().read_owner_tabs()
+
+    def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
+        """The owner's tabs validated against ``rules``: valid rows and a problem per row left out."""
+        return self._workbook().owner_tabs(rules)
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
         return self._workbook().write(update, presentation)
@@ -86,6 +91,9 @@ class TrackerResource(ConfigurableResource):
 
     def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         return self.backend().read_owner_tabs()
+
+    def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
+        return self.backend().owner_tabs(rules)
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
         return self.backend().write(update, presentation)

@@ -436,9 +436,8 @@ def read_insights(warehouse: WarehouseResource, weeks: Sequence[date]) -> list[d
         rows = conn.execute(
             sa.select(weekly_insights)
             .where(weekly_insights.c.week_start.in_(list(weeks)))
-            .order_by(
-                weekly_insights.c.week_start, weekly_insights.c.source, weekly_insights.c.flag, weekly_insights.c.seq
-            )
+            # seq is the note's rank within its week (most unusual change first), as the run stored it.
+            .order_by(weekly_insights.c.week_start, weekly_insights.c.seq)
         ).mappings()
         return [dict(row) for row in rows]
 
@@ -446,13 +445,16 @@ def read_insights(warehouse: WarehouseResource, weeks: Sequence[date]) -> list[d
 def replace_insight_weeks(
     warehouse: WarehouseResource, rows: Sequence[Mapping[str, Any]], weeks: Sequence[date]
 ) -> int:
-    """Rewrite the insights of the given weeks (a rerun replaces a week's notes, never adds to them)."""
-    counters: dict[tuple[Any, ...], int] = {}
+    """Rewrite the insights of the given weeks (a rerun replaces a week's notes, never adds to them).
+
+    ``rows`` come in the order the tab shows them; ``seq`` numbers them within their week, so reading by
+    (week, seq) gives that order back.
+    """
+    counters: dict[Any, int] = {}
     numbered = []
     for row in rows:
-        key = (row["week_start"], row["source"], row["flag"])
-        counters[key] = counters.get(key, 0) + 1
-        numbered.append({**row, "seq": counters[key]})
+        counters[row["week_start"]] = counters.get(row["week_start"], 0) + 1
+        numbered.append({**row, "seq": counters[row["week_start"]]})
     with warehouse.engine.begin() as conn:
         conn.execute(sa.delete(weekly_insights).where(weekly_insights.c.week_start.in_(list(weeks))))
         if numbered:

@@ -6,7 +6,19 @@ from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.formats import HeaderFormat, SectionBand, unit_number_format
 from sheets_sync.insights_tab import InsightRow
 from sheets_sync.notes import CellNote, carry_notes
-from sheets_sync.owner_tabs import OwnerTabError, empty_costs, empty_targets, parse_costs, parse_targets
+from sheets_sync.owner_tabs import (
+    OwnerTabError,
+    OwnerTabProblem,
+    OwnerTabRules,
+    OwnerTabs,
+    empty_costs,
+    empty_targets,
+    parse_costs,
+    parse_targets,
+    read_costs,
+    read_owner_tabs_from_grids,
+    read_targets,
+)
 from sheets_sync.presentation import Presentation, build_presentation
 from sheets_sync.snapshots_tab import snapshot_timestamp
 from sheets_sync.tabs import (
@@ -70,6 +82,9 @@ __all__ = [
     "HeaderFormat",
     "InsightRow",
     "OwnerTabError",
+    "OwnerTabProblem",
+    "OwnerTabRules",
+    "OwnerTabs",
     "Presentation",
     "Restatement",
     "RowKey",
@@ -92,6 +107,9 @@ __all__ = [
     "number_formats",
     "parse_costs",
     "parse_targets",
+    "read_costs",
+    "read_owner_tabs_from_grids",
+    "read_targets",
     "same_value",
     "snapshot_timestamp",
     "target_status",

@@ -18,11 +18,12 @@ from typing import Any
 import gspread
 import pandas as pd
 
+from sheets_sync import insights_layout
 from sheets_sync.cells import Cell, Grid
 from sheets_sync.charts import ChartSpec
 from sheets_sync.formats import rgb_fraction
 from sheets_sync.notes import carry_notes
-from sheets_sync.owner_tabs import parse_costs, parse_targets
+from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs, read_owner_tabs_from_grids
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import (
     CHARTS_TAB,
@@ -156,12 +157,15 @@ class GoogleSheetTracker:
             insights=state.grids.get(INSIGHTS_TAB, []),
         )
 
-    def read_owner_tabs(self, known_kpi_ids: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
+        """The owner's Targets and Costs tabs, validated: the valid rows and a problem per bad row."""
         state = self.read()
-        return (
-            parse_targets(state.grids.get(TARGETS_TAB, []), known_kpi_ids),
-            parse_costs(state.grids.get(COSTS_TAB, [])),
-        )
+        return read_owner_tabs_from_grids(state.grids.get(TARGETS_TAB, []), state.grids.get(COSTS_TAB, []), rules)
+
+    def read_owner_tabs(self, known_kpi_ids: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The valid rows of the Targets and Costs tabs (``owner_tabs`` also says which rows were left out)."""
+        owner = self.owner_tabs(OwnerTabRules(kpi_ids=None if known_kpi_ids is None else frozenset(known_kpi_ids)))
+        return owner.targets, owner.costs
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -195,6 +199,8 @@ class GoogleSheetTracker:
         for title in (SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB):
             if title not in state.sheets:
                 plan.freeze(title, rows=1, columns=0)
+        if update.insights_replaced:
+            plan.requests.extend(insights_layout.sheets_requests(plan.ids[INSIGHTS_TAB], len(update.insights)))
         if presentation is not None:
             plan.present(update, presentation)
         plan.check_cell_limit()

@@ -1,4 +1,5 @@
-"""The Insights tab: data-quality flags and paired-metric notes per week (KPIS.md §4), newest week first.
+"""The Insights tab: notes on what changed and what in the data is off (KPIS.md §4), newest week first and,
+within a week, in the order the run ranked them (most unusual change first).
 
 :func:`~sheets_sync.update.build_update` merges a run's notes with :func:`merge_insights`: they replace the
 notes of the weeks the run computed (a rerun never duplicates them); other weeks' notes are kept.
@@ -50,11 +51,12 @@ def _insight_value(value: object) -> Cell:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
-def _insight_sort_key(week: date | None, row: Sequence[object]) -> tuple[int, int, str, str]:
-    # Newest week first; rows whose week cannot be read go last (kept verbatim, never dropped).
+def _insight_sort_key(week: date | None) -> tuple[int, int]:
+    # Newest week first; within a week the order the notes came in (the run ranks them, most unusual
+    # change first); rows whose week cannot be read go last (kept verbatim, never dropped).
     if week is None:
-        return (1, 0, "", "")
-    return (0, -week.toordinal(), cell_text(cell_at(row, 1)), cell_text(cell_at(row, 2)))
+        return (1, 0)
+    return (0, -week.toordinal())
 
 
 def merge_insights(
@@ -115,6 +117,6 @@ def merge_insights(
         kept.append((week, cells))
 
     rows: list[tuple[date | None, list[Cell]]] = [*kept, *new_rows]
-    # sorted() is stable: notes sharing week, source and flag keep their order (tab order, then run order).
-    rows.sort(key=lambda item: _insight_sort_key(item[0], item[1]))
+    # sort() is stable: the notes of a week keep their order (tab order for kept weeks, rank order for new).
+    rows.sort(key=lambda item: _insight_sort_key(item[0]))
     return [list(INSIGHTS_HEADER), *(cells for _, cells in rows)], len(new_rows)

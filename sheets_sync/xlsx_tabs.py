@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sheets_sync.cells import Cell, Grid
+from sheets_sync.insights_layout import XLSX_DETAIL_WIDTH, xlsx_row_height
 from sheets_sync.notes import CellNote
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import SNAPSHOTS_HEADER
@@ -33,7 +34,7 @@ COMMENT_AUTHOR = "Funnel Ledger"
 _SECTION_BORDER = Border(top=Side(style="thin", color="FF9AA0A6"))
 _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-_INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: 90, 5: 12, 6: 26, 7: 22}
+_INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: XLSX_DETAIL_WIDTH, 5: 12, 6: 38, 7: 22}
 _INSIGHTS_DETAIL_COLUMN = 4
 
 
@@ -125,8 +126,11 @@ def write_insights(ws: Worksheet, grid: Grid) -> None:
     # Top-aligned rows, wrapped detail: a long note grows its row instead of spilling over the next
     # columns, and the short cells stay level with its first line.
     wrap = {_INSIGHTS_DETAIL_COLUMN - 1: _TOP_WRAP}
-    for row in grid[1:]:
+    for row_number, row in enumerate(grid[1:], start=2):
         ws.append(styled_row(ws, row, alignment=_TOP, alignments=wrap))
+        # An explicit height: rows without one are drawn one line high by LibreOffice and in print, and the
+        # wrapped note then runs over the rows below.
+        ws.row_dimensions[row_number].height = xlsx_row_height(row[_INSIGHTS_DETAIL_COLUMN - 1] if len(row) > 3 else "")
     for column, width in _INSIGHTS_WIDTHS.items():
         ws.column_dimensions[get_column_letter(column)].width = width
 

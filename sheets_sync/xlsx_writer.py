@@ -37,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sheets_sync.cells import Grid
 from sheets_sync.formats import unit_number_format
 from sheets_sync.notes import CellNote, carry_notes, merge_notes
-from sheets_sync.owner_tabs import OwnerTabError, empty_targets, parse_costs, parse_targets
+from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs, empty_targets, read_owner_tabs_from_grids, read_targets
 from sheets_sync.presentation import Presentation, build_presentation
 from sheets_sync.tabs import (
     CHARTS_TAB,
@@ -139,26 +139,32 @@ class XlsxTracker:
             insights=grids[INSIGHTS_TAB],
         )
 
-    def read_owner_tabs(self, known_kpi_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Read and validate the owner's Targets and Costs tabs.
+    def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
+        """Read and validate the owner's Targets and Costs tabs; a bad row is left out and named.
 
         Args:
-            known_kpi_ids: When given, Targets rows naming another kpi_id are errors.
+            rules: The KPI ids and slice names rows may name (default: any).
 
         Returns:
-            ``(targets, costs)`` as parsed by :func:`~sheets_sync.owner_tabs.parse_targets` and
-            :func:`~sheets_sync.owner_tabs.parse_costs`; empty frames when a tab or the workbook is missing.
-
-        Raises:
-            OwnerTabError: A tab has invalid rows (the message names tab, row and column).
+            The valid rows and every problem (:func:`~sheets_sync.owner_tabs.read_owner_tabs_from_grids`);
+            empty frames when a tab or the workbook is missing.
         """
         titles = (TARGETS_TAB, COSTS_TAB)
         values = self._read_grids(titles, data_only=True)
         formulas = self._read_grids(titles, data_only=False)
         # A formula saved by a tool that does not compute it (openpyxl included) has no cached value; show
-        # the formula so the parse error explains itself instead of calling the cell empty.
+        # the formula so the problem explains itself instead of calling the cell empty.
         merged = {title: with_uncomputed_formulas(values[title], formulas[title]) for title in titles}
-        return parse_targets(merged[TARGETS_TAB], known_kpi_ids), parse_costs(merged[COSTS_TAB])
+        return read_owner_tabs_from_grids(merged[TARGETS_TAB], merged[COSTS_TAB], rules)
+
+    def read_owner_tabs(self, known_kpi_ids: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The valid rows of the Targets and Costs tabs (``owner_tabs`` also says which rows were left out).
+
+        Args:
+            known_kpi_ids: When given, Targets rows naming another kpi_id are left out.
+        """
+        owner = self.owner_tabs(OwnerTabRules(kpi_ids=None if known_kpi_ids is None else frozenset(known_kpi_ids)))
+        return owner.targets, owner.costs
 
     # --------------------------------------------------------------------------------------------- write
 
@@ -242,17 +248,14 @@ class XlsxTracker:
 
     @staticmethod
     def _workbook_targets(wb: Workbook) -> pd.DataFrame:
-        """The Targets tab of the loaded workbook, or no targets when it is missing or invalid.
+        """The valid rows of the loaded workbook's Targets tab (none when it is missing).
 
-        Colours are a courtesy: an owner's typo must not fail the write (the KPI run reports it already).
+        Colours are a courtesy: an owner's typo must not fail the write, nor cost the other rows their
+        colours (the KPI run names the bad row on Insights).
         """
         if TARGETS_TAB not in wb.sheetnames:
             return empty_targets()
-        grid = grid_from_rows(wb[TARGETS_TAB].iter_rows(values_only=True))
-        try:
-            return parse_targets(grid)
-        except OwnerTabError:
-            return empty_targets()
+        return read_targets(grid_from_rows(wb[TARGETS_TAB].iter_rows(values_only=True)))[0]
 
     @staticmethod
     def _existing_notes(wb: Workbook, update: TrackerUpdate) -> list[CellNote]:

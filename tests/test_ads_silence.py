@@ -29,7 +29,7 @@ from settings import RuntimeEnv, parse_settings
 
 
 @pytest.mark.unit
-def test_silent_days_become_one_insight_per_platform_and_week() -> None:
+def test_silent_days_become_one_insight_per_platform_and_run() -> None:
     silent = pd.DataFrame(
         {
             "platform": ["linkedin", "linkedin", "linkedin", "google_ads"],
@@ -40,15 +40,17 @@ def test_silent_days_become_one_insight_per_platform_and_week() -> None:
     )
     weeks = [date(2024, 1, 1), date(2024, 1, 8)]
     notes = silent_platform_insights(silent, weeks, "monday", platforms={"linkedin"})
+    # Once per run, on the latest week, naming the weeks it affects (100.5 + 20 + 5 = 125.5).
     assert [(n.week_start, n.source, n.flag, n.value) for n in notes] == [
-        (date(2024, 1, 1), "linkedin", "ads_went_silent", 120.5),
-        (date(2024, 1, 8), "linkedin", "ads_went_silent", 5.0),
+        (date(2024, 1, 8), "linkedin", "ads_went_silent", 125.5),
     ]
     assert notes[0].detail.startswith(
-        "LinkedIn Ads now reports nothing for 2 days of this week (2024-01-01, 2024-01-02) for which it had "
-        "reported 120.50 USD of spend: they count 0 spend now."
+        "LinkedIn Ads now reports nothing for 3 days (2024-01-01, 2024-01-02, 2024-01-08) in every week of the "
+        "run (2024-01-01 to 2024-01-08), for which it had reported 125.50 USD of spend: they count 0 spend now."
     )
-    assert "1 day of this week (2024-01-08)" in notes[1].detail and "it counts 0 spend" in notes[1].detail
+    only_last = silent_platform_insights(silent, [date(2024, 1, 8)], "monday", platforms={"linkedin"})
+    assert [(n.value, "1 day (2024-01-08) in the week of 2024-01-08" in n.detail) for n in only_last] == [(5.0, True)]
+    assert "it counts 0 spend" in only_last[0].detail
     # Sunday weeks: 2023-12-31 holds Jan 1-3; Google Ads included when no filter is given.
     sunday = silent_platform_insights(silent, [date(2023, 12, 31)], "sunday")
     assert [(n.source, n.value) for n in sunday] == [("google_ads", 7.0), ("linkedin", 120.5)]
@@ -153,9 +155,10 @@ def test_linkedin_without_access_stops_and_without_delivery_is_zero_with_a_flag(
         silent_days = conn.execute(sa.select(sa.func.count()).select_from(ad_silent_days)).scalar_one()
     assert spend[quiet_from] == 0 and spend[LAST_WEEK] == 0
     assert spend[FIRST_WEEK] > 0
-    assert {row["week_start"]: row["value"] for row in flags} == {
-        week: pytest.approx(float(total)) for week, total in expected_by_week.items()
-    }
+    # One flag for the run, on its latest week, with the spend of every silent day of the run's weeks.
+    assert [(row["week_start"], row["value"]) for row in flags] == [
+        (LAST_WEEK, pytest.approx(float(sum(expected_by_week.values()))))
+    ]
     assert all(row["source"] == "linkedin" and row["run_id"] == run["run_id"] for row in flags)
     assert silent_days == len({_day(e) for e in gone})
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -28,7 +29,7 @@ REFRESH_TOKEN = "1//SENTINEL-refresh"
 CLIENT_SECRET = "GOCSPX-SENTINEL-secret"
 DEVELOPER_TOKEN = "devtok-SENTINEL"
 SECRETS = (HUBSPOT_TOKEN, LINKEDIN_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, DEVELOPER_TOKEN, "SENTINEL")
-ROW = re.compile(r"^(?P<source>\S.*?)\s{2,}(?P<status>ok|not configured|warning|FAILED)\s{2,}(?P<detail>.*)$")
+ROW = re.compile(r"^(?P<source>\S.*?)\s{2,}(?P<status>ok|not configured|warning|skipped|FAILED)\s{2,}(?P<detail>.*)$")
 TODAY = date(2026, 12, 3)  # the day API sunsets are judged on
 ENV_NAMES = (
     "FUNNEL_LEDGER_MODE",
@@ -172,6 +173,7 @@ def test_everything_configured_is_ok_and_exits_0(env: Path, suite: EmulatorSuite
         ),
         "Warehouse": ("ok", f"sqlite:///{database}: connected, {len(metadata.tables)} tables ready"),
         "Tracker (workbook)": ("ok", f"{workbook} will be created on the first run (folder writable)"),
+        "Targets and Costs": ("ok", "no targets or costs entered yet"),
         "Alerts": ("not configured", "ALERT_WEBHOOK_URL not set; failed runs show only in the Dagster UI"),
     }
     assert code == 0
@@ -392,7 +394,9 @@ def test_google_sheet_target_is_checked_instead_of_the_workbook(sheet_env: Sheet
         "confirmed by the first write (share it with the service account's client_email as an Editor)",
     )
     assert "Tracker (workbook)" not in rows
-    assert sheet_env.total_requests() - before == 1
+    assert rows["Targets and Costs"] == ("ok", "no targets or costs entered yet")
+    # One metadata read for the tracker row, one read of the cells for the owner tabs.
+    assert sheet_env.total_requests() - before == 2
     assert code == 0
 
 
@@ -415,3 +419,42 @@ def test_google_sheet_wrong_id(sheet_env: SheetsEmulator, monkeypatch: pytest.Mo
     assert rows["Tracker (Google Sheet)"][0] == "FAILED"
     assert rows["Tracker (Google Sheet)"][1].endswith("check TRACKER_SPREADSHEET_ID: no spreadsheet with that id")
     assert code == 1
+
+
+def test_owner_tab_rows_left_out_are_named_with_their_rows_and_exit_0(env: Path, monkeypatch: pytest.MonkeyPatch):
+    workbook = env / "tracker.xlsx"
+    book = openpyxl.Workbook()
+    targets = book.active
+    targets.title = "Targets"
+    targets.append(["kpi_id", "channel", "period_start", "period_end", "target"])
+    targets.append(["new_mqls", "All", "2026-10-01", "2026-10-31", 100])
+    targets.append(["new_mql", "All", "2026-10-01", "2026-10-31", 100])
+    targets.append(["new_mqls", "All", "2026-10-15", "2026-11-15", 120])
+    targets.append(["new_leads", "All", "2026-12-31", "2026-10-01", 400])
+    targets.append(["new_leads", "Inbound", "2026-10-01", "2026-12-31", "about 400"])
+    costs = book.create_sheet("Costs")
+    costs.append(["channel", "period_start", "period_end", "amount", "note"])
+    costs.append(["Ofline", "2026-10-01", "2026-10-31", 3000, "booth"])
+    costs.append(["Inbound", "2026-10-01", "2026-10-31", 500, ""])
+    costs.append(["Offline", "2026-10-01", "2026-10-31", 3000, "booth"])
+    book.save(workbook)
+    monkeypatch.setenv("TRACKER_WORKBOOK", str(workbook))
+
+    code, text, rows = _run()
+
+    assert rows["Targets and Costs"] == (
+        "warning",
+        "6 rows left out of the numbers until fixed (1 target and 1 cost valid):",
+    )
+    named = [line.strip() for line in text.splitlines() if line.strip().startswith(("Targets tab", "Costs tab"))]
+    assert named == [
+        "Targets tab row 3: kpi_id 'new_mql' is not a known KPI (did you mean new_mqls?)",
+        "Targets tab row 4: period 2026-10-15..2026-11-15 overlaps row 2 for new_mqls / All",
+        "Targets tab row 5: period_end 2026-10-01 is before period_start 2026-12-31",
+        "Targets tab row 6: target 'about 400' is not a number",
+        "Costs tab row 2: channel 'Ofline' is not a channel (did you mean Offline?)",
+        "Costs tab row 3: channel 'Inbound' is a channel group; a cost belongs to one channel (e.g. Offline), so "
+        "split it over its channels, one row each",
+    ]
+    assert code == 0
+    assert text.rstrip().endswith("all configured sources reachable; act soon on: Targets and Costs")

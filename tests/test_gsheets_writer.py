@@ -255,3 +255,27 @@ def test_demo_mode_refuses_a_google_sheet_target(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("TRACKER_SPREADSHEET_ID")
     workbook = TrackerResource(workbook_path=str(tmp_path / "t.xlsx"), demo=True)
     assert workbook.location.endswith("t.xlsx")
+
+
+def test_insights_notes_wrap_in_a_wide_column(sheets):
+    from sheets_sync.insights_tab import InsightRow
+
+    app, base_url, token_url = sheets
+    resource = _resource(base_url, token_url)
+    note = InsightRow(W2, "kpis", "kpi_drop", "Sessions fell far below the usual range: " + "x " * 200, -0.3)
+    update = build_update(
+        _values(),
+        DEFS,
+        resource.read_tabs(),
+        run_id="run-1",
+        snapshot_at=datetime(2024, 2, 1, tzinfo=UTC),
+        channel_order=SLICES,
+        insights=[note],
+    )
+    resource.write(update, None)
+    formats = app.formats(SHEET, "Insights")
+    assert formats["D2"]["wrapStrategy"] == "WRAP" and formats["D2"]["verticalAlignment"] == "TOP"
+    assert formats["A2"]["verticalAlignment"] == "TOP" and "wrapStrategy" not in formats["A2"]
+    assert app.column_widths(SHEET, "Insights")[3] == 640
+    # Rows are never sized by the writer: Sheets fits each to its wrapped note.
+    assert app.row_heights(SHEET, "Insights") == {}

@@ -83,12 +83,12 @@ HEADER: list[Cell] = list(INSIGHTS_HEADER)
 # ------------------------------------------------------------------------------------------------- model
 
 
-def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> None:
-    update = run((W1, W2), TabGrids(), RUN1_AT, [THRESHOLD_W1, LOOKBACK_W2, UNMAPPED_W1, CPC_W2, NO_AMOUNT_W2])
+def test_first_run_puts_the_newest_week_first_keeps_the_runs_order_within_a_week_and_stamps_rows() -> None:
+    # The run hands its notes over ranked (most unusual change first); the tab keeps that order per week.
+    update = run((W1, W2), TabGrids(), RUN1_AT, [THRESHOLD_W1, CPC_W2, UNMAPPED_W1, NO_AMOUNT_W2, LOOKBACK_W2])
 
     assert update.insights == [
         HEADER,
-        ["2026-11-09", "hubspot", "deals_without_amount", "1 deal has no amount: 9001.", 1, "run-1110", STAMP1],
         [
             "2026-11-09",
             "kpis",
@@ -98,6 +98,7 @@ def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> 
             "run-1110",
             STAMP1,
         ],
+        ["2026-11-09", "hubspot", "deals_without_amount", "1 deal has no amount: 9001.", 1, "run-1110", STAMP1],
         [
             "2026-11-09",
             "linkedin",
@@ -118,7 +119,7 @@ def test_first_run_sorts_newest_week_then_source_then_flag_and_stamps_rows() -> 
             STAMP1,
         ],
     ]
-    assert type(update.insights[1][4]) is int  # whole numbers are written as integers
+    assert type(update.insights[2][4]) is int  # whole numbers are written as integers
     assert update.insights_replaced
     assert update.summary.insights_rows == 5
 
@@ -129,8 +130,13 @@ def test_rerun_of_the_same_weeks_replaces_instead_of_duplicating() -> None:
 
     rerun = run((W1, W2), existing, RUN2_AT, list(reversed(notes)))
 
-    assert [row[:5] for row in rerun.insights] == [row[:5] for row in existing.insights]
-    assert len(rerun.insights) == 1 + 3
+    # The same notes once each, in the rerun's order within each week.
+    assert [row[:3] for row in rerun.insights[1:]] == [
+        ["2026-11-09", "hubspot", "deals_without_amount"],
+        ["2026-11-02", "hubspot", "unmapped_sources"],
+        ["2026-11-02", "ga4", "thresholding"],
+    ]
+    assert sorted(row[:5] for row in rerun.insights[1:]) == sorted(row[:5] for row in existing.insights[1:])
     # The notes now carry the run that last confirmed them.
     assert {(row[5], row[6]) for row in rerun.insights[1:]} == {("run-1117", STAMP2)}
     assert rerun.summary.insights_rows == 3
@@ -225,8 +231,8 @@ def test_duplicates_values_and_unreadable_rows() -> None:
 
     assert update.insights == [
         HEADER,
-        ["2026-11-02", "ga4", "data_loss", "(other) row", None, "run-1110", STAMP1],
         ["2026-11-02", "hubspot", "unmapped_sources", '=HYPERLINK("http://x","y") (2)', None, "run-1110", STAMP1],
+        ["2026-11-02", "ga4", "data_loss", "(other) row", None, "run-1110", STAMP1],
         ["2026-10-26", "ga4", "sampling", "Sampled at 80%.", 0.8, "run-old", "2026-10-27T06:00:00Z"],
         ["not a week", "pipeline", "note", "hand-typed"],  # kept, after every dated row
     ]
@@ -340,3 +346,31 @@ def test_xlsx_without_insights_leaves_the_tab_alone(book: XlsxTracker) -> None:
     assert wb["Insights"].column_dimensions["A"].width == 41
     with pytest.raises(TrackerLayoutError, match=r"^Insights tab row 1"):
         xlsx_update(book, (W2,), RUN2_AT, [NO_AMOUNT_W2])
+
+
+def test_xlsx_rows_are_as_tall_as_their_wrapped_notes(book: XlsxTracker) -> None:
+    # 60 five-letter words: 16 fit the 81 characters of a line in the 90-wide column, so 4 lines of 15 pt.
+    long_note = InsightRow(W1, "kpis", "kpi_drop", " ".join(["word"] * 60), -0.3)
+    book.write(xlsx_update(book, (W1,), RUN1_AT, [long_note, THRESHOLD_W1]))
+    ws = openpyxl.load_workbook(book.path)["Insights"]
+    assert [ws.row_dimensions[r].height for r in (2, 3)] == [60.0, 15.0]
+    assert ws.row_dimensions[2].customHeight
+
+
+def test_sheets_insights_notes_wrap_at_the_top_of_their_rows() -> None:
+    from sheets_sync import insights_layout
+
+    requests = insights_layout.sheets_requests(sheet_id=7, rows=3)
+    widths = [r["updateDimensionProperties"] for r in requests if "updateDimensionProperties" in r]
+    assert [w["properties"]["pixelSize"] for w in widths] == [90, 100, 150, 640, 80, 270, 150]
+    repeats = [r["repeatCell"] for r in requests if "repeatCell" in r]
+    assert repeats[0]["range"] == {
+        "sheetId": 7,
+        "startRowIndex": 0,
+        "endRowIndex": 3,
+        "startColumnIndex": 0,
+        "endColumnIndex": 7,
+    }
+    assert repeats[0]["cell"] == {"userEnteredFormat": {"verticalAlignment": "TOP"}}
+    assert (repeats[1]["range"]["startColumnIndex"], repeats[1]["range"]["endColumnIndex"]) == (3, 4)
+    assert repeats[1]["cell"] == {"userEnteredFormat": {"wrapStrategy": "WRAP"}}

@@ -47,7 +47,7 @@ AD_SPEND = pd.DataFrame(
 )
 COSTS = pd.DataFrame(
     {
-        "channel": ["Email", "offline", "Podcasts"],  # case-insensitive; unknown channel -> Other
+        "channel": ["Email", "offline", "Podcasts"],  # case-insensitive; an unknown channel is left out
         "period_start": [date(2024, 1, 1), date(2024, 1, 5), date(2024, 1, 8)],
         "period_end": [date(2024, 1, 10), date(2024, 1, 5), date(2024, 1, 14)],
         "amount": [100.0, 7.0, 14.0],
@@ -59,29 +59,40 @@ def test_spend_by_week_channel_monday() -> None:
     got = spend_by_week_channel(AD_SPEND, COSTS, [W1, W2], CFG, ad_channels=("Paid Social", "Paid Search", "Direct"))
     assert list(got.columns) == ["week_start", "channel", "spend"]
     table = {(r.week_start, r.channel): r.spend for r in got.itertuples()}
+    offline_w2 = table.pop((W2, "Offline"))
+    assert math.isnan(offline_w2)  # its one Costs day is in W1: W2 has no source for Offline, so no number
     assert table == {
         (W1, "Paid Search"): 5.0,  # the 2023-12-31 row is outside the requested weeks
         (W1, "Paid Social"): 150.25,  # Sunday 2024-01-07 still belongs to the Monday week
         (W1, "Email"): 70.0,  # 100 over 10 days: 7 days in W1
         (W1, "Direct"): 0.0,  # ad platform mapped, nothing spent: a 0 row
         (W1, "Offline"): 7.0,
-        (W1, "Other"): 0.0,
         (W2, "Paid Search"): 0.0,
         (W2, "Paid Social"): 10.0,
-        (W2, "Email"): 30.0,
+        (W2, "Email"): 30.0,  # the Email period covers 3 days of W2
         (W2, "Direct"): 0.0,
-        (W2, "Offline"): 0.0,
-        (W2, "Other"): 14.0,
     }
-    # channel order follows the taxonomy
-    assert got["channel"].tolist()[:6] == [
-        "Paid Search",
-        "Paid Social",
-        "Email",
-        "Direct",
-        "Offline",
-        "Other",
-    ]
+    # channel order follows the taxonomy; Podcasts is not a channel, so nothing is booked to Other
+    assert got["channel"].tolist()[:5] == ["Paid Search", "Paid Social", "Email", "Direct", "Offline"]
+    assert "Other" not in set(got["channel"])
+
+
+def test_a_costs_row_covers_only_the_weeks_its_period_touches() -> None:
+    # One October row for Offline, 2024-10-07..2024-10-20 (14 days, 1,400): two covered weeks of four.
+    weeks = [date(2024, 9, 30), date(2024, 10, 7), date(2024, 10, 14), date(2024, 10, 21)]
+    costs = pd.DataFrame(
+        {
+            "channel": ["Offline"],
+            "period_start": [date(2024, 10, 7)],
+            "period_end": [date(2024, 10, 20)],
+            "amount": [1400.0],
+        }
+    )
+    got = spend_by_week_channel(None, costs, weeks, CFG)
+    assert got["channel"].unique().tolist() == ["Offline"]
+    spend = got["spend"].tolist()
+    assert math.isnan(spend[0]) and math.isnan(spend[3])
+    assert spend[1:3] == [700.0, 700.0]
 
 
 def test_spend_by_week_channel_sunday_weeks() -> None:
@@ -218,6 +229,31 @@ def test_efficiency_from_spend_builder_end_to_end() -> None:
     check(value(got, W1, "total_spend", "Outbound"), 7.0)
     check(value(got, W1, "cost_per_lead", "Outbound"), 3.5)
     check(value(got, W1, "marketing_roi", "Offline"), (2000 - 7) / 7)
+
+
+def test_cost_kpis_are_blank_in_weeks_without_a_spend_source() -> None:
+    # Paid Social has an ad platform (a source every week, W2 spent nothing); Offline has one Costs row
+    # covering 2024-01-05 only (W1). Leads: W1 Paid Social 4, Offline 2, All 10; W2 the same.
+    kpis = pd.concat([KPIS, KPIS.assign(week_start=W2)], ignore_index=True)
+    costs = pd.DataFrame(
+        {"channel": ["Offline"], "period_start": [date(2024, 1, 5)], "period_end": [date(2024, 1, 5)], "amount": [7.0]}
+    )
+    ads = pd.DataFrame({"date": [date(2024, 1, 2)], "channel": ["Paid Social"], "spend": [40.0]})
+    got = efficiency_kpis(kpis, spend_by_week_channel(ads, costs, [W1, W2], CFG, ad_channels=("Paid Social",)), CFG)
+    # W1: Offline 7 over 2 leads; Outbound = Offline; All = 40 + 7 over 10 leads.
+    check(value(got, W1, "total_spend", "Offline"), 7.0)
+    check(value(got, W1, "cost_per_lead", "Offline"), 3.5)
+    check(value(got, W1, "cost_per_lead", "Outbound"), 3.5)
+    check(value(got, W1, "cost_per_lead"), 4.7)
+    # W2: no Costs row covers Offline, so its spend is unknown: blank, not $0.00 (nor a CAC of 0).
+    for kpi_id in ("total_spend", "cost_per_lead", "cost_per_mql", "cac", "marketing_roi"):
+        check(value(got, W2, kpi_id, "Offline"), math.nan)
+        check(value(got, W2, kpi_id, "Outbound"), math.nan)
+    # Paid Social's platform reported nothing in W2: a real 0 spend, so 0 per lead; All holds that 0.
+    check(value(got, W2, "total_spend", "Paid Social"), 0.0)
+    check(value(got, W2, "cost_per_lead", "Paid Social"), 0.0)
+    check(value(got, W2, "total_spend"), 0.0)
+    check(value(got, W2, "cost_per_lead", "Inbound"), 0.0)
 
 
 # ---------------------------------------------------------------- visit -> lead rate

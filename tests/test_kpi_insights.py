@@ -22,6 +22,7 @@ from assets.kpi_math import (
     unmapped_source_insights,
     unsettled_ads_insights,
 )
+from assets.kpi_math.insights import ranked
 
 pytestmark = pytest.mark.unit
 
@@ -53,39 +54,36 @@ CONTACTS = pd.DataFrame(
 )
 
 
-def test_unmapped_sources_per_week() -> None:
+def test_unmapped_sources_once_per_run_with_the_weeks_concerned() -> None:
     got = unmapped_source_insights(CONTACTS, [W1, W2], AS_OF, NY)
+    # W1: 4 of 5 live contacts (no source twice, FACEBOOK, PODCAST); W2: 1 of 1 (facebook). Ties alphabetical.
     assert got == [
-        Insight(
-            W1,
-            "hubspot",
-            "unmapped_sources",
-            "4 of 5 contacts created this week have a missing or unknown original source and count under "
-            "Other: no source (2), FACEBOOK (1), PODCAST (1).",
-            4.0,
-        ),
         Insight(
             W2,
             "hubspot",
             "unmapped_sources",
-            "1 of 1 contact created this week has a missing or unknown original source and counts under "
-            "Other: facebook (1).",
-            1.0,
-        ),
+            "Contacts with a missing or unknown original source count under Other; map their sources in "
+            "channel_map to count them in their channel: 5 of 6 contacts created in every week of the run "
+            "(2024-01-01 to 2024-01-08), most in the week of 2024-01-01 (4 of 5). Most frequent: no source (2), "
+            "FACEBOOK (1), PODCAST (1), facebook (1).",
+            5.0,
+        )
     ]
+    (only_w2,) = unmapped_source_insights(CONTACTS, [W2], AS_OF, NY)
+    assert "1 of 1 contact created in the week of 2024-01-08. Most frequent: facebook (1)." in only_w2.detail
 
 
-def test_unmapped_sources_lists_the_top_three_values() -> None:
+def test_unmapped_sources_lists_the_top_five_values() -> None:
     contacts = pd.DataFrame(
         {
-            "created_at": _utc(*(["2024-01-02T10:00:00Z"] * 7)),
-            "analytics_source": ["B", "A", "B", "C", "D", "ORGANIC_SEARCH", "A"],
+            "created_at": _utc(*(["2024-01-02T10:00:00Z"] * 9)),
+            "analytics_source": ["B", "A", "B", "C", "D", "ORGANIC_SEARCH", "A", "F", "E"],
         }
     )
     (insight,) = unmapped_source_insights(contacts, [W1], AS_OF, FunnelConfig())
-    # Most frequent first, ties alphabetical; D is the fourth value.
-    assert insight.detail.endswith("under Other: A (2), B (2), C (1) and 1 other value.")
-    assert insight.value == 6.0
+    # Most frequent first, ties alphabetical; F is the sixth value.
+    assert insight.detail.endswith("Most frequent: A (2), B (2), C (1), D (1), E (1) and 1 other value.")
+    assert insight.value == 8.0
 
 
 def test_no_unmapped_sources_no_insight() -> None:
@@ -111,26 +109,19 @@ DEALS = pd.DataFrame(
 )
 
 
-def test_deals_without_amount_per_week() -> None:
+def test_deals_without_amount_once_per_run() -> None:
     got = deals_without_amount_insights(DEALS, [W1, W2], AS_OF, FunnelConfig())
+    # W1: 9001 and 300 have no amount (12 has one in home currency, 77 an amount); W2: all 7.
     assert got == [
-        Insight(
-            W1,
-            "hubspot",
-            "deals_without_amount",
-            # 9001 and 300 have no amount; 12 has an amount in home currency, 77 an amount.
-            "2 of 4 deals created this week have no amount and count with 0 in pipeline and revenue KPIs "
-            "(deal ids 300, 9001).",
-            2.0,
-        ),
         Insight(
             W2,
             "hubspot",
             "deals_without_amount",
-            "7 of 7 deals created this week have no amount and count with 0 in pipeline and revenue KPIs "
-            "(deal ids 5, 6, 8, 9, 10 and 2 more).",
-            7.0,
-        ),
+            "Deals without an amount count with 0 in pipeline and revenue KPIs; add their amounts in HubSpot: "
+            "9 of 11 deals created in every week of the run (2024-01-01 to 2024-01-08); deal ids 5, 6, 8, 9, 10 "
+            "and 4 more.",
+            9.0,
+        )
     ]
 
 
@@ -141,13 +132,7 @@ def test_deals_without_amount_respects_pipelines_archived_and_as_of() -> None:
     assert got == []  # 300 is in another pipeline, 9001 archived
     early = pd.Timestamp("2024-01-02T12:00:00Z")  # only 9001 exists yet
     (one,) = deals_without_amount_insights(DEALS, [W1], early, FunnelConfig())
-    expected_detail = " ".join(
-        [
-            "1 of 1 deal created this week has no amount and counts with 0 in pipeline and revenue KPIs",
-            "(deal id 9001).",
-        ]
-    )
-    assert one.detail == expected_detail
+    assert one.detail.endswith(": 1 of 1 deal created in the week of 2024-01-01; deal id 9001.")
 
 
 def test_archived_records_on_the_latest_week() -> None:
@@ -175,67 +160,61 @@ def test_archived_records_on_the_latest_week() -> None:
     assert archived_insights(CONTACTS, deals, []) == []
 
 
-def test_ga4_quality_flags() -> None:
+def test_ga4_quality_flags_once_per_run() -> None:
     flags = pd.DataFrame(
         {
             "week_start": [W1, W1, W2, date(2023, 12, 25)],
-            "subject_to_thresholding": [True, False, False, False],
+            "subject_to_thresholding": [True, False, False, True],
             "data_loss_from_other_row": [False, False, "true", False],
             "sampled": [True, True, False, False],
         }
     )
-    got = ga4_quality_insights(flags)
+    got = ga4_quality_insights(flags, [W1, W2])
+    # 2023-12-25 is not a week of the run: its thresholding is not counted.
     assert [(i.week_start, i.source, i.flag, i.value) for i in got] == [
-        (W1, "ga4", "ga4_thresholding", 1.0),
-        (W1, "ga4", "ga4_sampled", 2.0),
+        (W2, "ga4", "ga4_thresholding", 1.0),
         (W2, "ga4", "ga4_other_row", 1.0),
+        (W2, "ga4", "ga4_sampled", 1.0),
     ]
     assert got[0].detail == (
-        "GA4 withheld rows with small counts from this week's data (thresholding, applied when Google "
-        "signals or demographics are on): users and other small numbers may be understated (flagged on 1 "
-        "of the week's 2 GA4 reports)."
+        "GA4 withheld rows with small counts (thresholding, applied when Google signals or demographics are "
+        "on), so users and other small numbers may be understated in the week of 2024-01-01 (flagged on 1 of "
+        "2 GA4 reports)."
     )
     assert got[1].detail == (
-        "GA4 answered with sampled data for this week: web numbers are estimates from a sample of sessions "
-        "(flagged on 2 of the week's 2 GA4 reports)."
+        "GA4 folded some rows into '(other)' (too many distinct values); they count under channel Other, so "
+        "other channels may be understated in the week of 2024-01-08 (flagged on 1 of 1 GA4 report)."
     )
-    assert got[2].detail == (
-        "GA4 folded some of this week's rows into '(other)' (too many distinct values): they count under "
-        "channel Other, so other channels may be understated (flagged on 1 of the week's 1 GA4 report)."
+    assert got[2].detail.endswith(
+        "estimates from a sample of sessions in the week of 2024-01-01 (flagged on 2 of 2 GA4 reports)."
     )
+    # Without the run's weeks, every flagged week counts and the notes go on the latest.
+    every = ga4_quality_insights(flags)
+    assert every[0].week_start == W2 and "2 weeks: 2023-12-25 to 2024-01-01" in every[0].detail
     assert ga4_quality_insights(None) == []
     assert ga4_quality_insights(flags.iloc[0:0]) == []
 
 
-def test_unsettled_ad_days() -> None:
-    # A 10-day lookback ending Friday 2024-01-12 re-pulls 2024-01-03 .. 2024-01-12.
+def test_unsettled_ad_days_once_per_platform() -> None:
+    # A 10-day lookback ending Friday 2024-01-12 re-pulls 2024-01-03 .. 2024-01-12: W1 and W2 are touched.
     got = unsettled_ads_insights([date(2023, 12, 25), W1, W2], date(2024, 1, 12), 10, sources=["linkedin"])
     assert got == [
-        Insight(
-            W1,
-            "linkedin",
-            "ads_unsettled",
-            "LinkedIn Ads numbers for this week are not settled: 5 of its 7 days (2024-01-03 to 2024-01-07) "
-            "fall within the last 10 days up to 2024-01-12 that the platform may still restate, so ad KPIs "
-            "for this week may still change.",
-            5.0,
-        ),
         Insight(
             W2,
             "linkedin",
             "ads_unsettled",
-            "LinkedIn Ads numbers for this week are not settled: all 7 days fall within the last 10 days up "
-            "to 2024-01-12 that the platform may still restate, so ad KPIs for this week may still change.",
-            7.0,
-        ),
+            "LinkedIn Ads numbers from 2024-01-03 on may still change (the platform restates the last 10 days, "
+            "up to 2024-01-12), so ad KPIs are not settled in 2 weeks: 2024-01-01 to 2024-01-08.",
+            2.0,
+        )
     ]
 
 
 def test_unsettled_ad_days_edges() -> None:
-    # The window's first day is the week's last day: 1 unsettled day.
+    # The window's first day is the week's last day: the week is not settled.
     (one,) = unsettled_ads_insights([W1], date(2024, 1, 16), 10, sources=["google_ads"])
     assert (one.source, one.value) == ("google_ads", 1.0)
-    assert "1 of its 7 days (2024-01-07 to 2024-01-07)" in one.detail
+    assert "from 2024-01-07 on" in one.detail and one.detail.endswith("not settled in the week of 2024-01-01.")
     # One day later the week is settled.
     assert unsettled_ads_insights([W1], date(2024, 1, 17), 10) == []
     # Both platforms by default.
@@ -247,18 +226,17 @@ def test_unsettled_ad_days_edges() -> None:
         unsettled_ads_insights([W1], date(2024, 1, 16), -1)
 
 
-def test_timezone_mismatch() -> None:
+def test_timezone_mismatch_once_per_run() -> None:
     got = timezone_mismatch_insights("google_ads", "America/New_York", "UTC", [W2, W1])
     assert got == [
         Insight(
-            week,
+            W2,
             "google_ads",
             "timezone_mismatch",
             "Google Ads reports dates in America/New_York while the tracker uses UTC: its dates are bucketed "
             "as the source reports them, not shifted, so its weeks can be a few hours off the tracker's.",
             None,
         )
-        for week in (W1, W2)
     ]
     assert timezone_mismatch_insights("ga4", "Etc/UTC", "UTC", [W1]) == []
     assert timezone_mismatch_insights("ga4", "europe/warsaw", "Europe/Warsaw", [W1]) == []
@@ -281,16 +259,19 @@ def test_source_status() -> None:
     assert ga4.detail == expected
 
 
-def test_insight_is_frozen_and_frame_is_sorted() -> None:
+def test_insight_is_frozen_and_frame_is_ranked() -> None:
     a = Insight(W2, "ga4", "ga4_sampled", "x", 1.0)
     b = Insight(W1, "linkedin", "ads_unsettled", "y", 7.0)
     c = Insight(W1, "hubspot", "unmapped_sources", "z", 2.0)
+    d = Insight(W1, "kpis", "kpi_spike", "s", 0.5, score=5.0)
+    e = Insight(W1, "kpis", "paired_metric", "p", 0.2, score=9.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.value = 2.0  # type: ignore[misc]
-    frame = insights_frame([a, b, c])
+    frame = insights_frame([a, b, c, d, e])
     assert list(frame.columns) == ["week_start", "source", "flag", "detail", "value"]
-    assert frame["source"].tolist() == ["hubspot", "linkedin", "ga4"]
-    assert frame["value"].tolist() == [2.0, 7.0, 1.0]
+    # Latest week first; within W1 the most unusual change first, then the notes without a score.
+    assert frame["detail"].tolist() == ["x", "p", "s", "z", "y"]
+    assert ranked([c, e, d]) == [e, d, c]
 
 
 # ---------------------------------------------------------------- paired-metric notes
@@ -311,58 +292,63 @@ def _long(series: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
 
 PAIRED = _long(
     {
-        # mean of Dec 4..25 = 1,000; Jan 1 = 1,250 (+25%); the rate falls from 2.5% to 2.0% (−20%).
-        ("sessions", "All"): [1000, 900, 1100, 1000, 1250, 1000],
+        # Mean of Dec 4..25 = 10,000; Jan 1 = 12,500 (+25%, 25 Poisson sds); the rate falls from 2.5% to 2.0%
+        # (−20%): binomial sd over 12,500 sessions √(0.025 × 0.975 / 12,500) = 0.0013964, z = −3.58.
+        ("sessions", "All"): [10000, 9000, 11000, 10000, 12500, 10000],
         ("visit_to_lead_rate", "All"): [0.025, 0.025, 0.025, 0.025, 0.02, 0.025],
-        # CPC +10% exactly and CTR −10% exactly: on the threshold, noted.
+        # The same moves on 125 sessions: the rate's fall is 0.36 sd, chance. Not noted.
+        ("sessions", "Email"): [100, 90, 110, 100, 125, 100],
+        ("visit_to_lead_rate", "Email"): [0.025, 0.025, 0.025, 0.025, 0.02, 0.025],
+        # CPC +10% and CTR −10% exactly (on the threshold): CPC sd 4 / √900 clicks = 0.1333, z = 3.0; CTR sd
+        # √(0.01 × 0.99 / 100,000) = 0.0003146, z = −3.18. Noted.
         ("ad_cpc", "Paid Social"): [4.0, 4.0, 4.0, 4.0, 4.4, 4.0],
         ("ad_ctr", "Paid Social"): [0.01, 0.01, 0.01, 0.01, 0.009, 0.01],
-        # CPC +9.5% only: below the threshold, not noted.
-        ("ad_cpc", "All"): [4.0, 4.0, 4.0, 4.0, 4.38, 4.0],
-        ("ad_ctr", "All"): [0.01, 0.01, 0.01, 0.01, 0.005, 0.01],
-        # MQLs up 50%, MQL -> SQL rate up too: no note.
-        ("new_mqls", "All"): [10, 10, 10, 10, 15, 10],
-        ("cohort_mql_to_sql", "All"): [0.5, 0.5, 0.5, 0.5, 0.6, 0.5],
-        # Pipeline up 20% but coverage down 40%; a trailing week of coverage is missing for Email.
+        ("ad_clicks", "Paid Social"): [1000, 1000, 1000, 1000, 900, 1000],
+        ("ad_impressions", "Paid Social"): [100000] * 6,
+        # MQLs 20 → 40 (z 4.47), SQLs per MQL 50% → 30% (binomial sd over 40 MQLs 0.0791, z −2.53). Noted.
+        ("new_mqls", "All"): [20, 20, 20, 20, 40, 20],
+        ("new_sqls", "All"): [10, 10, 10, 10, 12, 10],
+        # Offline: 2 → 3 MQLs (+50%) while SQLs per MQL fall 50% → 0%: 3 MQLs is a small sample. Not noted.
+        ("new_mqls", "Offline"): [2, 2, 2, 2, 3, 2],
+        ("new_sqls", "Offline"): [1, 1, 1, 1, 0, 1],
+        # Pipeline +20% over 300 deals (sd 10,000 × √(2/300) = 816.5, z 2.45) while coverage falls 40%. Noted.
         ("pipeline_created", "All"): [10000, 10000, 10000, 10000, 12000, 10000],
+        ("new_deals", "All"): [300] * 6,
         ("pipeline_coverage", "All"): [1.0, 1.0, 1.0, 1.0, 0.6, 1.0],
-        ("pipeline_created", "Email"): [100, 100, 100, 100, 200, 100],
-        ("pipeline_coverage", "Email"): [1.0, np.nan, 1.0, 1.0, 0.5, 1.0],
     }
 )
 
 
-def test_paired_metric_notes() -> None:
+def test_paired_metric_notes_plain_words_first_figures_after() -> None:
     got = paired_metric_insights(PAIRED, [TARGET, WEEKS[5]], FunnelConfig())
-    sessions_note = " ".join(
-        [
-            "Sessions +25.0% vs trailing 4-week mean (1,250 vs 1,000)",
-            "while visit → lead rate −20.0% (2.00% vs 2.50%).",
-        ]
-    )
     assert [i.detail for i in got] == [
-        sessions_note,
-        "Paid Social: CPC +10.0% vs trailing 4-week mean (4.40 vs 4.00) and CTR −10.0% (0.90% vs 1.00%).",
-        "Pipeline created +20.0% vs trailing 4-week mean (12,000.00 vs 10,000.00) but pipeline coverage "
-        "−40.0% (60.00% vs 100.00%).",
+        "More visits, but fewer became leads. Sessions 12,500 vs 10,000 (+25%), visit → lead rate 2.00% vs "
+        "2.50% (−20%), against the 4 weeks before.",
+        "Paid Social: Clicks cost more while fewer people clicked the ads. CPC $4.40 vs $4.00 (+10%), CTR "
+        "0.90% vs 1.00% (−10%), against the 4 weeks before.",
+        "More MQLs, but fewer became SQLs. New MQLs 40 vs 20 (+100%), SQLs per MQL of the week 30.0% vs 50.0% "
+        "(−40%), against the 4 weeks before.",
+        "More pipeline created, but the quarter's coverage fell. Pipeline created $12,000 vs $10,000 (+20%), "
+        "pipeline coverage 0.6x vs 1.0x (−40%), against the 4 weeks before.",
     ]
     assert all((i.week_start, i.source, i.flag) == (TARGET, "kpis", "paired_metric") for i in got)
-    assert got[0].value == pytest.approx(0.25, rel=1e-12)
-    assert got[1].value == pytest.approx(0.10, rel=1e-12)
-    assert got[2].value == pytest.approx(0.20, rel=1e-12)
-    # Jan 8: sessions 1,000 vs the mean of Dec 11..Jan 1 (1,062.5) is down, nothing to note.
+    assert [i.value for i in got] == [pytest.approx(v, rel=1e-12) for v in (0.25, 0.10, 1.0, 0.20)]
+    # Score: the smaller of the two moves in sampling sds.
+    assert [i.score for i in got] == [
+        pytest.approx(0.005 / (0.025 * 0.975 / 12500) ** 0.5, rel=1e-9),
+        pytest.approx(3.0, rel=1e-9),
+        pytest.approx(0.2 / (0.25 / 40) ** 0.5, rel=1e-9),
+        pytest.approx(2000 / (10000 * (2 / 300) ** 0.5), rel=1e-9),
+    ]
+    # Jan 8 falls back to the usual level: nothing to note.
 
 
 def test_paired_metric_threshold_is_configurable() -> None:
-    # Both moves must reach the threshold: at 20% sessions (+25%, −20%) and pipeline (+20%, −40%) count.
+    # Both moves must reach the threshold: at 20% sessions (+25%, −20%), MQLs (+100%, −40%) and pipeline
+    # (+20%, −40%) count.
     at_20 = paired_metric_insights(PAIRED, [TARGET], FunnelConfig(), threshold=0.20)
-    assert [i.value for i in at_20] == [pytest.approx(0.25, rel=1e-12), pytest.approx(0.20, rel=1e-12)]
-    assert paired_metric_insights(PAIRED, [TARGET], FunnelConfig(), threshold=0.21) == []
-    loose = paired_metric_insights(PAIRED, [TARGET], FunnelConfig(), threshold=0.05)
-    # All-channel CPC +9.5% with CTR −50% now counts.
-    assert "CPC +9.5% vs trailing 4-week mean (4.38 vs 4.00) and CTR −50.0% (0.50% vs 1.00%)." in [
-        i.detail for i in loose
-    ]
+    assert [i.value for i in at_20] == [pytest.approx(v, rel=1e-12) for v in (0.25, 1.0, 0.20)]
+    assert paired_metric_insights(PAIRED, [TARGET], FunnelConfig(), threshold=0.41) == []
     with pytest.raises(ValueError, match="threshold"):
         paired_metric_insights(PAIRED, [TARGET], FunnelConfig(), threshold=0.0)
 
@@ -384,21 +370,24 @@ def test_paired_metric_zero_trailing_mean_is_skipped() -> None:
     assert paired_metric_insights(kpis, [TARGET], FunnelConfig()) == []
 
 
+def test_paired_metric_needs_the_counts_behind_a_rate() -> None:
+    # CPC and CTR moves without the clicks and impressions they rest on cannot be judged: no note.
+    kpis = PAIRED.loc[~PAIRED["kpi_id"].isin(["ad_clicks", "ad_impressions"])]
+    got = paired_metric_insights(kpis, [TARGET], FunnelConfig(), slices=["Paid Social"])
+    assert got == []
+
+
 def test_mqls_up_but_the_weeks_mql_to_sql_rate_down_uses_the_flow_rate() -> None:
     # A young cohort's MQL → SQL rate always looks like a fall, so the note compares SQLs per MQL of the week.
     kpis = _long(
         {
-            ("new_mqls", "All"): [10, 10, 10, 10, 20, 10],
-            ("new_sqls", "All"): [5, 5, 5, 5, 6, 5],
+            ("new_mqls", "All"): [20, 20, 20, 20, 40, 20],
+            ("new_sqls", "All"): [10, 10, 10, 10, 12, 10],
             ("cohort_mql_to_sql", "All"): [0.5, 0.5, 0.5, 0.5, 0.0, 0.5],
         }
     )
-    got = paired_metric_insights(kpis, [TARGET], FunnelConfig())
-    assert [i.detail for i in got] == [
-        "New MQLs +100.0% vs trailing 4-week mean (20 vs 10) but MQL → SQL rate (SQLs ÷ MQLs of the week) "
-        "−40.0% (30.00% vs 50.00%)."
-    ]
-    assert got[0].value == pytest.approx(1.0)
+    (got,) = paired_metric_insights(kpis, [TARGET], FunnelConfig())
+    assert "SQLs per MQL of the week 30.0% vs 50.0% (−40%)" in got.detail
     # MQLs up with a steady flow rate: nothing to note, whatever the young cohort shows.
-    steady = _long({("new_mqls", "All"): [10, 10, 10, 10, 20, 10], ("new_sqls", "All"): [5, 5, 5, 5, 10, 5]})
+    steady = _long({("new_mqls", "All"): [20, 20, 20, 20, 40, 20], ("new_sqls", "All"): [10, 10, 10, 10, 20, 10]})
     assert paired_metric_insights(steady, [TARGET], FunnelConfig()) == []

@@ -475,7 +475,7 @@ def test_parse_targets_errors_name_tab_row_and_column() -> None:
     assert caught.value.errors == [
         "Targets tab row 3: period 2026-03-01..2026-06-30 overlaps row 2 for revenue_won / All",
         "Targets tab row 4: period_end '2026-13-01' is not a date (YYYY-MM-DD)",
-        "Targets tab row 5: kpi_id 'new_lead' is not a known KPI",
+        "Targets tab row 5: kpi_id 'new_lead' is not a known KPI (did you mean new_leads?)",
         "Targets tab row 5: channel is empty (use 'All' for the total)",
         "Targets tab row 5: period_end 2026-01-01 is before period_start 2026-02-01",
         "Targets tab row 5: target 'lots' is not a number",

@@ -21,6 +21,10 @@ _DEALS = (*_HS, "pipelines")
 _DEALS_CCY = (*_DEALS, "currency")
 _SPEND = (*_BUCKET, "channel_map", "channel_groups", "ad_platform_channels", "currency")
 
+_NO_SOURCE_BLANK = (
+    "Blank, not 0, in a week the slice has no spend source: no ad platform mapped to any of its channels "
+    "and no Costs row covering a day of that week (a cost that was not entered is unknown, not free)."
+)
 _WEEK = "The week runs from its first day 00:00 to the next week's first day 00:00 in the reporting time zone."
 _AS_OF = "Events dated after the run's as-of instant are ignored."
 _DEAL_SCOPE = (
@@ -588,7 +592,8 @@ CATALOG: tuple[KpiDef, ...] = (
         "down",
         "Ad spend of the platforms mapped to the slice plus the other costs of the Costs tab, each cost "
         "spread evenly over the days of its period, with date in the week. Only slices with an ad platform "
-        "or a Costs row have a value (a Costs row naming no known channel counts under Other).",
+        "or a Costs row have a row. " + _NO_SOURCE_BLANK + " A Costs row naming no channel of the taxonomy "
+        "(or a group) is reported on Insights and counts nowhere.",
         _SPEND,
         "spend",
         "mixed",
@@ -601,7 +606,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "currency",
         "down",
         "Marketing spend ÷ new leads of the same week and slice (for All: all spend over all new leads, "
-        "organic and outbound included). Empty without new leads.",
+        "organic and outbound included). Empty without new leads. " + _NO_SOURCE_BLANK,
         (*_SPEND, "stages"),
         "spend",
         "mixed",
@@ -613,7 +618,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "leading",
         "currency",
         "down",
-        "Marketing spend ÷ new MQLs of the same week and slice. Empty without new MQLs.",
+        "Marketing spend ÷ new MQLs of the same week and slice. Empty without new MQLs. " + _NO_SOURCE_BLANK,
         (*_SPEND, "stages"),
         "spend",
         "mixed",
@@ -626,7 +631,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "currency",
         "down",
         "Marketing spend ÷ new opportunities (contacts entering the opportunity stage) of the same week and "
-        "slice. Empty without new opportunities.",
+        "slice. Empty without new opportunities. " + _NO_SOURCE_BLANK,
         (*_SPEND, "stages"),
         "spend",
         "mixed",
@@ -639,7 +644,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "currency",
         "down",
         "Marketing spend ÷ new customers (contacts entering the customer stage, not deals won) of the same "
-        "week and slice. Empty without new customers.",
+        "week and slice. Empty without new customers. " + _NO_SOURCE_BLANK,
         (*_SPEND, "stages"),
         "spend",
         "mixed",
@@ -652,7 +657,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "ratio",
         "up",
         "(Revenue won − marketing spend) ÷ marketing spend of the same week and slice; the All row uses the "
-        "Inbound (marketing-sourced) revenue won. Empty without spend.",
+        "Inbound (marketing-sourced) revenue won. Empty without spend. " + _NO_SOURCE_BLANK,
         (*_SPEND, "pipelines"),
         "spend",
         "mixed",
@@ -666,7 +671,7 @@ CATALOG: tuple[KpiDef, ...] = (
         "up",
         "Optional: needs gross margin and monthly churn rate. LTV = (new MRR ÷ new customers) × gross margin "
         "÷ monthly churn rate; the KPI is LTV ÷ CAC for the same week and slice. Empty when either input is "
-        "not configured or a denominator is 0.",
+        "not configured or a denominator is 0. " + _NO_SOURCE_BLANK,
         (*_SPEND, "stages", "pipelines", "deal_amount_basis", "gross_margin", "monthly_churn_rate"),
         "spend",
         "mixed",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .channels import channel_codes, expand_slices, group_members, safe_ratio
-from .config import ALL, OTHER, FunnelConfig
+from .config import ALL, FunnelConfig
 from .frame import Block, assemble, long_weeks, to_matrix
 from .weeks import NAT, date_to_day, dates_to_days, day_to_date, index_in, requested_weeks, week_start_days
 
@@ -30,10 +30,14 @@ _COST_PER = {
 }
 
 
-def _channel_names(values: Iterable[object], cfg: FunnelConfig) -> list[str]:
-    """Match names to the taxonomy ignoring case; a name outside it goes to Other."""
-    lookup = {c.casefold(): c for c in cfg.channels}
-    return [lookup.get(str(v).strip().casefold(), OTHER) for v in values]
+def _channel_positions(values: Iterable[object], cfg: FunnelConfig) -> np.ndarray:
+    """Position of each name in ``cfg.channels``, ignoring case and surrounding spaces; -1 outside it.
+
+    A name outside the taxonomy is never booked to another channel (Other included): the owner-tab
+    validation names such a Costs row and leaves it out, and this guard keeps direct callers honest too.
+    """
+    lookup = {c.casefold(): i for i, c in enumerate(cfg.channels)}
+    return np.array([lookup.get(str(v).strip().casefold(), -1) for v in values], dtype=np.int64)
 
 
 def spend_by_week_channel(
@@ -45,9 +49,12 @@ def spend_by_week_channel(
 ) -> pd.DataFrame:
     """Marketing spend per (week, channel) for the channels that have a spend source.
 
-    A channel has a spend source when an ad platform is mapped to it (``ad_channels``), when it has ad
-    spend rows, or when it has a Costs row. Ad spend dates are bucketed as they are (the ad account's own
-    calendar); a Costs row is spread evenly over the days of its inclusive period.
+    A channel has a spend source in every week when an ad platform is mapped to it (``ad_channels``) or
+    when it has ad spend rows; otherwise only in the weeks a Costs row covers (at least one day of the
+    period inside the week). Ad spend dates are bucketed as they are (the ad account's own calendar); a
+    Costs row is spread evenly over the days of its inclusive period. A week a channel has no source for
+    is unknown spend, not 0: its ``spend`` is NaN, so cost KPIs of that week are blank. Names outside the
+    taxonomy (in either frame) are left out, never booked to Other.
 
     Args:
         ad_spend: Daily ad spend: ``date``, ``channel``, ``spend`` (may be None or empty).
@@ -57,40 +64,42 @@ def spend_by_week_channel(
         ad_channels: Channels a configured ad platform maps to (e.g. ``("Paid Social", "Paid Search")``).
 
     Returns:
-        DataFrame ``week_start, channel, spend``: one row per requested week and spend-source channel
-        (0 where nothing was spent), channels in taxonomy order.
+        DataFrame ``week_start, channel, spend``: one row per requested week and channel with a spend
+        source in any of the weeks (0 where the source spent nothing, NaN where the channel has no source
+        that week), channels in taxonomy order.
     """
     week_days = requested_weeks(weeks, cfg.week_start)
     n_w, n_ch = len(week_days), len(cfg.channels)
     spend = np.zeros((n_w, n_ch))
-    has_source = np.zeros(n_ch, dtype=bool)
-    has_source[channel_codes(np.array(_channel_names(ad_channels, cfg), dtype=object), cfg)] = True
+    covered = np.zeros((n_w, n_ch), dtype=bool)
+    mapped = _channel_positions(ad_channels, cfg)
+    covered[:, mapped[mapped >= 0]] = True
 
     if ad_spend is not None and len(ad_spend):
-        ch = channel_codes(np.array(_channel_names(ad_spend["channel"], cfg), dtype=object), cfg)
-        has_source[ch] = True
+        ch = _channel_positions(ad_spend["channel"], cfg)
+        covered[:, ch[ch >= 0]] = True
         day = dates_to_days(ad_spend["date"])
         idx = index_in(week_start_days(day, cfg.week_start), week_days)
         amount = pd.to_numeric(ad_spend["spend"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
-        ok = idx >= 0
+        ok = (idx >= 0) & (ch >= 0)
         np.add.at(spend, (idx[ok], ch[ok]), amount[ok])
 
     if costs is not None and len(costs):
-        ch = channel_codes(np.array(_channel_names(costs["channel"], cfg), dtype=object), cfg)
-        has_source[ch] = True
+        ch = _channel_positions(costs["channel"], cfg)
         p_start = dates_to_days(costs["period_start"])
         p_end = dates_to_days(costs["period_end"])
         amount = pd.to_numeric(costs["amount"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        ok = (p_start != NAT) & (p_end != NAT) & (p_end >= p_start) & ~np.isnan(amount)
+        ok = (ch >= 0) & (p_start != NAT) & (p_end != NAT) & (p_end >= p_start) & np.isfinite(amount)
         per_day = np.where(ok, amount / np.where(ok, p_end - p_start + 1, 1), 0.0)
         # Days of each cost period inside each week: (n_costs, n_weeks).
         overlap = np.minimum(p_end[:, None], week_days[None, :] + 6) - np.maximum(p_start[:, None], week_days[None, :])
         days_in = np.where(ok[:, None], np.clip(overlap + 1, 0, 7), 0)
-        contribution = per_day[:, None] * days_in
-        for j in np.unique(ch):
-            spend[:, j] += contribution[ch == j].sum(axis=0)
+        rows, weeks_hit = np.nonzero(days_in)
+        covered[weeks_hit, ch[rows]] = True
+        np.add.at(spend, (weeks_hit, ch[rows]), per_day[rows] * days_in[rows, weeks_hit])
 
-    channels = np.flatnonzero(has_source)
+    channels = np.flatnonzero(covered.any(axis=0))
+    values = np.where(covered, spend, np.nan)[:, channels]
     return pd.DataFrame(
         {
             "week_start": pd.Series(
@@ -98,27 +107,30 @@ def spend_by_week_channel(
                 dtype=object,
             ),
             "channel": [cfg.channels[j] for _ in week_days for j in channels],
-            "spend": spend[:, channels].reshape(-1),
+            "spend": values.reshape(-1),
         }
     )
 
 
 def _spend_matrix(spend: pd.DataFrame, weeks: Sequence[date], cfg: FunnelConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(n_weeks, n_channels) spend and the mask of channels with a spend source."""
+    """(n_weeks, n_channels) spend (0 where unknown) and the mask of the weeks each channel has a source.
+
+    A (week, channel) has a source when ``spend`` holds a row for it with a number (NaN = no source).
+    """
     n_ch = len(cfg.channels)
     matrix = np.zeros((len(weeks), n_ch))
-    has_source = np.zeros(n_ch, dtype=bool)
+    covered = np.zeros((len(weeks), n_ch), dtype=bool)
     if spend is None or spend.empty:
-        return matrix, has_source
-    names = _channel_names(spend["channel"], cfg)
-    ch = channel_codes(np.array(names, dtype=object), cfg)
-    has_source[ch] = True
+        return matrix, covered
+    ch = _channel_positions(spend["channel"], cfg)
     week_pos = {w: i for i, w in enumerate(weeks)}
     wi = spend["week_start"].map(week_pos).to_numpy(dtype=np.float64, na_value=np.nan)
-    value = pd.to_numeric(spend["spend"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
-    ok = ~np.isnan(wi)
-    np.add.at(matrix, (wi[ok].astype(np.int64), ch[ok]), value[ok])
-    return matrix, has_source
+    value = pd.to_numeric(spend["spend"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = ~np.isnan(wi) & (ch >= 0) & np.isfinite(value)
+    rows, cols = wi[ok].astype(np.int64), ch[ok]
+    np.add.at(matrix, (rows, cols), value[ok])
+    covered[rows, cols] = True
+    return matrix, covered
 
 
 def spend_slices(has_source: np.ndarray, cfg: FunnelConfig) -> tuple[str, ...]:
@@ -138,8 +150,10 @@ def spend_slices(has_source: np.ndarray, cfg: FunnelConfig) -> tuple[str, ...]:
 def efficiency_kpis(kpis_long: pd.DataFrame, spend: pd.DataFrame, cfg: FunnelConfig) -> pd.DataFrame:
     """Spend-based KPIs for the weeks of ``kpis_long``.
 
-    Rows exist for All, for the channels with a spend source (rows of ``spend``) and for the groups that
-    contain such a channel. Without any spend source the All row is empty (no cost data configured).
+    Rows exist for All, for the channels with a spend source in any week (rows of ``spend``) and for the
+    groups that contain such a channel. A slice's spend in a week is the sum over its channels with a
+    source that week; a slice-week none of whose channels has a source (e.g. Offline outside the weeks its
+    Costs rows cover, or All without any spend source) has every spend-based KPI empty, not 0.
 
     Args:
         kpis_long: Funnel and deal KPIs (long frame) holding ``new_leads``, ``new_mqls``,
@@ -153,13 +167,14 @@ def efficiency_kpis(kpis_long: pd.DataFrame, spend: pd.DataFrame, cfg: FunnelCon
     weeks = long_weeks(kpis_long) or long_weeks(spend)
     n_w = len(weeks)
     week_days = np.array([date_to_day(w) for w in weeks], dtype=np.int64)
-    by_channel, has_source = _spend_matrix(spend, weeks, cfg)
-    slices = spend_slices(has_source, cfg)
+    by_channel, covered = _spend_matrix(spend, weeks, cfg)
+    # Slices (rows) exist for the channels with a source in any week; a week without a source for the
+    # slice (no ad platform, no Costs row covering it, for any of its channels) is blank, never 0.
+    slices = spend_slices(np.asarray(covered.any(axis=0)), cfg)
     cols = [cfg.slices.index(s) for s in slices]
+    slice_covered = expand_slices(covered.astype(np.float64), cfg)[:, cols] > 0
 
-    total = expand_slices(by_channel, cfg)[:, cols]
-    if not has_source.any():
-        total[:] = np.nan
+    total = np.where(slice_covered, expand_slices(by_channel, cfg)[:, cols], np.nan)
 
     def kpi(kpi_id: str) -> np.ndarray:
         return to_matrix(kpis_long, kpi_id, weeks, slices)

@@ -16,18 +16,15 @@ from ..config import FunnelConfig
 from ..funnel import live_contacts
 from ..weeks import NAT, day_to_date, index_in, instant_ns, local_days, requested_weeks, week_start_days
 from .rows import Insight, plain_weeks, pluralize
+from .wording import describe_weeks
 
-TOP_UNKNOWN_SOURCES = 3
+TOP_UNKNOWN_SOURCES = 5  # a run-wide note names the five most frequent unknown sources
 _MISSING = "no source"
 LISTED_DEAL_IDS = 5
 # An amount above this is far more likely a typo or a test record than a real deal.
 IMPLAUSIBLE_AMOUNT = 1e9
 # Records dated before this (1970 is what a zero epoch timestamp becomes) are most likely bad imports.
 EARLIEST_PLAUSIBLE = pd.Timestamp("2000-01-01", tz="UTC")
-
-
-def _has(n: int) -> str:
-    return "has" if n == 1 else "have"
 
 
 def _created_week_index(ns: np.ndarray, week_days: np.ndarray, cfg: FunnelConfig) -> np.ndarray:
@@ -45,63 +42,58 @@ def _id_sort_key(value: str) -> tuple[int, float, str]:
 def unmapped_source_insights(
     contacts: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
 ) -> list[Insight]:
-    """Per week, the contacts created in it whose original source is missing or unknown (counted as Other).
+    """Once per run: the contacts whose original source is missing or unknown (they count under Other).
 
-    Contacts are those the funnel KPIs count (not archived, created at or before ``as_of``), bucketed by
-    create instant in the reporting time zone. The detail lists the most frequent unknown values.
+    Contacts are those the funnel KPIs count (not archived, created at or before ``as_of``) created in the
+    run's weeks, bucketed by create instant in the reporting time zone. The note goes on the latest week
+    and names the weeks concerned, the busiest one and the most frequent unknown values.
 
     Args:
         contacts: Contacts frame (``created_at``, ``analytics_source``, optional
             ``analytics_source_data_1`` and ``archived``).
-        weeks: First dates of the weeks to report on.
+        weeks: First dates of the run's weeks.
         as_of: The run's as-of instant.
         cfg: Configuration (source map, time zone, week start).
 
     Returns:
-        One ``hubspot`` / ``unmapped_sources`` insight per week with at least one such contact; value =
-        their count.
+        One ``hubspot`` / ``unmapped_sources`` insight when any such contact exists; value = their count.
     """
     week_days = requested_weeks(weeks, cfg.week_start)
     keep, created = live_contacts(contacts, as_of)
     kept = contacts.loc[keep]
     idx = _created_week_index(created[keep], week_days, cfg)
     in_week = idx >= 0
-    if not in_week.any():
-        return []
     unmapped = unmapped_sources(kept, cfg).to_numpy(dtype=bool) & in_week
+    if not unmapped.any():
+        return []
     totals = np.bincount(idx[in_week], minlength=len(week_days))
+    per_week = np.bincount(idx[unmapped], minlength=len(week_days))
     codes, uniques = pd.factorize(string_column(kept, "analytics_source")[unmapped], use_na_sentinel=True)
     unique_labels = [u.strip() if isinstance(u, str) and u.strip() else _MISSING for u in uniques]
-    labels = np.array([*unique_labels, _MISSING], dtype=object)[codes]
-    table = pd.DataFrame({"week": idx[unmapped], "label": labels})
-    counts = table.groupby(["week", "label"], sort=False).size().reset_index(name="n")
+    labels = pd.Series(np.array([*unique_labels, _MISSING], dtype=object)[codes])
+    counts = labels.value_counts()
     # Most frequent first; ties alphabetical so the sentence is stable from run to run.
-    counts = counts.sort_values(["week", "n", "label"], ascending=[True, False, True], kind="stable")
-    count_week = counts["week"].to_numpy(dtype=np.int64)
-
-    out: list[Insight] = []
-    for w in np.unique(count_week):
-        group = counts.loc[count_week == w]
-        n = int(group["n"].sum())
-        total = int(totals[w])
-        top = [f"{label} ({count})" for label, count in zip(group["label"], group["n"], strict=True)]
-        shown = ", ".join(top[:TOP_UNKNOWN_SOURCES])
-        rest = len(top) - TOP_UNKNOWN_SOURCES
-        if rest > 0:
-            shown += f" and {rest} other {pluralize(rest, 'value')}"
-        out.append(
-            Insight(
-                week_start=day_to_date(int(week_days[w])),
-                source="hubspot",
-                flag="unmapped_sources",
-                detail=(
-                    f"{n} of {total} {pluralize(total, 'contact')} created this week {_has(n)} a missing or "
-                    f"unknown original source and {'counts' if n == 1 else 'count'} under Other: {shown}."
-                ),
-                value=float(n),
-            )
+    ordered = sorted(counts.items(), key=lambda item: (-int(item[1]), str(item[0])))
+    top = [f"{label} ({int(n)})" for label, n in ordered]
+    shown = ", ".join(top[:TOP_UNKNOWN_SOURCES])
+    rest = len(top) - TOP_UNKNOWN_SOURCES
+    if rest > 0:
+        shown += f" and {rest} other {pluralize(rest, 'value')}"
+    n, total = int(per_week.sum()), int(totals.sum())
+    run_weeks = [day_to_date(int(d)) for d in week_days]
+    affected = [run_weeks[w] for w in np.flatnonzero(per_week)]
+    busiest = int(np.argmax(per_week))
+    detail = (
+        f"Contacts with a missing or unknown original source count under Other; map their sources in "
+        f"channel_map to count them in their channel: {n:,} of {total:,} {pluralize(total, 'contact')} created "
+        f"in {describe_weeks(affected, run_weeks)}"
+    )
+    if len(affected) > 1:
+        detail += (
+            f", most in the week of {run_weeks[busiest].isoformat()} ({per_week[busiest]:,} of {totals[busiest]:,})"
         )
-    return out
+    detail += f". Most frequent: {shown}."
+    return [Insight(run_weeks[-1], "hubspot", "unmapped_sources", detail, float(n))]
 
 
 def _counted_deals_by_week(
@@ -134,50 +126,38 @@ def _shortened(items: Sequence[str]) -> str:
 def deals_without_amount_insights(
     deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
 ) -> list[Insight]:
-    """Per week, the deals created in it that have no amount (they count with 0, KPIS.md §5.3).
+    """Once per run: the deals created in the run's weeks that have no amount (they count with 0).
 
     Deals are those the deal KPIs count: not archived, created at or before ``as_of``, in the configured
-    pipelines. A deal has no amount when both ``amount_in_home_currency`` and ``amount`` are missing.
+    pipelines. A deal has no amount when both ``amount_in_home_currency`` and ``amount`` are missing
+    (KPIS.md §5.3). The note goes on the latest week and names the weeks and the deal ids.
 
     Args:
         deals: Deals frame (``deal_id``, ``created_at``, ``amount``, optional ``amount_in_home_currency``,
             ``pipeline``, ``archived``).
-        weeks: First dates of the weeks to report on.
+        weeks: First dates of the run's weeks.
         as_of: The run's as-of instant.
         cfg: Configuration (pipelines, time zone, week start).
 
     Returns:
-        One ``hubspot`` / ``deals_without_amount`` insight per week with at least one such deal; value =
-        their count.
+        One ``hubspot`` / ``deals_without_amount`` insight when any such deal exists; value = their count.
     """
     week_days, amount, idx = _counted_deals_by_week(deals, weeks, as_of, cfg)
     in_week = idx >= 0
     missing = in_week & np.isnan(amount)
     if not missing.any():
         return []
-    totals = np.bincount(idx[in_week], minlength=len(week_days))
-    without = np.bincount(idx[missing], minlength=len(week_days))
+    n, total = int(missing.sum()), int(in_week.sum())
     ids = string_column(deals, "deal_id").astype(str).to_numpy(dtype=object)
-
-    out: list[Insight] = []
-    for w in np.flatnonzero(without):
-        n, total = int(without[w]), int(totals[w])
-        listed = sorted((str(i) for i in ids[missing & (idx == w)]), key=_id_sort_key)
-        shown = _shortened(listed)
-        out.append(
-            Insight(
-                week_start=day_to_date(int(week_days[w])),
-                source="hubspot",
-                flag="deals_without_amount",
-                detail=(
-                    f"{n} of {total} {pluralize(total, 'deal')} created this week {_has(n)} no amount and "
-                    f"{'counts' if n == 1 else 'count'} with 0 in pipeline and revenue KPIs "
-                    f"({pluralize(n, 'deal id')} {shown})."
-                ),
-                value=float(n),
-            )
-        )
-    return out
+    listed = _shortened(sorted((str(i) for i in ids[missing]), key=_id_sort_key))
+    run_weeks = [day_to_date(int(d)) for d in week_days]
+    affected = [run_weeks[w] for w in np.unique(idx[missing])]
+    detail = (
+        f"Deals without an amount count with 0 in pipeline and revenue KPIs; add their amounts in HubSpot: "
+        f"{n:,} of {total:,} {pluralize(total, 'deal')} created in {describe_weeks(affected, run_weeks)}; "
+        f"{pluralize(n, 'deal id')} {listed}."
+    )
+    return [Insight(run_weeks[-1], "hubspot", "deals_without_amount", detail, float(n))]
 
 
 def archived_insights(
@@ -225,8 +205,8 @@ def archived_insights(
                 source="hubspot",
                 flag="archived_records",
                 detail=(
-                    f"{n} HubSpot {pluralize(n, singular, plural)} {'is' if n == 1 else 'are'} archived, "
-                    f"merged away or deleted and left out of every KPI (of {len(frame)} "
+                    f"{n:,} HubSpot {pluralize(n, singular, plural)} {'is' if n == 1 else 'are'} archived, "
+                    f"merged away or deleted and left out of every KPI (of {len(frame):,} "
                     f"{pluralize(len(frame), singular, plural)} in the mirror)."
                 ),
                 value=float(n),
@@ -238,49 +218,43 @@ def archived_insights(
 def implausible_amount_insights(
     deals: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timestamp, cfg: FunnelConfig
 ) -> list[Insight]:
-    """Per week, the counted deals created in it whose amount is negative or above ``IMPLAUSIBLE_AMOUNT``.
+    """Once per run: the counted deals of the run's weeks whose amount is negative or above
+    ``IMPLAUSIBLE_AMOUNT``.
 
     They still count as HubSpot holds them (the tracker never edits CRM data), so the pipeline and
-    revenue KPIs of that week carry them; this note says which deals to fix.
+    revenue KPIs of their weeks carry them; this note says which deals to fix.
 
     Args:
         deals: Deals frame (``deal_id``, ``created_at``, ``amount``, optional ``amount_in_home_currency``,
             ``pipeline``, ``archived``).
-        weeks: First dates of the weeks to report on.
+        weeks: First dates of the run's weeks.
         as_of: The run's as-of instant.
         cfg: Configuration (pipelines, time zone, week start).
 
     Returns:
-        One ``hubspot`` / ``implausible_amounts`` insight per week with at least one such deal; value =
-        their count.
+        One ``hubspot`` / ``implausible_amounts`` insight on the latest week when any such deal exists;
+        value = their count.
     """
     week_days, amount, idx = _counted_deals_by_week(deals, weeks, as_of, cfg)
     with np.errstate(invalid="ignore"):
         odd = (idx >= 0) & ((amount < 0) | (amount > IMPLAUSIBLE_AMOUNT))
+    if not odd.any():
+        return []
     ids = string_column(deals, "deal_id").astype(str).to_numpy(dtype=object)
-    out: list[Insight] = []
-    for w in sorted({int(i) for i in idx[odd]}):
-        chosen = odd & (idx == w)
-        listed = sorted(
-            ((str(i), float(a)) for i, a in zip(ids[chosen], amount[chosen], strict=True)),
-            key=lambda pair: _id_sort_key(pair[0]),
-        )
-        shown = _shortened([f"{i}: {a:,.2f}" for i, a in listed])
-        n = len(listed)
-        out.append(
-            Insight(
-                week_start=day_to_date(int(week_days[w])),
-                source="hubspot",
-                flag="implausible_amounts",
-                detail=(
-                    f"{n} {pluralize(n, 'deal')} created this week {_has(n)} a negative amount or one above "
-                    f"{IMPLAUSIBLE_AMOUNT:,.0f} and {'counts' if n == 1 else 'count'} as entered in pipeline "
-                    f"and revenue KPIs; check {pluralize(n, 'deal id')} {shown}."
-                ),
-                value=float(n),
-            )
-        )
-    return out
+    listed = sorted(
+        ((str(i), float(a)) for i, a in zip(ids[odd], amount[odd], strict=True)),
+        key=lambda pair: _id_sort_key(pair[0]),
+    )
+    shown = _shortened([f"{i}: {a:,.2f}" for i, a in listed])
+    n = len(listed)
+    run_weeks = [day_to_date(int(d)) for d in week_days]
+    affected = [run_weeks[w] for w in np.unique(idx[odd])]
+    detail = (
+        f"Deals with a negative amount or one above {IMPLAUSIBLE_AMOUNT:,.0f} count as entered in pipeline "
+        f"and revenue KPIs; check them in HubSpot: {n} {pluralize(n, 'deal')} created in "
+        f"{describe_weeks(affected, run_weeks)}; {pluralize(n, 'deal id')} {shown}."
+    )
+    return [Insight(run_weeks[-1], "hubspot", "implausible_amounts", detail, float(n))]
 
 
 def implausible_date_insights(

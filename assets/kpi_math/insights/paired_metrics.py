@@ -1,5 +1,10 @@
 """Paired-metric notes of the Insights tab (KPIS.md §4): one KPI up while its partner is down, against the
 trailing 4 weeks. Called by ``assets/weekly_kpis.py``.
+
+A move is noted only when it is more than chance at its sample size (:mod:`.significance`): both KPIs
+rest on at least ``MIN_SAMPLE`` items this week and on average before, and each moved by at least
+:data:`PAIRED_NOISE_Z` times its sampling noise, besides the relative ``threshold``. So "3 MQLs against a
+usual 2" is never a note.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..catalog import CATALOG_BY_ID
 from ..config import ALL, FunnelConfig
 from ..frame import to_matrix
-from ..weeks import NAT, dates_to_days, day_to_date, requested_weeks
+from ..weeks import requested_weeks
 from .rows import Insight
+from .significance import SAMPLE_RULES, enough_sample, sampling_sd
+from .trailing import Trailing, trailing, week_grid, with_plain_weeks
+from .wording import kpi_value, signed_pct
 
 TRAILING_WEEKS = 4
 DEFAULT_PAIRED_THRESHOLD = 0.10
+PAIRED_NOISE_Z = 2.0
 _EPS = 1e-12  # so that an exact ±10% move counts despite float rounding of the change
+_MAX_SCORE = 99.0
 
 
 @dataclass(frozen=True)
@@ -28,17 +37,17 @@ class MetricPair:
 
     Attributes:
         first: The KPI that went up (its relative change is the insight's value).
-        first_label: How the sentence names it.
+        first_label: How the figures name it.
         second: The KPI that went down.
-        second_label: How the sentence names it.
-        link: The word joining the two halves (``while``, ``and``, ``but``).
+        second_label: How the figures name it.
+        headline: The plain words the note opens with.
     """
 
     first: str
     first_label: str
     second: str
     second_label: str
-    link: str
+    headline: str
 
 
 FLOW_MQL_TO_SQL = "flow_mql_to_sql"
@@ -58,42 +67,48 @@ def _with_flow_mql_to_sql(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 PAIRED_METRICS: tuple[MetricPair, ...] = (
-    MetricPair("sessions", "Sessions", "visit_to_lead_rate", "visit → lead rate", "while"),
-    MetricPair("ad_cpc", "CPC", "ad_ctr", "CTR", "and"),
+    MetricPair(
+        "sessions", "sessions", "visit_to_lead_rate", "visit → lead rate", "More visits, but fewer became leads"
+    ),
+    MetricPair("ad_cpc", "CPC", "ad_ctr", "CTR", "Clicks cost more while fewer people clicked the ads"),
     # The flow rate (this week's SQLs per this week's MQLs), not the cohort rate: a recent cohort has
     # had no time to convert, so its rate always looks like a fall.
-    MetricPair("new_mqls", "New MQLs", FLOW_MQL_TO_SQL, "MQL → SQL rate (SQLs ÷ MQLs of the week)", "but"),
-    MetricPair("pipeline_created", "Pipeline created", "pipeline_coverage", "pipeline coverage", "but"),
+    MetricPair("new_mqls", "new MQLs", FLOW_MQL_TO_SQL, "SQLs per MQL of the week", "More MQLs, but fewer became SQLs"),
+    MetricPair(
+        "pipeline_created",
+        "pipeline created",
+        "pipeline_coverage",
+        "pipeline coverage",
+        "More pipeline created, but the quarter's coverage fell",
+    ),
 )
 
 
-def _signed_pct(change: float) -> str:
-    sign = "+" if change >= 0 else "−"
-    return f"{sign}{abs(change) * 100:.1f}%"
+@dataclass(frozen=True)
+class _Side:
+    """One KPI of a pair: its values against the 4 weeks before, and whether each move beats chance."""
+
+    stats: Trailing
+    change: np.ndarray
+    noise_z: np.ndarray
+    sample_ok: np.ndarray
 
 
-def _fmt(kpi_id: str, v: float) -> str:
-    unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else "ratio" if kpi_id == FLOW_MQL_TO_SQL else "count"
-    if unit == "ratio":
-        return f"{v * 100:.2f}%"
-    if unit == "currency":
-        return f"{v:,.2f}"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
-
-
-def _relative_changes(matrix: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """This week's value, its trailing mean and relative change, for rows ``targets`` of a week grid.
-
-    ``matrix`` rows are consecutive weeks; row ``t`` is compared with the mean of rows ``t-4 .. t-1``.
-    The change is NaN when any of the five values is missing or the mean is 0.
-    """
-    current = matrix[targets]
-    trailing = np.stack([matrix[targets - k] for k in range(1, TRAILING_WEEKS + 1)])
-    mean = trailing.mean(axis=0)
-    ok = np.isfinite(current) & np.isfinite(mean) & (mean != 0)
-    change = np.full(current.shape, np.nan)
-    np.divide(current - mean, np.abs(mean), out=change, where=ok)
-    return current, mean, change
+def _side(frame: pd.DataFrame, kpi_id: str, grid_weeks: list[date], targets: np.ndarray, slices: list[str]) -> _Side:
+    rule = SAMPLE_RULES[kpi_id]
+    stats = trailing(to_matrix(frame, kpi_id, grid_weeks, slices), targets, TRAILING_WEEKS)
+    complete = stats.n_values == TRAILING_WEEKS
+    if rule.sample is not None:
+        sample = trailing(to_matrix(frame, rule.sample, grid_weeks, slices), targets, TRAILING_WEEKS)
+        sample_now, sample_mean = sample.current, sample.mean
+    else:
+        sample_now = sample_mean = np.full(stats.current.shape, np.nan)
+    x, mean = stats.current, stats.mean
+    noise = sampling_sd(rule, mean, sample_now)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.where(complete & (mean != 0), (x - mean) / np.abs(mean), np.nan)
+        noise_z = np.where(noise > 0, (x - mean) / noise, np.sign(x - mean) * _MAX_SCORE)
+    return _Side(stats, change, noise_z, enough_sample(rule, x, mean, sample_now, sample_mean))
 
 
 def paired_metric_insights(
@@ -103,27 +118,31 @@ def paired_metric_insights(
     *,
     threshold: float = DEFAULT_PAIRED_THRESHOLD,
     slices: Sequence[str] | None = None,
+    currency: str = "USD",
 ) -> list[Insight]:
     """Paired-metric notes (KPIS.md §4): one KPI up while its partner is down, vs the trailing 4 weeks.
 
     For each requested week and slice, each KPI is compared with the mean of its 4 previous weeks (all
     read from ``kpis_long``; a week, slice or KPI without the 5 values, or with a trailing mean of 0, is
     skipped). A note is written when the first KPI rose by at least ``threshold`` (relative) and the second
-    fell by at least ``threshold``: sessions vs visit → lead rate, CPC vs CTR, new MQLs vs cohort
-    MQL → SQL, pipeline created vs pipeline coverage.
+    fell by at least ``threshold``, and each move is more than chance (the module docstring): sessions vs
+    visit → lead rate, CPC vs CTR, new MQLs vs SQLs per MQL of the week, pipeline created vs coverage.
 
     Args:
         kpis_long: Long KPI frame ``week_start, kpi_id, channel, value`` holding the requested weeks and
-            the 4 before each.
+            the 4 before each, with the counts the pairs rest on (sessions, ad clicks and impressions, new
+            MQLs and SQLs, new deals).
         weeks: First dates of the weeks to write notes for.
         cfg: Configuration.
         threshold: Smallest relative move that counts, e.g. 0.10 for ±10%.
         slices: Slices to look at; default All and every channel (a slice without a KPI's rows, such as a
             channel without ads for CPC, is skipped for that pair).
+        currency: The reporting currency, for money in the sentences.
 
     Returns:
         ``kpis`` / ``paired_metric`` insights ordered by week, pair, slice; value = the first KPI's
-        relative change (e.g. 0.25 for +25%).
+        relative change (e.g. 0.25 for +25%), score = the smaller of the two moves in units of their
+        sampling noise.
 
     Raises:
         ValueError: If ``threshold`` is not above 0.
@@ -134,36 +153,38 @@ def paired_metric_insights(
     if not len(week_days) or kpis_long.empty:
         return []
     slice_list = list(slices) if slices is not None else [ALL, *cfg.channels]
-    # A contiguous week grid from 4 weeks before the first requested week to the last one.
-    first = int(week_days[0]) - 7 * TRAILING_WEEKS
-    grid_days = np.arange(first, int(week_days[-1]) + 1, 7, dtype=np.int64)
-    grid = [day_to_date(int(d)) for d in grid_days]
-    targets = (week_days - first) // 7
-
+    grid = week_grid(week_days, TRAILING_WEEKS)
     needed = {kpi for pair in PAIRED_METRICS for kpi in (pair.first, pair.second)} | {"new_sqls"}
+    needed |= {r.sample for k in needed if (r := SAMPLE_RULES.get(k)) and r.sample}
     frame = _with_flow_mql_to_sql(kpis_long.loc[kpis_long["kpi_id"].isin(list(needed))])
     if frame.empty:
         return []
-    # Normalise week_start to datetime.date so Timestamps or ISO strings match the grid.
-    days = dates_to_days(frame["week_start"])
-    week_start = pd.Series([day_to_date(int(d)) if d != NAT else None for d in days], dtype=object)
-    frame = frame.assign(week_start=week_start.to_numpy())
+    frame = with_plain_weeks(frame)
 
     found: list[tuple[int, int, int, Insight]] = []
     for p, pair in enumerate(PAIRED_METRICS):
-        a_now, a_mean, a_change = _relative_changes(to_matrix(frame, pair.first, grid, slice_list), targets)
-        b_now, b_mean, b_change = _relative_changes(to_matrix(frame, pair.second, grid, slice_list), targets)
+        a = _side(frame, pair.first, grid.weeks, grid.targets, slice_list)
+        b = _side(frame, pair.second, grid.weeks, grid.targets, slice_list)
         with np.errstate(invalid="ignore"):
-            hit = (a_change >= threshold - _EPS) & (b_change <= -threshold + _EPS)
+            hit = (
+                (a.change >= threshold - _EPS)
+                & (b.change <= -threshold + _EPS)
+                & a.sample_ok
+                & b.sample_ok
+                & (a.noise_z >= PAIRED_NOISE_Z)
+                & (b.noise_z <= -PAIRED_NOISE_Z)
+            )
         for t, s in zip(*np.nonzero(hit), strict=True):
             where = "" if slice_list[s] == ALL else f"{slice_list[s]}: "
-            detail = (
-                f"{where}{pair.first_label} {_signed_pct(a_change[t, s])} vs trailing 4-week mean "
-                f"({_fmt(pair.first, a_now[t, s])} vs {_fmt(pair.first, a_mean[t, s])}) {pair.link} "
-                f"{pair.second_label} {_signed_pct(b_change[t, s])} "
-                f"({_fmt(pair.second, b_now[t, s])} vs {_fmt(pair.second, b_mean[t, s])})."
+            figures = ", ".join(
+                f"{label} {kpi_value(kpi, side.stats.current[t, s], currency)} vs "
+                f"{kpi_value(kpi, side.stats.mean[t, s], currency)} ({signed_pct(side.change[t, s])})"
+                for kpi, label, side in ((pair.first, pair.first_label, a), (pair.second, pair.second_label, b))
             )
-            week = day_to_date(int(week_days[t]))
-            found.append((t, p, s, Insight(week, "kpis", "paired_metric", detail, float(a_change[t, s]))))
+            detail = f"{where}{pair.headline}. {figures[0].upper()}{figures[1:]}, against the 4 weeks before."
+            score = float(min(abs(a.noise_z[t, s]), abs(b.noise_z[t, s]), _MAX_SCORE))
+            week = grid.weeks[int(grid.targets[t])]
+            change = round(float(a.change[t, s]), 4)  # to a hundredth of a percent, as the tab shows it
+            found.append((t, p, s, Insight(week, "kpis", "paired_metric", detail, change, score)))
     found.sort(key=lambda item: item[:3])
     return [item[3] for item in found]

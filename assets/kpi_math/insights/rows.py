@@ -5,7 +5,7 @@ of this package; ``assets/weekly_kpis.py`` and ``assets/radar.py`` build ``Insig
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import pandas as pd
@@ -21,6 +21,9 @@ class Insight:
         flag: Short machine-readable code (e.g. ``ga4_thresholding``, ``unmapped_sources``).
         detail: A sentence with the numbers, for a marketing lead.
         value: The headline number, or None.
+        score: How unusual the note is (a change's |z|, see ``anomalies``), which ranks it within its
+            week; None for notes that are not about a change (data quality, settings), listed after them.
+            Not stored: the tab shows the notes in rank order.
     """
 
     week_start: date
@@ -28,13 +31,20 @@ class Insight:
     flag: str
     detail: str
     value: float | None
+    score: float | None = None
 
 
-INSIGHT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Insight))
+INSIGHT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Insight) if f.name != "score")
+"""The columns a note is stored and shown with (its score only orders the notes)."""
+
+
+def stored_row(note: Insight) -> dict[str, object]:
+    """The note as the warehouse and the Insights tab hold it (``INSIGHT_COLUMNS``)."""
+    return {column: getattr(note, column) for column in INSIGHT_COLUMNS}
 
 
 def insights_frame(insights: Iterable[Insight]) -> pd.DataFrame:
-    """The Insights tab rows as a frame, sorted by week then source and flag (stable otherwise).
+    """The Insights tab rows as a frame, in :func:`ranked` order.
 
     Args:
         insights: Insights from any of this package's functions.
@@ -42,9 +52,23 @@ def insights_frame(insights: Iterable[Insight]) -> pd.DataFrame:
     Returns:
         DataFrame with columns ``week_start, source, flag, detail, value``.
     """
-    rows = sorted(insights, key=lambda i: (i.week_start, i.source, i.flag))
-    frame = pd.DataFrame([astuple(i) for i in rows], columns=list(INSIGHT_COLUMNS))
+    frame = pd.DataFrame([stored_row(i) for i in ranked(insights)], columns=list(INSIGHT_COLUMNS))
     return frame.astype({"week_start": object, "source": object, "flag": object, "detail": object})
+
+
+def ranked(insights: Iterable[Insight]) -> list[Insight]:
+    """Latest week first; within a week the most unusual change first (by ``score``), then the notes
+    without a score by source and flag (stable otherwise).
+
+    Args:
+        insights: Notes of any weeks.
+    """
+
+    def key(note: Insight) -> tuple[int, int, float, str, str]:
+        unscored = note.score is None
+        return (-note.week_start.toordinal(), int(unscored), -(note.score or 0.0), note.source, note.flag)
+
+    return sorted(insights, key=key)
 
 
 def pluralize(n: int, singular: str, plural: str | None = None) -> str:

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..columns import flag_column
-from ..weeks import NAT, dates_to_days, day_to_date
+from ..weeks import NAT, date_to_day, dates_to_days, day_to_date
 from .rows import Insight, plain_weeks, pluralize
+from .wording import describe_weeks
 
 SOURCE_NAMES: Mapping[str, str] = {
     "hubspot": "HubSpot",
@@ -20,6 +21,7 @@ SOURCE_NAMES: Mapping[str, str] = {
     "linkedin": "LinkedIn Ads",
     "google_ads": "Google Ads",
     "costs": "The Costs tab",
+    "targets": "The Targets tab",
     "pipeline": "The pipeline",
     "kpis": "The KPIs",
 }
@@ -35,57 +37,57 @@ _GA4_FLAGS: tuple[tuple[str, str, str], ...] = (
     (
         "subject_to_thresholding",
         "ga4_thresholding",
-        "GA4 withheld rows with small counts from this week's data (thresholding, applied when Google "
-        "signals or demographics are on): users and other small numbers may be understated",
+        "GA4 withheld rows with small counts (thresholding, applied when Google signals or demographics are "
+        "on), so users and other small numbers may be understated",
     ),
     (
         "data_loss_from_other_row",
         "ga4_other_row",
-        "GA4 folded some of this week's rows into '(other)' (too many distinct values): they count under "
-        "channel Other, so other channels may be understated",
+        "GA4 folded some rows into '(other)' (too many distinct values); they count under channel Other, so "
+        "other channels may be understated",
     ),
     (
         "sampled",
         "ga4_sampled",
-        "GA4 answered with sampled data for this week: web numbers are estimates from a sample of sessions",
+        "GA4 answered with sampled data, so web numbers are estimates from a sample of sessions",
     ),
 )
 
 
-def ga4_quality_insights(flags: pd.DataFrame | None) -> list[Insight]:
-    """GA4 data-quality flags per week: thresholding, the ``(other)`` row and sampling.
+def ga4_quality_insights(flags: pd.DataFrame | None, weeks: Iterable[date] | None = None) -> list[Insight]:
+    """Once per run and flag: GA4 thresholding, the ``(other)`` row and sampling, with the weeks concerned.
 
     Args:
         flags: One row per GA4 report answered for a week: ``week_start``, ``subject_to_thresholding``,
             ``data_loss_from_other_row``, ``sampled`` (bools; ``"true"`` strings accepted, a missing
             column or value is false). May be None or empty.
+        weeks: The run's weeks (the notes go on the latest; default: the latest week of ``flags``); flags
+            of other weeks are ignored.
 
     Returns:
-        One ``ga4`` insight per week and raised flag (``ga4_thresholding``, ``ga4_other_row``,
-        ``ga4_sampled``); value = the number of the week's reports carrying it.
+        One ``ga4`` insight per raised flag (``ga4_thresholding``, ``ga4_other_row``, ``ga4_sampled``);
+        value = the number of weeks carrying it.
     """
     if flags is None or flags.empty:
         return []
     days = dates_to_days(flags["week_start"])
-    valid = days != NAT
+    run_weeks = plain_weeks(weeks) if weeks is not None else [day_to_date(int(d)) for d in np.unique(days[days != NAT])]
+    if not run_weeks:
+        return []
+    in_run = np.isin(days, [date_to_day(w) for w in run_weeks])
     out: list[Insight] = []
-    for day in np.unique(days[valid]):
-        in_week = days == day
-        n_reports = int(in_week.sum())
-        reports = pluralize(n_reports, "report")
-        for column, code, sentence in _GA4_FLAGS:
-            n = int((flag_column(flags, column) & in_week).sum())
-            if n == 0:
-                continue
-            out.append(
-                Insight(
-                    week_start=day_to_date(int(day)),
-                    source="ga4",
-                    flag=code,
-                    detail=f"{sentence} (flagged on {n} of the week's {n_reports} GA4 {reports}).",
-                    value=float(n),
-                )
-            )
+    for column, code, sentence in _GA4_FLAGS:
+        raised = flag_column(flags, column) & in_run
+        if not raised.any():
+            continue
+        affected = sorted({day_to_date(int(d)) for d in days[raised]})
+        reports = int(in_run[np.isin(days, days[raised])].sum())
+        n = int(raised.sum())
+        detail = (
+            f"{sentence} in {describe_weeks(affected, run_weeks)} (flagged on {n} of {reports} GA4 "
+            f"{pluralize(reports, 'report')})."
+        )
+        out.append(Insight(run_weeks[-1], "ga4", code, detail, float(len(affected))))
     return out
 
 
@@ -96,21 +98,21 @@ def unsettled_ads_insights(
     *,
     sources: Sequence[str] = ("linkedin", "google_ads"),
 ) -> list[Insight]:
-    """Weeks with days the ad platforms may still restate (not yet settled).
+    """Once per run and platform: the weeks with days the ad platform may still restate (not yet settled).
 
     Each run re-pulls the last ``lookback_days`` days ending ``lookback_end`` because the platforms restate
     recent days; a day from ``lookback_end - lookback_days + 1`` on (or later, not reported yet) is not
     settled.
 
     Args:
-        weeks: First dates of the weeks to report on.
+        weeks: The run's weeks (the note goes on the latest).
         lookback_end: Last day of the lookback window (the last day pulled).
         lookback_days: Length of the restatement window in days (>= 0).
-        sources: The configured ad platforms (one insight per platform and week).
+        sources: The configured ad platforms (one insight per platform).
 
     Returns:
-        One ``<platform>`` / ``ads_unsettled`` insight per platform and week with an unsettled day; value =
-        the number of unsettled days of the week (1 to 7).
+        One ``<platform>`` / ``ads_unsettled`` insight per platform when a week has an unsettled day; value
+        = the number of such weeks.
 
     Raises:
         ValueError: If ``lookback_days`` is negative.
@@ -118,29 +120,19 @@ def unsettled_ads_insights(
     if lookback_days < 0:
         raise ValueError(f"lookback_days: must be >= 0, got {lookback_days}")
     first_unsettled = lookback_end - timedelta(days=lookback_days - 1)
+    run_weeks = plain_weeks(weeks)
+    affected = [week for week in run_weeks if week + timedelta(days=6) >= first_unsettled]
+    if not affected:
+        return []
     out: list[Insight] = []
-    for week in plain_weeks(weeks):
-        last = week + timedelta(days=6)
-        start = max(week, first_unsettled)
-        n = (last - start).days + 1
-        if n <= 0:
-            continue
-        span = "all 7 days" if n == 7 else f"{n} of its 7 days ({start.isoformat()} to {last.isoformat()})"
-        for source in sources:
-            name = SOURCE_NAMES.get(source, source)
-            out.append(
-                Insight(
-                    week_start=week,
-                    source=source,
-                    flag="ads_unsettled",
-                    detail=(
-                        f"{name} numbers for this week are not settled: {span} fall within the last "
-                        f"{lookback_days} days up to {lookback_end.isoformat()} that the platform may still "
-                        "restate, so ad KPIs for this week may still change."
-                    ),
-                    value=float(n),
-                )
-            )
+    for source in sources:
+        name = SOURCE_NAMES.get(source, source)
+        detail = (
+            f"{name} numbers from {first_unsettled.isoformat()} on may still change (the platform restates "
+            f"the last {lookback_days} days, up to {lookback_end.isoformat()}), so ad KPIs are not settled in "
+            f"{describe_weeks(affected, run_weeks)}."
+        )
+        out.append(Insight(run_weeks[-1], source, "ads_unsettled", detail, float(len(affected))))
     return out
 
 
@@ -158,7 +150,7 @@ def _same_zone(a: str, b: str) -> bool:
 def timezone_mismatch_insights(
     source: str, source_tz: str | None, reporting_tz: str, weeks: Iterable[date]
 ) -> list[Insight]:
-    """Flag, on every week, a source that reports dates in another time zone than the tracker's.
+    """Flag, once per run (on the latest week), a source that reports dates in another time zone.
 
     Ad platforms and GA4 report calendar dates in their own time zone; those dates are bucketed as they
     are, never shifted (KPIS.md §1 "Week"). Names are compared ignoring case, and every UTC alias
@@ -168,10 +160,10 @@ def timezone_mismatch_insights(
         source: ``ga4``, ``linkedin`` or ``google_ads``.
         source_tz: The time zone the source reports (IANA name), or None when unknown.
         reporting_tz: The ``timezone`` setting.
-        weeks: First dates of the weeks to report on.
+        weeks: The run's weeks.
 
     Returns:
-        One ``<source>`` / ``timezone_mismatch`` insight per week when the zones differ; value None.
+        One ``<source>`` / ``timezone_mismatch`` insight when the zones differ; value None.
     """
     if not source_tz or _same_zone(source_tz, reporting_tz):
         return []
@@ -180,7 +172,8 @@ def timezone_mismatch_insights(
         f"{name} reports dates in {source_tz} while the tracker uses {reporting_tz}: its dates are bucketed "
         "as the source reports them, not shifted, so its weeks can be a few hours off the tracker's."
     )
-    return [Insight(w, source, "timezone_mismatch", detail, None) for w in plain_weeks(weeks)]
+    plain = plain_weeks(weeks)
+    return [Insight(plain[-1], source, "timezone_mismatch", detail, None)] if plain else []
 
 
 def source_status_insights(
