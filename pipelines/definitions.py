@@ -119,16 +119,15 @@ def build_definitions(
 
     sources = live_source_resources(settings, runtime)
     sources.update(source_resources or {})
+    # Every asset requires the settings resource, so its setup (settings re-read, stages and pipelines
+    # confirmed by the portal) runs before anything of the run is fetched or written.
+    preflight = SettingsResource(config_path=str(config_path) if config_path else None, portal=sources["hubspot"])
     return Definitions(
         assets=assets,
         jobs=[job],
         schedules=[weekly_tracker_schedule],
         sensors=[run_failure_alert_sensor],
-        resources={
-            **sources,
-            **destination_resources(runtime),
-            "settings": SettingsResource(config_path=str(config_path) if config_path else None),
-        },
+        resources={**sources, **destination_resources(runtime), "settings": preflight},
     )
 
 

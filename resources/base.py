@@ -1,16 +1,19 @@
-"""What every API resource shares: the retrying session, client-side pacing, call counts, reachability errors."""
+"""What every API resource shares: the retrying session, client-side pacing, call counts, reachability errors.
+
+Also where credentials read from the environment are cleaned (:meth:`ApiResource.clean_secret`) and where a
+request's URL is reduced to its host before an error can carry it.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any, ClassVar, Self
-from urllib.parse import urlsplit
 
 import requests
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import PrivateAttr
 
-from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session
+from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session, url_host
 
 
 class CallCounter:
@@ -39,10 +42,28 @@ class ApiResource(ConfigurableResource):
     _clock: Clock = PrivateAttr(default=time.monotonic)
     _sleeper: Sleeper = PrivateAttr(default=time.sleep)
     _limiters: dict[str, RateLimiter] = PrivateAttr(default_factory=dict)
+    _warned: set[str] = PrivateAttr(default_factory=set)
 
-    # Subclasses name themselves and the variable that sets their base URL, for error messages.
+    # Subclasses name themselves, the variable that sets their base URL and the variables holding their
+    # credentials, for error messages.
     service_name: ClassVar[str] = "API"
     base_url_env: ClassVar[str] = ""
+    credential_envs: ClassVar[tuple[str, ...]] = ()
+
+    def clean_secret(self, name: str, value: str) -> str:
+        """``value`` without surrounding whitespace; says so once (never showing the value) when there was any.
+
+        A token copied with a trailing newline, or read from a ``.env`` saved with Windows line endings
+        (``\r``), is otherwise refused by requests as an invalid header, which reads like a network fault.
+        """
+        cleaned = value.strip()
+        if cleaned != value and name not in self._warned:
+            self._warned.add(name)
+            get_dagster_logger("funnel_ledger").warning(
+                f"{name} has spaces or a line break around it (a .env file saved with Windows line endings?); "
+                "they were removed: fix the variable to silence this warning"
+            )
+        return cleaned
 
     def with_clock(self, *, clock: Clock, sleeper: Sleeper) -> Self:
         """Use an injected clock and sleeper for pacing and retries (tests never wait for real)."""
@@ -83,9 +104,18 @@ class ApiResource(ConfigurableResource):
         self._calls.add(endpoint)
         try:
             return self.session.request(method, url, timeout=(self.connect_timeout_s, self.read_timeout_s), **kwargs)
+        except requests.exceptions.InvalidHeader:
+            # requests' own message quotes the header value, i.e. the token: never pass it on.
+            names = " and ".join(self.credential_envs) or "the credentials"
+            raise ApiError(
+                f"{self.service_name} request not sent: a credential holds a line break or another control "
+                f"character; check {names}",
+                service=self.service_name,
+                status=None,
+            ) from None
         except requests.RequestException as error:
-            # Exception texts can carry URLs with query strings; keep only the host and the error class.
-            host = urlsplit(url).netloc
+            # Exception texts can carry URLs with credentials or query strings; keep the host and the class.
+            host = url_host(url)
             where = f"check {self.base_url_env} and the network" if self.base_url_env else "check the network"
             raise ApiError(
                 f"{self.service_name} could not be reached at {host} ({type(error).__name__}) after "

@@ -7,11 +7,14 @@ otherwise the workbook. Demo mode never writes to a Google Sheet.
 from __future__ import annotations
 
 import os
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from dagster import ConfigurableResource
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import PrivateAttr
 
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
@@ -20,6 +23,22 @@ from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import TabGrids
 from sheets_sync.update import TrackerUpdate
 from sheets_sync.xlsx_writer import XlsxTracker
+
+
+class WorkbookUnreadableError(ValueError):
+    """The tracker workbook exists but is no .xlsx file (empty, cut off, another format); says what to do."""
+
+
+T = TypeVar("T")
+# Every .xlsx is a zip archive holding at least these two parts (ECMA-376 Part 2, Open Packaging Conventions).
+_XLSX_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+
+
+def _unreadable(path: Path, why: str) -> WorkbookUnreadableError:
+    return WorkbookUnreadableError(
+        f"the tracker workbook {path} {why}: restore it from a backup, or move it away and rerun to create a new "
+        "tracker there (TRACKER_WORKBOOK sets where it lives)"
+    )
 
 
 class WorkbookTrackerResource(ConfigurableResource):
@@ -32,17 +51,34 @@ class WorkbookTrackerResource(ConfigurableResource):
         return str(Path(self.path).resolve())
 
     def _workbook(self) -> XlsxTracker:
-        return XlsxTracker(Path(self.path))
+        """The workbook, after making sure an existing file is an .xlsx (never overwritten when it is not)."""
+        path = Path(self.path)
+        if path.is_file():
+            if path.stat().st_size == 0:
+                raise _unreadable(path, "is empty (0 bytes), not an .xlsx file")
+            if not zipfile.is_zipfile(path):
+                raise _unreadable(path, "is not an .xlsx file (another format, or cut off)")
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+            if not all(part in names for part in _XLSX_PARTS):
+                raise _unreadable(path, "is a zip archive but not an .xlsx workbook")
+        return XlsxTracker(path)
+
+    def _opened(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except (zipfile.BadZipFile, InvalidFileException) as error:
+            raise _unreadable(Path(self.path), f"cannot be opened as an .xlsx file ({error})") from None
 
     def read_tabs(self) -> TabGrids:
-        return self._workbook().read_tabs()
+        return self._opened(lambda: self._workbook().read_tabs())
 
     def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The owner's Targets and Costs tabs (empty frames when the workbook or a tab is missing)."""
-        return self._workbook().read_owner_tabs()
+        return self._opened(lambda: self._workbook().read_owner_tabs())
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
-        return self._workbook().write(update, presentation)
+        return self._opened(lambda: self._workbook().write(update, presentation))
 
 
 class TrackerResource(ConfigurableResource):
