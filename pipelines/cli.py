@@ -111,11 +111,13 @@ def run_pipeline(
 
     from assets.weekly_kpis import AS_OF_TAG
     from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
+    from pipelines.failures import terminal_logger
     from pipelines.partitions import week_keys_between
 
     keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
     defs = build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
-    job = defs.resolve_job_def(WEEKLY_JOB)
+    # The terminal shows each failed step's error, not its stack: the event log keeps that.
+    job = defs.resolve_job_def(WEEKLY_JOB).with_logger_defs({"console": terminal_logger})
     tags = {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
     if as_of:
         tags[AS_OF_TAG] = as_of

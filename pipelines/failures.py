@@ -3,16 +3,21 @@
 Called by :func:`pipelines.cli.main` for any exception a command raises. A problem a person can fix (a
 setting, a credential, an API that refused, a fixture, a workbook, a full disk, a file that cannot be
 written) becomes ``funnel-ledger: <message>`` on stderr, never a traceback; anything else is a bug and
-keeps its traceback. Every message goes through the secret redaction of the check table.
+keeps its traceback. Every message goes through the secret redaction of the check table. The run's own
+log on the terminal (:data:`terminal_logger`) shows each Dagster error without its stack trace, which
+stays in the run's event log.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from dagster import Field, InitLoggerContext, colored_console_logger, logger
 
 from settings import SettingsError
 
@@ -55,6 +60,15 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from sheets_sync.tabs import TrackerLayoutError
 
     return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError, WorkbookUnreadableError)
+
+
+def _with_advice(error: BaseException) -> str:
+    """The error's own message, plus what to do where the message does not say it."""
+    from emulators.fixture import FixtureError
+
+    if isinstance(error, FixtureError):
+        return f"{error} (check the --fixture path and file)"
+    return str(error)
 
 
 def _stale_update(error: BaseException) -> str | None:
@@ -104,7 +118,7 @@ def explain_failure(error: BaseException) -> Failure | None:
         if isinstance(link, SettingsError):
             failure = Failure(str(link), SETTINGS_EXIT)
         elif isinstance(link, expected):
-            failure = Failure(str(link), FAILURE_EXIT)
+            failure = Failure(_with_advice(link), FAILURE_EXIT)
         else:
             message = _stale_update(link) or _disk_full(link)
             failure = Failure(message, FAILURE_EXIT) if message else None
@@ -125,3 +139,31 @@ def _redacted(message: str) -> str:
     from pipelines.sensors import redact_secrets
 
     return redact_secrets(message, [os.environ.get(name, "").strip() for name in SECRET_ENVS])
+
+
+STACK_TRACE_MARK = "\n\nStack Trace:"
+
+
+class _WithoutStackTrace(logging.Filter):
+    """Cuts a log record's message at Dagster's stack trace: the error's class and message stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        head, mark, _ = text.partition(STACK_TRACE_MARK)
+        if mark:
+            record.msg, record.args = head, ()
+        return True
+
+
+@logger(
+    {
+        "log_level": Field(str, is_required=False, default_value="INFO"),
+        "name": Field(str, is_required=False, default_value="dagster"),
+    },
+    description="Dagster's console logger without stack traces, for runs started from the terminal.",
+)
+def terminal_logger(init_context: InitLoggerContext) -> logging.Logger:
+    """Dagster's colored console logger, whose error records stop before the stack trace."""
+    console: logging.Logger = colored_console_logger.logger_fn(init_context)  # type: ignore[misc]
+    console.addFilter(_WithoutStackTrace())
+    return console

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import PrivateAttr
 
@@ -50,8 +50,8 @@ class WorkbookTrackerResource(ConfigurableResource):
     def location(self) -> str:
         return str(Path(self.path).resolve())
 
-    def _workbook(self) -> XlsxTracker:
-        """The workbook, after making sure an existing file is an .xlsx (never overwritten when it is not)."""
+    def ensure_readable(self) -> None:
+        """Refuse an existing file that is no .xlsx workbook: it is never read as empty nor overwritten."""
         path = Path(self.path)
         if path.is_file():
             if path.stat().st_size == 0:
@@ -62,7 +62,10 @@ class WorkbookTrackerResource(ConfigurableResource):
                 names = set(archive.namelist())
             if not all(part in names for part in _XLSX_PARTS):
                 raise _unreadable(path, "is a zip archive but not an .xlsx workbook")
-        return XlsxTracker(path)
+
+    def _workbook(self) -> XlsxTracker:
+        self.ensure_readable()
+        return XlsxTracker(Path(self.path))
 
     def _opened(self, action: Callable[[], T]) -> T:
         try:
@@ -92,6 +95,13 @@ class TrackerResource(ConfigurableResource):
     service_account_info: dict[str, Any] | None = None
 
     _backend: WorkbookTrackerResource | GoogleSheetTrackerResource | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Set up before the run's first step: a tracker that cannot be written stops the run before any
+        # source is read, instead of after the warehouse was filled.
+        backend = self.backend()
+        if isinstance(backend, WorkbookTrackerResource):
+            backend.ensure_readable()
 
     def backend(self) -> WorkbookTrackerResource | GoogleSheetTrackerResource:
         if self._backend is None:
