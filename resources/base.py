@@ -14,6 +14,7 @@ from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import PrivateAttr
 
 from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session, url_host
+from settings import base_url_problem
 
 
 class CallCounter:
@@ -83,6 +84,18 @@ class ApiResource(ConfigurableResource):
             self._session = build_session(max_retries=self.max_retries, sleeper=self._sleeper)
         return self._session
 
+    def _refuse_unusable_base_url(self) -> None:
+        """No request to a base URL with credentials or a query (a resource configured by hand, not from the
+        environment, which refuses those already): urllib3 would log its query, and requests would send its
+        credentials instead of the token."""
+        base = getattr(self, "base_url", None)
+        problem = base_url_problem(base, "https://…") if isinstance(base, str) else None
+        if problem:
+            name = self.base_url_env or f"the {self.service_name} base URL"
+            raise ApiError(
+                f"{self.service_name} request not sent: {name} {problem}", service=self.service_name, status=None
+            )
+
     def limiter(self, name: str, limit: int, window_s: float) -> RateLimiter:
         """A named client-side rate limiter shared by this resource's calls."""
         if name not in self._limiters:
@@ -99,6 +112,7 @@ class ApiResource(ConfigurableResource):
         **kwargs: Any,
     ) -> requests.Response:
         """One HTTP call through the retrying session; connection failures become :class:`ApiError`."""
+        self._refuse_unusable_base_url()
         if limiter is not None:
             limiter.acquire()
         self._calls.add(endpoint)

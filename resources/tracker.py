@@ -72,6 +72,11 @@ class WorkbookTrackerResource(ConfigurableResource):
             return action()
         except (zipfile.BadZipFile, InvalidFileException) as error:
             raise _unreadable(Path(self.path), f"cannot be opened as an .xlsx file ({error})") from None
+        except OSError as error:
+            if error.filename is not None:
+                raise
+            # A failed write (a full disk) names no file: name the workbook, so the message says which disk.
+            raise OSError(error.errno, error.strerror, str(Path(self.path).resolve())) from error
 
     def read_tabs(self) -> TabGrids:
         return self._opened(lambda: self._workbook().read_tabs())

@@ -25,30 +25,36 @@ OTHER_BASE_URLS = {
 }
 
 
-def base_url(environ: Mapping[str, str], name: str, default: str) -> str:
-    """The base URL in ``name`` (``default`` when unset), refused when it can never work.
+def base_url_problem(value: str, example: str) -> str | None:
+    """Why ``value`` cannot be a base URL, as the end of a message after the variable's name; else None.
 
     The pipeline appends API paths to a base URL and signs in with its own token, so credentials in it
     (``user:password@``, which requests would send instead of the token) and a query or fragment are
-    refused, with a message that never repeats the value (it may hold a secret).
+    refused. The message never repeats the value: it may hold a secret.
     """
-    value = environ.get(name, "").strip() or default
     parts = urlsplit(value)
     try:
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        raise SettingsError(f"{name} has a port that is not a number: use a URL such as {default}") from None
+        return f"has a port that is not a number: use a URL such as {example}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"{name} is not an http(s) URL: use a URL such as {default}")
+        return f"is not an http(s) URL: use a URL such as {example}"
     if parts.username is not None or parts.password is not None:
-        raise SettingsError(
-            f"{name} holds credentials (user:password@ before the host): remove them; each API signs in with "
-            "its own token, and an HTTP proxy's login belongs in HTTPS_PROXY"
+        return (
+            "holds credentials (user:password@ before the host): remove them; each API signs in with its own "
+            "token, and an HTTP proxy's login belongs in HTTPS_PROXY"
         )
     if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise SettingsError(
-            f"{name} has a query or fragment (?… or #…): remove it; the pipeline appends the API paths to this URL"
-        )
+        return "has a query or fragment (?… or #…): remove it; the pipeline appends the API paths to this URL"
+    return None
+
+
+def base_url(environ: Mapping[str, str], name: str, default: str) -> str:
+    """The base URL in ``name`` (``default`` when unset), refused when it can never work."""
+    value = environ.get(name, "").strip() or default
+    problem = base_url_problem(value, default)
+    if problem:
+        raise SettingsError(f"{name} {problem}")
     return value.rstrip("/")
 
 
