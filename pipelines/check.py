@@ -149,7 +149,7 @@ def check_hubspot(context: CheckContext) -> CheckResult:
         "HubSpot",
         OK,
         f"token accepted at {redact_url(hubspot.base_url)}; {_plural(facts.pipelines, 'deal pipeline')}, "
-        f"{_plural(facts.pipeline_stages, 'stage')} readable, setting 'stages' and 'pipelines' found in the portal "
+        f"{_plural(facts.pipeline_stages, 'stage')} readable; settings 'stages' and 'pipelines' found in the portal "
         "(contact, meeting and schema scopes are checked by the first run)",
     )
 

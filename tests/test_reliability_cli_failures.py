@@ -149,6 +149,7 @@ def _can_mount_tmpfs(tmp_path: Path) -> bool:
             "it stopped",
         ),
     ],
+    ids=["workbook", "warehouse"],
 )
 def test_a_full_disk_is_one_line(full: str, size: str, says: str, tmp_path: Path, monkeypatch):
     """The real CLI in a mount namespace whose workbook or warehouse folder is a tmpfs too small for the run."""

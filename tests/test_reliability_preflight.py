@@ -148,6 +148,7 @@ def test_an_empty_workbook_stops_the_run_before_any_source_is_read(tmp_path: Pat
 @pytest.mark.parametrize(
     ("content", "setting"),
     [(b"schedule_cron: '61 25 * * 1'\n", "schedule_cron"), (b"start_date: 0001-01-01\n", "start_date")],
+    ids=["cron", "start-date"],
 )
 def test_the_dagster_definitions_refuse_what_dagster_would_choke_on(content: bytes, setting: str, tmp_path: Path):
     config = tmp_path / "funnel-ledger.yaml"

@@ -43,6 +43,7 @@ QUERY_SECRET = "SENTINEL-URL-QUERY"
         ("http://[::1]:9000/x", "[::1]:9000", "http://[::1]:9000/x"),
         ("http://host:notaport/", "host", "http://host/"),
     ],
+    ids=["plain", "userinfo", "user-only", "query-and-fragment", "ipv6", "bad-port"],
 )
 def test_a_url_is_shown_by_host_or_with_its_secrets_masked(url: str, host: str, redacted: str):
     assert url_host(url) == host
