@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import time
 from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit
 
 import requests
 from dagster import ConfigurableResource, get_dagster_logger
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
 
 from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session, url_host
 from settings import base_url_problem
@@ -84,17 +85,30 @@ class ApiResource(ConfigurableResource):
             self._session = build_session(max_retries=self.max_retries, sleeper=self._sleeper)
         return self._session
 
-    def _refuse_unusable_base_url(self) -> None:
-        """No request to a base URL with credentials or a query (a resource configured by hand, not from the
-        environment, which refuses those already): urllib3 would log its query, and requests would send its
-        credentials instead of the token."""
+    @model_validator(mode="after")
+    def _base_url_without_secrets(self) -> Self:
+        self._refuse_secrets_in_base_url()
+        return self
+
+    def _refuse_secrets_in_base_url(self) -> None:
+        """No resource with credentials or a query in its base URL, whoever configures it.
+
+        ``RuntimeEnv`` refuses those in the environment already; this covers a resource configured by hand (a
+        deployment's own definitions, the launchpad). Refused here, the value never reaches Dagster's job
+        snapshot in the run storage, urllib3's request log (it logs the query), or requests (which would send
+        the credentials instead of the token). The error is an :class:`ApiError`, not a ``ValueError``, so
+        pydantic passes it on as it is instead of quoting the value in a ``ValidationError``.
+        """
         base = getattr(self, "base_url", None)
-        problem = base_url_problem(base, "https://…") if isinstance(base, str) else None
-        if problem:
-            name = self.base_url_env or f"the {self.service_name} base URL"
-            raise ApiError(
-                f"{self.service_name} request not sent: {name} {problem}", service=self.service_name, status=None
-            )
+        if not isinstance(base, str):
+            return
+        parts = urlsplit(base)
+        # Only what can hold a secret: before Dagster resolves an EnvVar, the field holds the variable's name.
+        if parts.username is None and parts.password is None and not parts.query and not parts.fragment:
+            return
+        problem = base_url_problem(base, "https://…") or "holds credentials or a query: remove them"
+        name = self.base_url_env or f"the {self.service_name} base URL"
+        raise ApiError(f"{self.service_name}: {name} {problem}", service=self.service_name, status=None)
 
     def limiter(self, name: str, limit: int, window_s: float) -> RateLimiter:
         """A named client-side rate limiter shared by this resource's calls."""
@@ -112,7 +126,7 @@ class ApiResource(ConfigurableResource):
         **kwargs: Any,
     ) -> requests.Response:
         """One HTTP call through the retrying session; connection failures become :class:`ApiError`."""
-        self._refuse_unusable_base_url()
+        self._refuse_secrets_in_base_url()  # a copy made with model_copy(update=...) skipped validation
         if limiter is not None:
             limiter.acquire()
         self._calls.add(endpoint)

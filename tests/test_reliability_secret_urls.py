@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, EnvVar
 from werkzeug.wrappers import Request, Response
 
 from emulators.server import serve_in_thread
@@ -21,7 +21,7 @@ from resources.http import ApiError, redact_url, url_host
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
 from settings import RuntimeEnv, Settings
-from tests.test_reliability_secrets import _Everything, _files_text
+from tests.test_reliability_secrets import _Everything, storage_text
 from tests.test_reliability_support import FIRST, LAST, SECRETS, LiveRun
 
 PASSWORD = "SENTINEL-URL-PASSWORD"
@@ -65,13 +65,20 @@ def _closed_port() -> int:
     ],
     ids=["userinfo", "query"],
 )
-def test_a_base_url_with_secrets_set_by_hand_sends_nothing_and_is_never_echoed(base: str, problem: str):
-    hubspot = HubSpotResource(access_token="token", base_url=base.format(port=_closed_port()), max_retries=0)
-    with pytest.raises(ApiError) as caught:
-        hubspot.get_deal_pipelines()
-    assert str(caught.value).startswith(f"HubSpot request not sent: HUBSPOT_BASE_URL {problem}: remove ")
-    assert hubspot.calls.total == 0
-    assert PASSWORD not in str(caught.value) and QUERY_SECRET not in str(caught.value)
+def test_a_base_url_with_secrets_set_by_hand_is_refused_and_never_echoed(base: str, problem: str):
+    secret_url = base.format(port=_closed_port())
+    says = f"HubSpot: HUBSPOT_BASE_URL {problem}: remove "
+    # Configured by hand (a deployment's own definitions): refused when the resource is built.
+    with pytest.raises(ApiError) as built:
+        HubSpotResource(access_token="token", base_url=secret_url)
+    # A copy that skipped validation (model_copy) sends nothing all the same.
+    copy = HubSpotResource(access_token="token").model_copy(update={"base_url": secret_url})
+    with pytest.raises(ApiError) as sent:
+        copy.get_deal_pipelines()
+    assert copy.calls.total == 0
+    for caught in (built, sent):
+        assert str(caught.value).startswith(says), caught.value
+        assert PASSWORD not in str(caught.value) and QUERY_SECRET not in str(caught.value)
 
 
 @pytest.mark.unit
@@ -162,14 +169,15 @@ def test_credentials_in_a_base_url_stop_the_run_before_it_starts(tmp_path: Path,
         "signs in with its own token, and an HTTP proxy's login belongs in HTTPS_PROXY\n"
     )
     assert requests == 0
-    assert PASSWORD not in _files_text(home)
+    assert PASSWORD not in storage_text(home)
 
 
 @pytest.mark.slow
 def test_a_base_url_secret_never_reaches_the_run_storage_or_logs(tmp_path: Path, monkeypatch, capsys):
-    """A resource configured with a secret-bearing base URL (as a deployment's own definitions could be),
-    failing mid-run: searched in the terminal, every Python log record, and every file of a real Dagster
-    instance (run and event log storage, compute logs)."""
+    """A deployment whose LinkedIn resource reads its base URL from the environment at run time (``EnvVar``),
+    set to one with credentials and a query secret: the run fails that resource's setup with a message naming
+    the variable. Searched: the terminal, every Python log record, the event log, and every file of a real
+    Dagster instance with its compressed run storage (job snapshots hold resource config)."""
     import logging
 
     home = tmp_path / "dagster_home"
@@ -177,9 +185,9 @@ def test_a_base_url_secret_never_reaches_the_run_storage_or_logs(tmp_path: Path,
     live = LiveRun(tmp_path, monkeypatch, target="xlsx").start()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     secret_url = f"http://user:{PASSWORD}@127.0.0.1:{_closed_port()}/li?key={QUERY_SECRET}"
-    linkedin = LinkedInAdsResource(base_url=secret_url)
-    settings = Settings()
-    defs = build_definitions(settings, RuntimeEnv.from_environ(), source_resources={"linkedin": linkedin})
+    monkeypatch.setenv("DEPLOYMENT_LINKEDIN_URL", secret_url)
+    linkedin = LinkedInAdsResource(base_url=EnvVar("DEPLOYMENT_LINKEDIN_URL"))
+    defs = build_definitions(Settings(), RuntimeEnv.from_environ(), source_resources={"linkedin": linkedin})
     everything = _Everything()
     root = logging.getLogger()
     previous = root.level
@@ -196,9 +204,9 @@ def test_a_base_url_secret_never_reaches_the_run_storage_or_logs(tmp_path: Path,
         root.setLevel(previous)
         live.stop()
     assert not result.success
-    failures = [event for event in events if "STEP_FAILURE" in event]
-    assert any("LinkedIn Ads request not sent: LINKEDIN_BASE_URL holds credentials" in e for e in failures), failures
+    assert any("LinkedIn Ads: LINKEDIN_BASE_URL holds credentials (user:password@" in event for event in events)
     captured = capsys.readouterr()
-    text = "\n".join([captured.out, captured.err, *events, *everything.texts, _files_text(home)])
-    assert "compute_logs" in "".join(str(p) for p in home.rglob("*"))  # the compute logs were searched too
+    stored = storage_text(home)
+    assert "DEPLOYMENT_LINKEDIN_URL" in stored  # the snapshot was searched: it names the variable, not its value
+    text = "\n".join([captured.out, captured.err, *events, *everything.texts, stored])
     assert PASSWORD not in text and QUERY_SECRET not in text
