@@ -156,3 +156,17 @@ def test_the_dagster_definitions_refuse_what_dagster_would_choke_on(content: byt
     environ = {"FUNNEL_LEDGER_CONFIG": str(config), "FUNNEL_LEDGER_DATA_DIR": str(tmp_path)}
     with pytest.raises(SettingsError, match=f"setting '{setting}'"):
         definitions_for_environment(environ)
+
+
+@pytest.mark.unit
+def test_every_step_of_the_weekly_job_waits_for_the_preflight():
+    """Each step requires the settings resource, whose setup is the preflight: Dagster sets it up before the
+    step runs, in-process (once, before the first step) or in a process of its own (before that step)."""
+    from pipelines.definitions import WEEKLY_JOB, build_definitions
+    from settings import RuntimeEnv, parse_settings
+
+    defs = build_definitions(parse_settings({}), RuntimeEnv.from_environ({"FUNNEL_LEDGER_DATA_DIR": "/tmp/unused"}))
+    steps = {node.name: node.required_resource_keys for node in defs.resolve_job_def(WEEKLY_JOB).graph.node_defs}
+    assert len(steps) == 7
+    assert [name for name, keys in steps.items() if "settings" not in keys] == []
+    assert defs.resources["settings"].portal is defs.resources["hubspot"]
