@@ -171,3 +171,14 @@ def test_a_full_disk_is_one_line(full: str, size: str, says: str, tmp_path: Path
     assert result.returncode == 1, result.stderr[-3000:]
     assert result.stderr.splitlines()[-1] == f"funnel-ledger: {says.format(full=folder)}"
     assert TRACEBACK not in result.stderr and "Exception ignored" not in result.stderr
+
+
+@pytest.mark.unit
+def test_a_message_never_carries_a_secret_of_the_environment(monkeypatch):
+    from resources.http import ApiError
+
+    monkeypatch.setenv("LINKEDIN_ACCESS_TOKEN", "SENTINEL-LINKEDIN-TOKEN")
+    error = ApiError("LinkedIn Ads refused token SENTINEL-LINKEDIN-TOKEN -- check it", service="LinkedIn", status=401)
+    failure = explain_failure(error)
+    assert failure is not None
+    assert failure.message == "LinkedIn Ads refused token *** -- check it"
