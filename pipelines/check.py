@@ -26,7 +26,8 @@ from typing import Any, Literal, TextIO
 
 from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
 from resources.api_versions import SUNSET_WARNING_DAYS, utc_today, versions_in_use
-from resources.http import ApiError, Sleeper
+from resources.http import ApiError, Sleeper, redact_url, url_host
+from resources.preflight import check_portal
 from resources.sheets import GoogleSheetTrackerResource
 from resources.tracker import WorkbookTrackerResource
 from settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
@@ -148,23 +149,17 @@ def check_hubspot(context: CheckContext) -> CheckResult:
             "scopes and export its token",
         )
     hubspot = _api(context.resources["hubspot"].process_config_and_initialize(), context)
-    stages = hubspot.get_deal_pipelines()
-    pipelines = {stage.pipeline_id for stage in stages}
-    wanted = context.settings.pipelines
-    if wanted is not None:
-        unknown = sorted(set(wanted) - pipelines)
-        if unknown:
-            return CheckResult(
-                "HubSpot",
-                FAILED,
-                f"token works, but setting 'pipelines' names {', '.join(unknown)}, which the portal does not have "
-                f"(it has {', '.join(sorted(pipelines)) or 'none'})",
-            )
+    try:
+        # The same preflight a run does before it writes: stages and pipelines against the portal.
+        facts = check_portal(context.settings, hubspot)
+    except SettingsError as error:
+        return CheckResult("HubSpot", FAILED, f"token works, but {str(error).replace(chr(10), '; ')}")
     return CheckResult(
         "HubSpot",
         OK,
-        f"token accepted at {hubspot.base_url}; {_plural(len(pipelines), 'deal pipeline')}, "
-        f"{_plural(len(stages), 'stage')} readable (contact, meeting and schema scopes are checked by the first run)",
+        f"token accepted at {redact_url(hubspot.base_url)}; {_plural(facts.pipelines, 'deal pipeline')}, "
+        f"{_plural(facts.pipeline_stages, 'stage')} readable; settings 'stages' and 'pipelines' found in the portal "
+        "(contact, meeting and schema scopes are checked by the first run)",
     )
 
 
@@ -370,9 +365,9 @@ def check_alerts(context: CheckContext) -> CheckResult:
             "Alerts", NOT_CONFIGURED, f"{ALERT_WEBHOOK_ENV} not set; failed runs show only in the Dagster UI"
         )
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return CheckResult("Alerts", FAILED, f"{ALERT_WEBHOOK_ENV} is not an http(s) URL")
-    return CheckResult("Alerts", OK, f"failed runs are posted to {parts.netloc} (not called by check)")
+    return CheckResult("Alerts", OK, f"failed runs are posted to {url_host(url)} (not called by check)")
 
 
 # --- running -------------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""``funnel-ledger``: the pipeline from a terminal (demo, live run, check, reset-source, emulators)."""
+"""``funnel-ledger``: the pipeline from a terminal (demo, live run, backfill, check, reset-source, emulators).
+
+The console script's entry point (:func:`main`); what a failed command prints is decided in
+:mod:`pipelines.failures`.
+"""
 
 from __future__ import annotations
 
@@ -110,11 +114,13 @@ def run_pipeline(
 
     from assets.weekly_kpis import AS_OF_TAG
     from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
+    from pipelines.failures import terminal_logger
     from pipelines.partitions import week_keys_between
 
     keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
     defs = build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
-    job = defs.resolve_job_def(WEEKLY_JOB)
+    # The terminal shows each failed step's error, not its stack: the event log keeps that.
+    job = defs.resolve_job_def(WEEKLY_JOB).with_logger_defs({"console": terminal_logger})
     tags = {RANGE_START_TAG: keys[0], RANGE_END_TAG: keys[-1]}
     if as_of:
         tags[AS_OF_TAG] = as_of
@@ -268,33 +274,14 @@ def main(argv: list[str] | None = None) -> int:
             return reset_source_command(args.source, apply=args.yes)
         return cmd_emulators_serve(args)
     except Exception as error:
-        cause = root_cause(error)
-        if isinstance(cause, SettingsError):
-            print(f"funnel-ledger: {cause}", file=sys.stderr)
-            return 2
-        if isinstance(cause, _expected_errors()):
-            print(f"funnel-ledger: {cause}", file=sys.stderr)
-            return 1
-        raise
+        # A problem a person can fix is one line that says what to do; only a bug shows a traceback.
+        from pipelines.failures import explain_failure
 
-
-def root_cause(error: BaseException) -> BaseException:
-    """The error a person should read: Dagster wraps what an asset raised in its own step errors."""
-    seen = error
-    while True:
-        inner = getattr(seen, "user_exception", None) or seen.__cause__
-        if inner is None or inner is seen:
-            return seen
-        seen = inner
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    from emulators.fixture import FixtureError
-    from resources.http import ApiError
-    from sheets_sync.owner_tabs import OwnerTabError
-    from sheets_sync.tabs import TrackerLayoutError
-
-    return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError)
+        failure = explain_failure(error)
+        if failure is None:
+            raise
+        print(f"funnel-ledger: {failure.message}", file=sys.stderr)
+        return failure.exit_code
 
 
 if __name__ == "__main__":

@@ -121,6 +121,9 @@ def build_definitions(
 
     sources = live_source_resources(settings, runtime)
     sources.update(source_resources or {})
+    # Every asset requires the settings resource, so its setup (settings re-read, stages and pipelines
+    # confirmed by the portal) runs before anything of the run is fetched or written.
+    preflight = SettingsResource(config_path=str(config_path) if config_path else None, portal=sources["hubspot"])
     return Definitions(
         assets=assets,
         jobs=[job],
@@ -129,11 +132,7 @@ def build_definitions(
             run_failure_alert_sensor,
             build_weekly_digest_sensor(job_name=WEEKLY_JOB, asset_key=AssetKey(TRACKER_KEY)),
         ],
-        resources={
-            **sources,
-            **destination_resources(runtime),
-            "settings": SettingsResource(config_path=str(config_path) if config_path else None),
-        },
+        resources={**sources, **destination_resources(runtime), "settings": preflight},
     )
 
 

@@ -12,12 +12,11 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from dagster import DefaultSensorStatus, RunFailureSensorContext, SensorDefinition, run_failure_sensor
 
-from resources.http import DEFAULT_TIMEOUT, Sleeper, build_session
+from resources.http import DEFAULT_TIMEOUT, Sleeper, build_session, url_host
 
 ALERT_WEBHOOK_ENV = "ALERT_WEBHOOK_URL"
 SENSOR_NAME = "run_failure_alert_sensor"
@@ -184,7 +183,7 @@ def build_run_failure_alert_sensor(
             run_error=context.failure_event.message,
             tags=run.tags,
         )
-        host = urlsplit(url).netloc
+        host = url_host(url)  # never the netloc: it keeps user:password@
         try:
             response = post_alert(url, text, sleeper=sleeper)
         except requests.RequestException as error:

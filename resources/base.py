@@ -1,4 +1,8 @@
-"""What every API resource shares: the retrying session, client-side pacing, call counts, reachability errors."""
+"""What every API resource shares: the retrying session, client-side pacing, call counts, reachability errors.
+
+Also where credentials read from the environment are cleaned (:meth:`ApiResource.clean_secret`) and where a
+request's URL is reduced to its host before an error can carry it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 import requests
-from dagster import ConfigurableResource
-from pydantic import PrivateAttr
+from dagster import ConfigurableResource, get_dagster_logger
+from pydantic import PrivateAttr, model_validator
 
-from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session
+from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session, url_host
+from settings import base_url_problem
 
 
 class CallCounter:
@@ -39,10 +44,28 @@ class ApiResource(ConfigurableResource):
     _clock: Clock = PrivateAttr(default=time.monotonic)
     _sleeper: Sleeper = PrivateAttr(default=time.sleep)
     _limiters: dict[str, RateLimiter] = PrivateAttr(default_factory=dict)
+    _warned: set[str] = PrivateAttr(default_factory=set)
 
-    # Subclasses name themselves and the variable that sets their base URL, for error messages.
+    # Subclasses name themselves, the variable that sets their base URL and the variables holding their
+    # credentials, for error messages.
     service_name: ClassVar[str] = "API"
     base_url_env: ClassVar[str] = ""
+    credential_envs: ClassVar[tuple[str, ...]] = ()
+
+    def clean_secret(self, name: str, value: str) -> str:
+        """``value`` without surrounding whitespace; says so once (never showing the value) when there was any.
+
+        A token copied with a trailing newline, or read from a ``.env`` saved with Windows line endings
+        (``\r``), is otherwise refused by requests as an invalid header, which reads like a network fault.
+        """
+        cleaned = value.strip()
+        if cleaned != value and name not in self._warned:
+            self._warned.add(name)
+            get_dagster_logger("funnel_ledger").warning(
+                f"{name} has spaces or a line break around it (a .env file saved with Windows line endings?); "
+                "they were removed: fix the variable to silence this warning"
+            )
+        return cleaned
 
     def with_clock(self, *, clock: Clock, sleeper: Sleeper) -> Self:
         """Use an injected clock and sleeper for pacing and retries (tests never wait for real)."""
@@ -62,6 +85,31 @@ class ApiResource(ConfigurableResource):
             self._session = build_session(max_retries=self.max_retries, sleeper=self._sleeper)
         return self._session
 
+    @model_validator(mode="after")
+    def _base_url_without_secrets(self) -> Self:
+        self._refuse_secrets_in_base_url()
+        return self
+
+    def _refuse_secrets_in_base_url(self) -> None:
+        """No resource with credentials or a query in its base URL, whoever configures it.
+
+        ``RuntimeEnv`` refuses those in the environment already; this covers a resource configured by hand (a
+        deployment's own definitions, the launchpad). Refused here, the value never reaches Dagster's job
+        snapshot in the run storage, urllib3's request log (it logs the query), or requests (which would send
+        the credentials instead of the token). The error is an :class:`ApiError`, not a ``ValueError``, so
+        pydantic passes it on as it is instead of quoting the value in a ``ValidationError``.
+        """
+        base = getattr(self, "base_url", None)
+        if not isinstance(base, str):
+            return
+        parts = urlsplit(base)
+        # Only what can hold a secret: before Dagster resolves an EnvVar, the field holds the variable's name.
+        if parts.username is None and parts.password is None and not parts.query and not parts.fragment:
+            return
+        problem = base_url_problem(base, "https://…") or "holds credentials or a query: remove them"
+        name = self.base_url_env or f"the {self.service_name} base URL"
+        raise ApiError(f"{self.service_name}: {name} {problem}", service=self.service_name, status=None)
+
     def limiter(self, name: str, limit: int, window_s: float) -> RateLimiter:
         """A named client-side rate limiter shared by this resource's calls."""
         if name not in self._limiters:
@@ -78,14 +126,24 @@ class ApiResource(ConfigurableResource):
         **kwargs: Any,
     ) -> requests.Response:
         """One HTTP call through the retrying session; connection failures become :class:`ApiError`."""
+        self._refuse_secrets_in_base_url()  # a copy made with model_copy(update=...) skipped validation
         if limiter is not None:
             limiter.acquire()
         self._calls.add(endpoint)
         try:
             return self.session.request(method, url, timeout=(self.connect_timeout_s, self.read_timeout_s), **kwargs)
+        except requests.exceptions.InvalidHeader:
+            # requests' own message quotes the header value, i.e. the token: never pass it on.
+            names = " and ".join(self.credential_envs) or "the credentials"
+            raise ApiError(
+                f"{self.service_name} request not sent: a credential holds a line break or another control "
+                f"character; check {names}",
+                service=self.service_name,
+                status=None,
+            ) from None
         except requests.RequestException as error:
-            # Exception texts can carry URLs with query strings; keep only the host and the error class.
-            host = urlsplit(url).netloc
+            # Exception texts can carry URLs with credentials or query strings; keep the host and the class.
+            host = url_host(url)
             where = f"check {self.base_url_env} and the network" if self.base_url_env else "check the network"
             raise ApiError(
                 f"{self.service_name} could not be reached at {host} ({type(error).__name__}) after "

@@ -59,6 +59,7 @@ class GoogleAdsResource(ApiResource):
 
     service_name: ClassVar[str] = "Google Ads"
     base_url_env: ClassVar[str] = "GOOGLE_ADS_BASE_URL"
+    credential_envs: ClassVar[tuple[str, ...]] = ("GOOGLE_ADS_DEVELOPER_TOKEN",)
 
     base_url: str = "https://googleads.googleapis.com"
     api_version: str = GOOGLE_ADS.newest().name
@@ -72,7 +73,7 @@ class GoogleAdsResource(ApiResource):
         if self.credentials is not None:
             return self.credentials.get(key, "").strip()
         env = LOGIN_CUSTOMER_ENV if key == "login_customer_id" else ENV[key]
-        return os.environ.get(env, "").strip()
+        return self.clean_secret(env, os.environ.get(env, ""))
 
     def missing_settings(self) -> list[str]:
         return [env for key, env in ENV.items() if not self._value(key)]

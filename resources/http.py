@@ -2,7 +2,8 @@
 
 Retries are urllib3's ``Retry`` (429 and 5xx, ``Retry-After`` honoured, else capped exponential backoff
 with jitter); other 4xx are fatal and surface as :class:`ApiError` with a message that names the setting
-to fix. Sleeping goes through an injectable function so tests never wait for real.
+to fix. Sleeping goes through an injectable function so tests never wait for real. :func:`redact_url` and
+:func:`url_host` are the one way a URL is shown in a message, a log line or run metadata.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +25,40 @@ Clock = Callable[[], float]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = (5.0, 60.0)  # (connect, read) seconds
+
+
+REDACTED = "***"
+
+
+def url_host(url: str) -> str:
+    """``host[:port]`` of ``url``: what a message may say about where a request went.
+
+    Never ``urlsplit(url).netloc``: that keeps ``user:password@`` when the URL carries credentials.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: say nothing of it
+        port = None
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literals keep their brackets
+        host = f"[{host}]"
+    return f"{host}:{port}" if port is not None else host
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to log or store: userinfo and every query value masked, the fragment dropped.
+
+    ``http://user:PASS@gateway:8080/hubspot?key=K`` becomes ``http://***@gateway:8080/hubspot?key=***``.
+    Which query parameters are secret cannot be known, so all values are masked; their names stay to help
+    whoever reads the message.
+    """
+    parts = urlsplit(url)
+    netloc = url_host(url)
+    if parts.username is not None or parts.password is not None:
+        netloc = f"{REDACTED}@{netloc}"
+    query = "&".join(f"{name}={REDACTED}" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class ApiError(RuntimeError):

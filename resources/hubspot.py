@@ -247,6 +247,7 @@ class HubSpotResource(ApiResource):
 
     service_name: ClassVar[str] = "HubSpot"
     base_url_env: ClassVar[str] = "HUBSPOT_BASE_URL"
+    credential_envs: ClassVar[tuple[str, ...]] = ("HUBSPOT_ACCESS_TOKEN",)
 
     access_token: str
     base_url: str = "https://api.hubapi.com"
@@ -259,7 +260,8 @@ class HubSpotResource(ApiResource):
             if endpoint.endswith(".search")
             else self.limiter("burst", self.requests_per_10s, 10.0)
         )
-        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
+        token = self.clean_secret("HUBSPOT_ACCESS_TOKEN", self.access_token)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         response = self.send(
             method,
             f"{self.base_url.rstrip('/')}{path}",

@@ -146,6 +146,7 @@ class LinkedInAdsResource(ApiResource):
 
     service_name: ClassVar[str] = "LinkedIn Ads"
     base_url_env: ClassVar[str] = "LINKEDIN_BASE_URL"
+    credential_envs: ClassVar[tuple[str, ...]] = ("LINKEDIN_ACCESS_TOKEN",)
 
     base_url: str = "https://api.linkedin.com"
     api_version: str = LINKEDIN.newest().name
@@ -170,7 +171,7 @@ class LinkedInAdsResource(ApiResource):
         return os.environ.get(name, "") if self.read_environment else ""
 
     def _token(self) -> str:
-        return (self.access_token or self._env(self.access_token_env)).strip()
+        return self.clean_secret(self.access_token_env, self.access_token or self._env(self.access_token_env))
 
     def _account(self) -> str:
         raw = (self.account_id or self._env(self.account_id_env)).strip()

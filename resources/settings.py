@@ -1,16 +1,43 @@
-"""The Dagster resource that hands the validated settings to the assets that need them."""
+"""The Dagster resource that hands the validated settings to the assets that need them.
+
+Every asset of the weekly job requires it, so its setup is the run's preflight: Dagster sets resources up
+before the first step runs (once per run in-process, once per step process otherwise), and a settings file
+that no longer validates, or a ``stages``/``pipelines`` value the HubSpot portal does not have, fails the
+run there, before any source is read or any row written.
+"""
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
+from resources.hubspot import HubSpotResource
+from resources.preflight import check_portal
 from settings import Settings, load_settings
 
 
 class SettingsResource(ConfigurableResource):
-    """The settings file, read where an asset needs it (``config_path`` None = defaults lookup)."""
+    """The settings file, read where an asset needs it (``config_path`` None = defaults lookup).
+
+    Attributes:
+        config_path: The settings file; None = ``FUNNEL_LEDGER_CONFIG`` or ./funnel-ledger.yaml.
+        portal: The HubSpot portal the settings are checked against before the run writes; None skips
+            that check (a job without HubSpot).
+    """
 
     config_path: str | None = None
+    portal: HubSpotResource | None = None
 
     def load(self) -> Settings:
         return load_settings(self.config_path)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        settings = self.load()
+        if self.portal is None:
+            return
+        facts = check_portal(settings, self.portal)
+        if context.log is not None:
+            context.log.info(
+                f"preflight: settings valid; {len(settings.stages)} stages are lifecycle stages of the portal, "
+                f"pipelines {'all' if settings.pipelines is None else ', '.join(settings.pipelines)} of "
+                f"{facts.pipelines} found"
+            )

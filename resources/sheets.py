@@ -129,11 +129,22 @@ class GoogleSheetTrackerResource(ConfigurableResource):
 
 
 def _translate(call: Any, resource: GoogleSheetTrackerResource) -> Any:
-    """gspread's APIError as a message that says what to fix (never with the token)."""
-    from resources.http import ApiError
+    """gspread's APIError, and a Sheets API that cannot be reached, as a message that says what to fix.
+
+    Never with the token, and of the URL only its host (an exception's text can carry the whole URL).
+    """
+    from resources.http import ApiError, url_host
 
     try:
         return call()
+    except requests.RequestException as error:
+        host = url_host(resource.base_url or os.environ.get(BASE_URL_ENV) or GOOGLE_SHEETS_URL)
+        raise ApiError(
+            f"Google Sheets could not be reached at {host} ({type(error).__name__}) after retries: check "
+            f"{BASE_URL_ENV} and the network",
+            service="Google Sheets",
+            status=None,
+        ) from None
     except gspread.exceptions.APIError as error:
         code = error.code
         status = str(error.error.get("status", "")) if isinstance(error.error, dict) else ""

@@ -7,11 +7,14 @@ otherwise the workbook. Demo mode never writes to a Google Sheet.
 from __future__ import annotations
 
 import os
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import PrivateAttr
 
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
@@ -24,6 +27,22 @@ from sheets_sync.update import TrackerUpdate
 from sheets_sync.xlsx_writer import XlsxTracker
 
 
+class WorkbookUnreadableError(ValueError):
+    """The tracker workbook exists but is no .xlsx file (empty, cut off, another format); says what to do."""
+
+
+T = TypeVar("T")
+# Every .xlsx is a zip archive holding at least these two parts (ECMA-376 Part 2, Open Packaging Conventions).
+_XLSX_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+
+
+def _unreadable(path: Path, why: str) -> WorkbookUnreadableError:
+    return WorkbookUnreadableError(
+        f"the tracker workbook {path} {why}: restore it from a backup, or move it away and rerun to create a new "
+        "tracker there (TRACKER_WORKBOOK sets where it lives)"
+    )
+
+
 class WorkbookTrackerResource(ConfigurableResource):
     """A local tracker workbook (``TRACKER_WORKBOOK``, default ``.data/tracker.xlsx``), updated in place."""
 
@@ -33,22 +52,47 @@ class WorkbookTrackerResource(ConfigurableResource):
     def location(self) -> str:
         return str(Path(self.path).resolve())
 
+    def ensure_readable(self) -> None:
+        """Refuse an existing file that is no .xlsx workbook: it is never read as empty nor overwritten."""
+        path = Path(self.path)
+        if path.is_file():
+            if path.stat().st_size == 0:
+                raise _unreadable(path, "is empty (0 bytes), not an .xlsx file")
+            if not zipfile.is_zipfile(path):
+                raise _unreadable(path, "is not an .xlsx file (another format, or cut off)")
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+            if not all(part in names for part in _XLSX_PARTS):
+                raise _unreadable(path, "is a zip archive but not an .xlsx workbook")
+
     def _workbook(self) -> XlsxTracker:
+        self.ensure_readable()
         return XlsxTracker(Path(self.path))
 
+    def _opened(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except (zipfile.BadZipFile, InvalidFileException) as error:
+            raise _unreadable(Path(self.path), f"cannot be opened as an .xlsx file ({error})") from None
+        except OSError as error:
+            if error.filename is not None:
+                raise
+            # A failed write (a full disk) names no file: name the workbook, so the message says which disk.
+            raise OSError(error.errno, error.strerror, str(Path(self.path).resolve())) from error
+
     def read_tabs(self) -> TabGrids:
-        return self._workbook().read_tabs()
+        return self._opened(lambda: self._workbook().read_tabs())
 
     def read_owner_tabs(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The valid rows of the owner's Targets and Costs tabs (empty frames when the workbook or a tab is missing)."""
-        return self._workbook().read_owner_tabs()
+        return self._opened(lambda: self._workbook().read_owner_tabs())
 
     def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
         """The owner's tabs validated against ``rules``: valid rows and a problem per row left out."""
-        return self._workbook().owner_tabs(rules)
+        return self._opened(lambda: self._workbook().owner_tabs(rules))
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
-        return self._workbook().write(update, presentation)
+        return self._opened(lambda: self._workbook().write(update, presentation))
 
 
 class TrackerResource(ConfigurableResource):
@@ -62,6 +106,13 @@ class TrackerResource(ConfigurableResource):
     service_account_info: dict[str, Any] | None = None
 
     _backend: WorkbookTrackerResource | GoogleSheetTrackerResource | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Set up before the run's first step: a tracker that cannot be written stops the run before any
+        # source is read, instead of after the warehouse was filled.
+        backend = self.backend()
+        if isinstance(backend, WorkbookTrackerResource):
+            backend.ensure_readable()
 
     def backend(self) -> WorkbookTrackerResource | GoogleSheetTrackerResource:
         if self._backend is None:

@@ -4,7 +4,14 @@ The ground floor: every other package may import it; it imports none of them.
 """
 
 from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
-from settings.environment import CONFIG_ENV, DEFAULT_DATA_DIR, MODE_ENV, RuntimeEnv, require_live_secrets
+from settings.environment import (
+    CONFIG_ENV,
+    DEFAULT_DATA_DIR,
+    MODE_ENV,
+    RuntimeEnv,
+    base_url_problem,
+    require_live_secrets,
+)
 from settings.errors import SettingsError
 from settings.loading import load_settings, resolve_config_path
 from settings.model import (
@@ -38,6 +45,7 @@ __all__ = [
     "RuntimeEnv",
     "Settings",
     "SettingsError",
+    "base_url_problem",
     "load_settings",
     "parse_settings",
     "require_live_secrets",

@@ -6,14 +6,25 @@ theirs. A wrong value fails before any data moves, with a message naming the set
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from settings.cron import cron_problem, start_date_problem
 from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
 from settings.errors import SettingsError
 
@@ -22,6 +33,17 @@ DEFAULT_CHANNEL_MAP = dict(DEFAULT_SOURCE_MAP)
 GROUPS = ("Inbound", "Outbound")
 # The stages whose KPIs the catalog names; a custom stage list must still contain them.
 REQUIRED_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
+
+# YAML reads `true` as a boolean, and pydantic's lax mode would take it as 1; a quoted "12" is text. Whole
+# numbers and numbers are therefore strict (an int still passes as a number), and no number may be
+# infinite or NaN (YAML's `.inf` and `.nan`).
+WholeNumber = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+# An optional list given empty means nothing at all, which is never what was meant: say how to get "all".
+EMPTY_LIST_ADVICE = {
+    "pipelines": "leave it out for all pipelines, or list at least one pipeline id",
+    "tracker_channels": "leave it out to show every slice, or list at least one of All, a group or a channel",
+}
 
 
 class ChannelRefinement(BaseModel):
@@ -37,16 +59,18 @@ class HubSpotSettings(BaseModel):
     """How the HubSpot mirror is kept in sync."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    reconcile_every_days: int = Field(7, ge=1, description="full list pass that catches deletes and merges")
-    requests_per_10s: int = Field(100, ge=1, description="client pacing under the portal's burst limit")
-    search_requests_per_second: int = Field(4, ge=1, le=5, description="pacing under the 5/s search limit")
+    reconcile_every_days: WholeNumber = Field(7, ge=1, description="full list pass that catches deletes and merges")
+    requests_per_10s: WholeNumber = Field(100, ge=1, description="client pacing under the portal's burst limit")
+    search_requests_per_second: WholeNumber = Field(4, ge=1, le=5, description="pacing under the 5/s search limit")
 
 
 class AdsSettings(BaseModel):
     """LinkedIn Ads and Google Ads."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    lookback_days: int = Field(28, ge=0, le=90, description="recent days re-pulled every run (platforms restate)")
+    lookback_days: WholeNumber = Field(
+        28, ge=0, le=90, description="recent days re-pulled every run (platforms restate)"
+    )
     linkedin_channel: str = "Paid Social"
     google_ads_channel: str = "Paid Search"
     # The newest versions of resources/api_versions.py on 2026-12-03 (a test keeps the two equal).
@@ -58,7 +82,7 @@ class GA4Settings(BaseModel):
     """Google Analytics 4."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    lookback_days: int = Field(3, ge=0, le=30, description="recent days re-pulled every run")
+    lookback_days: WholeNumber = Field(3, ge=0, le=30, description="recent days re-pulled every run")
     channel_map: dict[str, str] = Field(default_factory=dict, description="GA4 default channel group -> channel")
     scroll_depth_events: dict[Literal[25, 50, 75, 100], str] = Field(
         default_factory=dict, description="scroll depth percentage -> GA4 event name"
@@ -74,7 +98,7 @@ class Settings(BaseModel):
     week_start: Literal["monday", "sunday"] = "monday"
     start_date: date = date(2024, 1, 1)
     currency: str = "USD"
-    refresh_weeks: int = Field(12, ge=1, le=520)
+    refresh_weeks: WholeNumber = Field(12, ge=1, le=520)
     schedule_cron: str | None = Field(
         None, description="when the weekly run starts, in `timezone`; default 06:00 on the day after the week ends"
     )
@@ -86,12 +110,12 @@ class Settings(BaseModel):
     pipelines: tuple[str, ...] | None = None
     deal_amount_basis: Literal["arr", "mrr", "one_time"] = "arr"
     tracker_channels: tuple[str, ...] | None = None
-    gross_margin: float | None = Field(None, gt=0, le=1)
-    monthly_churn_rate: float | None = Field(None, gt=0, le=1)
+    gross_margin: Number | None = Field(None, gt=0, le=1)
+    monthly_churn_rate: Number | None = Field(None, gt=0, le=1)
     hubspot: HubSpotSettings = HubSpotSettings()
     ads: AdsSettings = AdsSettings()
     ga4: GA4Settings = GA4Settings()
-    currency_rates: dict[str, float] = Field(
+    currency_rates: dict[str, Number] = Field(
         default_factory=dict, description="units of `currency` per 1 unit of a source's currency"
     )
 
@@ -107,11 +131,17 @@ class Settings(BaseModel):
     @field_validator("schedule_cron")
     @classmethod
     def _valid_cron(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        fields = value.split()
-        if len(fields) != 5 or not all(re.fullmatch(r"[0-9*/,\-]+", part) for part in fields):
-            raise ValueError(f"'{value}' is not a cron expression (e.g. '0 6 * * 1' for Mondays at 06:00)")
+        problem = None if value is None else cron_problem(value)
+        if problem:
+            raise ValueError(f"'{value}' {problem}")
+        return value
+
+    @field_validator("start_date")
+    @classmethod
+    def _trackable_start(cls, value: date) -> date:
+        problem = start_date_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     def resolved_schedule_cron(self) -> str:
@@ -125,11 +155,13 @@ class Settings(BaseModel):
             raise ValueError(f"'{value}' is not a 3-letter ISO 4217 currency code such as 'USD' or 'EUR'")
         return value
 
-    @field_validator("channels", "stages")
+    @field_validator("channels", "stages", "tracker_channels", "pipelines")
     @classmethod
-    def _unique_non_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _unique_non_empty(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
+        if value is None:
+            return value
         if not value:
-            raise ValueError("must list at least one entry")
+            raise ValueError(EMPTY_LIST_ADVICE.get(info.field_name or "", "must list at least one entry"))
         duplicates = sorted({item for item in value if value.count(item) > 1})
         if duplicates:
             raise ValueError(f"lists {', '.join(duplicates)} more than once")
@@ -178,8 +210,6 @@ class Settings(BaseModel):
         for code, rate in self.currency_rates.items():
             if len(code) != 3 or not code.isupper() or not rate > 0:
                 raise ValueError(f"currency_rates.{code}: needs a 3-letter currency code and a rate above 0")
-        if self.pipelines is not None and not self.pipelines:
-            raise ValueError("pipelines: leave it out for all pipelines, or list at least one pipeline id")
         return self
 
     def resolved_channel_groups(self) -> dict[str, tuple[str, ...]]:
@@ -234,6 +264,21 @@ class Settings(BaseModel):
         )
 
 
+# Pydantic error types whose message does not say what was given; the value is added in YAML spelling.
+_ECHO_INPUT = frozenset(
+    {"literal_error", "string_pattern_mismatch", "int_type", "float_type", "finite_number", "string_type"}
+)
+
+
+def _as_yaml(value: Any) -> str:
+    """A scalar as it was most likely written in the YAML file (``true``, ``.inf``, ``'text'``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    return repr(value)
+
+
 def _format_validation_error(source: str, error: ValidationError) -> str:
     lines = [f"{source}: invalid settings, nothing was run:"]
     for item in error.errors():
@@ -243,8 +288,8 @@ def _format_validation_error(source: str, error: ValidationError) -> str:
             location, message = message.split(": ", 1)
         if item["type"] == "extra_forbidden":
             message = "is not a known setting (check the spelling; see README 'Settings')"
-        elif item["type"] in ("literal_error", "string_pattern_mismatch"):
-            message = f"{message} (got {item.get('input')!r})"
+        elif item["type"] in _ECHO_INPUT and not isinstance(item.get("input"), Mapping | list | tuple):
+            message = f"{message} (got {_as_yaml(item.get('input'))})"
         lines.append(f"  - setting '{location}': {message}")
     return "\n".join(lines)
 

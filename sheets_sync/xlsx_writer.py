@@ -24,15 +24,19 @@ import contextlib
 import os
 import re
 import secrets
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from sheets_sync.cells import Grid
 from sheets_sync.formats import unit_number_format
@@ -310,7 +314,7 @@ class XlsxTracker:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
-                wb.save(handle)
+                _save_closing_on_failure(wb, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             if self.path.exists():
@@ -321,6 +325,22 @@ class XlsxTracker:
                 temp.unlink()
             raise
         _fsync_directory(directory)
+
+
+def _save_closing_on_failure(wb: Workbook, handle: BinaryIO) -> None:
+    """``wb.save(handle)``, closing openpyxl's zip archive when writing fails (a full disk).
+
+    openpyxl's ``save_workbook`` leaves its ``ZipFile`` open when a write raises; its finalizer then fails
+    again at interpreter exit and prints a traceback after the run's own one-line message.
+    """
+    archive = zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)  # as save_workbook stamps it
+    try:
+        ExcelWriter(wb, archive).save()  # closes the archive when it succeeds
+    except BaseException:
+        with contextlib.suppress(Exception):
+            archive.close()  # writing its end record fails again on a full disk; it is closed all the same
+        raise
 
 
 def _fsync_directory(directory: Path) -> None:

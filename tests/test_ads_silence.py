@@ -21,8 +21,9 @@ from assets.kpi_math.insights.silent_platforms import silent_platform_insights
 from emulators.linkedin import MemberAccess
 from emulators.suite import start_emulators
 from emulators.synthetic import generate_demo_fixture
-from pipelines.cli import root_cause, run_pipeline
+from pipelines.cli import run_pipeline
 from pipelines.demo import DemoEnvironment
+from pipelines.failures import error_chain
 from resources.http import ApiError
 from resources.warehouse import WarehouseResource, ad_daily, ad_silent_days, weekly_insights, weekly_kpis
 from settings import RuntimeEnv, parse_settings
@@ -117,13 +118,13 @@ def test_linkedin_without_access_stops_and_without_delivery_is_zero_with_a_flag(
     linkedin.set_member_access(MemberAccess(scopes=frozenset({"r_ads"})))
     with pytest.raises(Exception) as caught:
         _run(demo, runtime)
-    error = root_cause(caught.value)
+    error = next(e for e in error_chain(caught.value) if isinstance(e, ApiError))
     assert isinstance(error, ApiError) and "lacks the r_ads_reporting scope" in str(error)
     # Without a role on the account: LinkedIn answers an empty 200; the run stops naming the role.
     linkedin.set_member_access(MemberAccess(roles={}))
     with pytest.raises(Exception) as caught:
         _run(demo, runtime)
-    error = root_cause(caught.value)
+    error = next(e for e in error_chain(caught.value) if isinstance(e, ApiError))
     assert isinstance(error, ApiError) and error.category == "NO_ACCOUNT_ROLE" and "VIEWER" in str(error)
     assert _linkedin_rows(warehouse) == before  # nothing was written either time
 

@@ -161,8 +161,8 @@ def test_everything_configured_is_ok_and_exits_0(env: Path, suite: EmulatorSuite
         "Settings": ("ok", "no settings file, defaults: timezone UTC, weeks start monday"),
         "HubSpot": (
             "ok",
-            f"token accepted at {suite.urls['hubspot']}; 1 deal pipeline, 2 stages readable (contact, meeting "
-            "and schema scopes are checked by the first run)",
+            f"token accepted at {suite.urls['hubspot']}; 1 deal pipeline, 2 stages readable; settings 'stages' and "
+            "'pipelines' found in the portal (contact, meeting and schema scopes are checked by the first run)",
         ),
         "LinkedIn Ads": ("ok", "ad account 512388408 readable (currency USD, LinkedIn-Version 202608)"),
         "Google Ads": ("ok", "customer 1234567890 readable (currency EUR, time zone Europe/Warsaw, API v26)"),
@@ -189,7 +189,7 @@ def test_one_call_per_api(env: Path, suite: EmulatorSuite):
     _run()
     after = {name: suite.app(name).total_requests() for name in before}
     assert {name: after[name] - before[name] for name in before} == {
-        "hubspot": 1,
+        "hubspot": 2,  # the run's preflight: the lifecycle stages and the deal pipelines
         "linkedin": 1,
         "google_ads": 1,
         "ga4": 1,

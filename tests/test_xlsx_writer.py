@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from sheets_sync import (
     COSTS_TEMPLATE,
@@ -326,11 +327,11 @@ def test_atomic_write_leaves_original_untouched_on_failure(book: XlsxTracker, mo
     original = book.path.read_bytes()
     next_update = update_for(book, RUN2_AT, values(scale=2.0))
 
-    def crash(self: Workbook, filename: object) -> None:
-        filename.write(b"PK\x03\x04 half a zip")  # type: ignore[attr-defined]
+    def crash(self: ExcelWriter) -> None:
+        self._archive.writestr("xl/half.xml", b"half a part")
         raise OSError("disk full")
 
-    monkeypatch.setattr(Workbook, "save", crash)
+    monkeypatch.setattr(ExcelWriter, "save", crash)
     with pytest.raises(OSError, match="disk full"):
         book.write(next_update)
 
