@@ -14,6 +14,7 @@ from resources.hubspot import (
     parse_contact,
     parse_deal,
     parse_instant_ms,
+    parse_meeting,
 )
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal
@@ -78,6 +79,14 @@ def test_parse_reads_json_typed_values_like_hubspot_strings():
     assert (parsed.is_closed, parsed.is_closed_won, parsed.deal_stage_probability) == (True, False, 0.2)
     # 2021-02-23T20:08:49.603Z is 1,614,110,929,603 ms; the offset form with microseconds is the same instant.
     assert parse_instant_ms("2021-02-23T20:08:49.603000+00:00") == 1_614_110_929_603 == parsed.created_at_ms
+
+
+def test_parse_meeting_without_its_own_dates_falls_back_to_created_and_updated_at():
+    meeting = parse_meeting(
+        {"id": "7", "properties": {}, "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-02T00:00:00.000Z"}
+    )
+    assert (meeting.created_at_ms, meeting.updated_at_ms) == (MS_2024_01_01, MS_2024_01_01 + 86_400_000)
+    assert (meeting.outcome, meeting.archived) == (None, False)
 
 
 def test_parse_contact_collects_only_present_stage_dates():
