@@ -14,6 +14,7 @@ from resources.hubspot import (
     parse_contact,
     parse_deal,
     parse_instant_ms,
+    parse_meeting,
 )
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal
@@ -54,6 +55,38 @@ def test_parse_deal_keeps_amounts_exact_and_reads_flags():
     assert parsed.mrr is None and parsed.deal_stage_probability == 1.0
     assert parsed.contact_ids == ("51", "52")
     assert parse_deal(deal(10, "2024-01-02T00:00:00Z", amount="not a number")).amount is None
+
+
+def test_parse_reads_json_typed_values_like_hubspot_strings():
+    """Schema drift seen in third-party exports of HubSpot data (Airbyte's connector types its records):
+    numbers and booleans arrive as JSON numbers and booleans, instants with an offset and microseconds."""
+    raw = {
+        "id": "4280411910",
+        "properties": {
+            "amount": 6,
+            "hs_mrr": 0.0,
+            "hs_is_closed": True,
+            "hs_is_closed_won": False,
+            "hs_deal_stage_probability": 0.2,
+            "createdate": "2021-02-23T20:08:49.603000+00:00",
+        },
+        "createdAt": "2021-02-23T20:08:49.603Z",
+        "updatedAt": "2021-02-23T20:08:53.371Z",
+        "archived": False,
+    }
+    parsed = parse_deal(raw)
+    assert (parsed.amount, parsed.mrr) == ("6", "0.0")
+    assert (parsed.is_closed, parsed.is_closed_won, parsed.deal_stage_probability) == (True, False, 0.2)
+    # 2021-02-23T20:08:49.603Z is 1,614,110,929,603 ms; the offset form with microseconds is the same instant.
+    assert parse_instant_ms("2021-02-23T20:08:49.603000+00:00") == 1_614_110_929_603 == parsed.created_at_ms
+
+
+def test_parse_meeting_without_its_own_dates_falls_back_to_created_and_updated_at():
+    meeting = parse_meeting(
+        {"id": "7", "properties": {}, "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-02T00:00:00.000Z"}
+    )
+    assert (meeting.created_at_ms, meeting.updated_at_ms) == (MS_2024_01_01, MS_2024_01_01 + 86_400_000)
+    assert (meeting.outcome, meeting.archived) == (None, False)
 
 
 def test_parse_contact_collects_only_present_stage_dates():

@@ -99,7 +99,7 @@ def _rgb(red: float, green: float, blue: float) -> JSON:
 
 
 #: The theme of a new spreadsheet, as spreadsheets.get answers it (gspread's recorded cassettes, e.g.
-#: tests/cassettes/WorksheetTest.test_freeze.json at burnash/gspread 5e2b628).
+#: tests/cassettes/WorksheetTest.test_freeze.json at burnash/gspread 2c91373).
 DEFAULT_THEME: JSON = {
     "primaryFontFamily": "Arial",
     "themeColors": [

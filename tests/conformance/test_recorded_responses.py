@@ -1,10 +1,12 @@
 """Recorded responses from public test suites, run through the project's own parsers.
 
-The files under ``tests/conformance/recorded`` come from Airbyte's LinkedIn Ads, HubSpot and GA4
-connectors (sources, commits, licences and any excerpting in the README there). Each is read by the
-function the pipeline reads that API with (``parse_analytics_element``, ``parse_contact``,
-``parse_deal``, ``parse_meeting``, ``parse_report``), or served over HTTP to the resource itself, and
-the typed records are checked field by field against values read off the recording by hand.
+The files under ``tests/conformance/recorded`` come from openly licensed projects' tests: Airbyte's
+LinkedIn Ads connector (MIT), dlt's verified HubSpot source (MIT), a Ruby HubSpot client's VCR cassette
+(MIT) and Redash's GA4 query runner (BSD); sources, commits, licences and any excerpting are in the
+README there. Each is read by the function the pipeline reads that API with
+(``parse_analytics_element``, ``parse_contact``, ``parse_deal``, ``parse_meeting``, ``parse_report``),
+or served over HTTP to the resource itself, and the typed records are checked field by field against
+values read off the recording by hand.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 from werkzeug.wrappers import Request, Response
 
 from emulators.server import serve_in_thread
@@ -27,7 +30,13 @@ from resources.linkedin_ads import LinkedInAdsResource, parse_analytics_element
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-RECORDED = Path(__file__).parent / "recorded" / "airbyte"
+RECORDED = Path(__file__).parent / "recorded"
+LINKEDIN = "airbyte/source-linkedin-ads"
+DLT_CONTACTS = "dlt-verified-sources/hubspot/contacts.json"
+DLT_DEALS = "dlt-verified-sources/hubspot/deals.json"
+RUBY_MEETINGS = "hubspot-api-ruby/meeting_all_limit.yml"
+REDASH_DATE = "redash/run_report_date.json"
+REDASH_DATE_HOUR = "redash/run_report_date_hour.json"
 
 
 def load_json(relative: str) -> Any:
@@ -78,7 +87,7 @@ def airbyte_analytics_element(record: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def linkedin_account_server() -> Iterator[str]:
-    account = next(iter(load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "accounts")))
+    account = next(iter(load_records(f"{LINKEDIN}/expected_records.excerpt.jsonl", "accounts")))
     with serve_in_thread(ReplayApp({"/rest/adAccounts/508720451": account})) as srv:
         yield srv.base_url
 
@@ -92,7 +101,7 @@ def test_linkedin_real_ad_account_gives_its_currency(linkedin_account_server: st
 
 @pytest.mark.unit
 def test_linkedin_real_analytics_element_with_spend() -> None:
-    records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
+    records = load_records(f"{LINKEDIN}/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[1]))
     assert (row.platform, row.date, row.campaign_id) == ("linkedin", date(2023, 8, 25), "252074216")
     assert (row.impressions, row.clicks, row.conversions, row.platform_leads) == (19464, 106, 0.0, 0)
@@ -102,7 +111,7 @@ def test_linkedin_real_analytics_element_with_spend() -> None:
 
 @pytest.mark.unit
 def test_linkedin_real_zero_day_counts() -> None:
-    records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
+    records = load_records(f"{LINKEDIN}/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[0]))
     assert (row.date, row.campaign_id, row.impressions, row.clicks, row.platform_leads) == (
         date(2023, 8, 26),
@@ -115,7 +124,7 @@ def test_linkedin_real_zero_day_counts() -> None:
 
 @pytest.mark.unit
 def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
-    records = load_records("source-linkedin-ads/expected_records.excerpt.jsonl", "ad_campaign_analytics")
+    records = load_records(f"{LINKEDIN}/expected_records.excerpt.jsonl", "ad_campaign_analytics")
     row = parse_analytics_element(airbyte_analytics_element(records[0]))
     assert records[0]["costInLocalCurrency"] == -2e-18
     assert row.cost == 0
@@ -124,14 +133,14 @@ def test_linkedin_real_float_noise_spend_reads_as_zero() -> None:
 @pytest.mark.unit
 def test_linkedin_analytics_without_local_cost_is_refused() -> None:
     """Airbyte's unit-test response carries ``costInUsd`` but not the ``costInLocalCurrency`` the pipeline reads."""
-    elements = load_json("source-linkedin-ads/ad_campaign_analytics_response_1.json")["elements"]
+    elements = load_json(f"{LINKEDIN}/ad_campaign_analytics_response_1.json")["elements"]
     assert all("costInLocalCurrency" not in e for e in elements)
     with pytest.raises(Exception, match=r"costInLocalCurrency") as refused:
         parse_analytics_element(elements[0])
     assert "1111" in str(refused.value)
 
 
-# ------------------------------------------------------------------ HubSpot (Airbyte, ELv2)
+# ------------------------------------------------------------------ HubSpot (dlt verified sources, MIT)
 
 STAGE_DATE_PROPERTIES = (
     "hs_date_entered_subscriber",
@@ -141,108 +150,119 @@ STAGE_DATE_PROPERTIES = (
 
 
 @pytest.mark.unit
-def test_hubspot_real_contact() -> None:
-    (raw,) = load_records("source-hubspot/expected_records.excerpt.jsonl", "contacts")
-    contact = parse_contact(raw, STAGE_DATE_PROPERTIES)
-    entered = ms(2021, 2, 22, 14, 5, 9, 944)
-    assert contact.contact_id == "251"
-    assert (contact.created_at_ms, contact.updated_at_ms) == (entered, ms(2023, 3, 21, 19, 29, 13, 36))
-    assert (contact.lifecyclestage, contact.analytics_source, contact.analytics_source_data_1) == (
-        "subscriber",
-        "OFFLINE",
-        "API",
+def test_hubspot_recorded_contacts_page() -> None:
+    """Two CRM v3 contacts from a HubSpot test portal (its sample contacts), as dlt's tests replay them."""
+    first, second = (parse_contact(raw, STAGE_DATE_PROPERTIES) for raw in load_json(DLT_CONTACTS)["results"])
+    assert (first.contact_id, first.created_at_ms, first.updated_at_ms) == (
+        "1",
+        ms(2023, 2, 24, 3, 0, 13, 460),
+        ms(2023, 2, 24, 14, 7, 59, 929),
     )
-    # A null stage date is absent, not a zero date.
-    assert contact.stage_dates_ms == {
-        "hs_date_entered_subscriber": entered,
-        "hs_lifecyclestage_subscriber_date": entered,
+    assert (second.contact_id, second.created_at_ms, second.updated_at_ms) == (
+        "51",
+        ms(2023, 2, 24, 3, 0, 13, 789),
+        ms(2023, 2, 24, 3, 0, 25, 112),
+    )
+    # Properties the request did not ask for are absent, not empty strings or zero dates.
+    for contact in (first, second):
+        assert (contact.lifecyclestage, contact.analytics_source, contact.analytics_source_data_1) == (None, None, None)
+        assert contact.stage_dates_ms == {}
+        assert contact.archived is False
+
+
+@pytest.mark.unit
+def test_hubspot_recorded_deals_page() -> None:
+    first, second = (parse_deal(raw) for raw in load_json(DLT_DEALS)["results"])
+    assert (first.deal_id, first.amount, first.pipeline, first.dealstage) == (
+        "6744192456",
+        "500",
+        "default",
+        "qualifiedtobuy",
+    )
+    assert (first.created_at_ms, first.updated_at_ms) == (ms(2023, 2, 24, 3, 1, 1, 147), ms(2023, 2, 24, 3, 1, 1, 711))
+    assert (second.deal_id, second.amount, second.created_at_ms, second.updated_at_ms) == (
+        "6744457152",
+        "3233",
+        ms(2023, 2, 24, 3, 53, 39, 801),
+        ms(2023, 2, 24, 3, 53, 43, 118),
+    )
+    # An open deal: HubSpot answers "closedate": null, and the flags it was not asked for are unknown, not False.
+    for deal in (first, second):
+        assert (deal.close_date_ms, deal.is_closed, deal.is_closed_won, deal.deal_stage_probability) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert (deal.amount_in_home_currency, deal.currency_code, deal.mrr, deal.contact_ids) == (None,) * 4
+        assert deal.archived is False
+    # Amounts stay exact decimal text: 500 + 3233, added by hand.
+    assert Decimal(first.amount or "0") + Decimal(second.amount or "0") == Decimal(3733)
+
+
+# ------------------------------------------------------------------ HubSpot meetings (hubspot-api-ruby cassette, MIT)
+
+
+def recorded_meetings_exchange() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The one request and response of the VCR cassette, the response body decoded from JSON."""
+    cassette = yaml.safe_load((RECORDED / RUBY_MEETINGS).read_text(encoding="utf-8"))
+    (interaction,) = cassette["http_interactions"]
+    return interaction["request"], interaction["response"] | {
+        "json": json.loads(interaction["response"]["body"]["string"])
     }
-    assert contact.archived is False
 
 
 @pytest.mark.unit
-def test_hubspot_real_deals_with_typed_values() -> None:
-    first, second = (parse_deal(raw) for raw in load_records("source-hubspot/expected_records.excerpt.jsonl", "deals"))
-    # Airbyte's records carry numbers and booleans as JSON numbers and booleans, not HubSpot's strings.
-    assert (first.deal_id, first.amount, first.amount_in_home_currency, first.mrr) == ("4280411910", "6", "6", "0.0")
-    assert (first.is_closed, first.is_closed_won, first.deal_stage_probability) == (True, True, 0.2)
-    assert (first.pipeline, first.dealstage, first.currency_code) == ("default", "appointmentscheduled", None)
-    assert first.close_date_ms == ms(2014, 8, 31, 0, 0, 0, 0)
-    assert (first.created_at_ms, first.updated_at_ms) == (
-        ms(2021, 2, 22, 14, 1, 11, 762),
-        ms(2023, 4, 4, 21, 28, 37, 824),
+def test_hubspot_recorded_meetings_page() -> None:
+    request, response = recorded_meetings_exchange()
+    assert (request["method"], request["uri"].split("?")[0], response["status"]["code"]) == (
+        "get",
+        "https://api.hubapi.com/crm/v3/objects/meetings",
+        200,
     )
-    assert (first.analytics_source, first.contact_ids) == (None, None)
-    assert (second.deal_id, second.amount, second.close_date_ms) == (
-        "4315375411",
-        "10",
-        ms(2021, 2, 28, 20, 20, 10, 826),
+    first, second = (parse_meeting(raw) for raw in response["json"]["results"])
+    assert (first.meeting_id, first.created_at_ms, first.updated_at_ms) == (
+        "12642321179",
+        ms(2021, 4, 20, 14, 33, 48, 507),
+        ms(2021, 4, 20, 14, 33, 50, 265),
     )
-    # An empty source string means no source.
-    assert (second.analytics_source, second.analytics_source_data_1) == (None, None)
+    assert (second.meeting_id, second.created_at_ms, second.updated_at_ms) == (
+        "12642400564",
+        ms(2021, 4, 20, 14, 43, 17, 223),
+        ms(2021, 4, 20, 14, 43, 17, 684),
+    )
+    # The recording asked for no hs_meeting_outcome: an outcome it did not receive is unknown, not "".
+    assert (first.outcome, second.outcome, first.archived, second.archived) == (None, None, False, False)
+    # HubSpot's cursor for the next page is a string id; the pager passes it on unchanged.
+    assert response["json"]["paging"]["next"]["after"] == "12642400565"
 
 
-@pytest.mark.unit
-def test_hubspot_unit_test_pages() -> None:
-    (contact,) = (parse_contact(r, ()) for r in load_json("source-hubspot/contacts.json")["results"])
-    (deal,) = (parse_deal(r) for r in load_json("source-hubspot/deals.json")["results"])
-    (meeting,) = (parse_meeting(r) for r in load_json("source-hubspot/engagements_meetings.json")["results"])
-    created, updated = ms(2021, 2, 23, 20, 8, 49, 603), ms(2021, 2, 23, 20, 8, 53, 371)
-    # createdate with microseconds and an offset reads as the same instant as createdAt.
-    assert (contact.contact_id, contact.created_at_ms, contact.updated_at_ms) == ("312929580", created, updated)
-    assert (deal.deal_id, deal.created_at_ms, deal.updated_at_ms, deal.amount, deal.contact_ids) == (
-        "312929580",
-        created,
-        updated,
-        None,
-        None,  # Airbyte's top-level "contacts" list is not HubSpot's associations object
-    )
-    # A meeting without hs_createdate / hs_lastmodifieddate falls back to createdAt / updatedAt.
-    assert (meeting.meeting_id, meeting.created_at_ms, meeting.updated_at_ms, meeting.outcome) == (
-        "312929682",
-        created,
-        updated,
-        None,
-    )
-
-
-# ------------------------------------------------------------------ GA4 (Airbyte, ELv2)
+# ------------------------------------------------------------------ GA4 (Redash, BSD)
 
 
 @pytest.mark.unit
 def test_ga4_recorded_report_types_metrics_by_header() -> None:
-    report = parse_report(load_json("source-google-analytics-data-api/test_parse_response.json"))
-    assert (report.metadata.time_zone, report.metadata.currency) == ("America/Los_Angeles", "USD")
+    report = parse_report(load_json(REDASH_DATE_HOUR))
+    assert (report.metadata.time_zone, report.metadata.currency) == ("Asia/Calcutta", "USD")
     assert not (report.metadata.sampled or report.metadata.subject_to_thresholding)
-    # The typed values Airbyte's own parser expects from the same response (its test's expected_data).
-    assert report.rows == [
-        {
-            "date": "20220731",
-            "deviceCategory": "desktop",
-            "operatingSystem": "Macintosh",
-            "browser": "Chrome",
-            "totalUsers": 344,
-            "newUsers": 169,
-            "sessions": 420,
-            "sessionsPerUser": 1.2209302325581395,
-            "averageSessionDuration": 194.76313766428572,
-            "screenPageViews": 614,
-            "screenPageViewsPerSession": 1.4619047619047618,
-            "bounceRate": 0.47857142857142859,
-        },
-        {
-            "date": "20220731",
-            "deviceCategory": "desktop",
-            "operatingSystem": "Windows",
-            "browser": "Chrome",
-            "totalUsers": 322,
-            "newUsers": 211,
-            "sessions": 387,
-            "sessionsPerUser": 1.2018633540372672,
-            "averageSessionDuration": 249.21595714211884,
-            "screenPageViews": 669,
-            "screenPageViewsPerSession": 1.7286821705426356,
-            "bounceRate": 0.42377260981912146,
-        },
-    ]
-    assert all(isinstance(row["sessions"], int) and isinstance(row["bounceRate"], float) for row in report.rows)
+    assert not report.metadata.data_loss_from_other_row
+    assert len(report.rows) == 21
+    # activeUsers is TYPE_INTEGER: every value is an int; the dimension stays GA4's own text.
+    assert all(isinstance(row["activeUsers"], int) for row in report.rows)
+    assert report.rows[0] == {"dateHour": "2023071312", "activeUsers": 7}
+    assert report.rows[-1] == {"dateHour": "2023071323", "activeUsers": 1}
+    # Read off the recording by hand: 7+7+5+5+5+4+4+3+3+3+2+2+2 and eight hours of 1 make 60 users, and
+    # hours 01, 03 and 22 had no row.
+    assert sum(row["activeUsers"] for row in report.rows) == 60
+    assert {f"20230713{hour:02d}" for hour in range(24)} - {row["dateHour"] for row in report.rows} == {
+        "2023071301",
+        "2023071303",
+        "2023071322",
+    }
+
+
+@pytest.mark.unit
+def test_ga4_recorded_one_row_report() -> None:
+    report = parse_report(load_json(REDASH_DATE))
+    assert report.rows == [{"date": "20230713", "activeUsers": 50}]
+    assert (report.metadata.time_zone, report.metadata.currency) == ("Asia/Calcutta", "USD")
