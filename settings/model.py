@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
+from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SCORECARD, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
 from settings.errors import SettingsError
 
 DEFAULT_CONFIG_FILE = "funnel-ledger.yaml"
@@ -85,6 +85,7 @@ class Settings(BaseModel):
     pipelines: tuple[str, ...] | None = None
     deal_amount_basis: Literal["arr", "mrr", "one_time"] = "arr"
     tracker_channels: tuple[str, ...] | None = None
+    scorecard: tuple[str, ...] = Field(DEFAULT_SCORECARD, description="kpi_ids on the Scorecard tab, in order")
     gross_margin: float | None = Field(None, gt=0, le=1)
     monthly_churn_rate: float | None = Field(None, gt=0, le=1)
     hubspot: HubSpotSettings = HubSpotSettings()
@@ -124,7 +125,7 @@ class Settings(BaseModel):
             raise ValueError(f"'{value}' is not a 3-letter ISO 4217 currency code such as 'USD' or 'EUR'")
         return value
 
-    @field_validator("channels", "stages")
+    @field_validator("channels", "stages", "scorecard")
     @classmethod
     def _unique_non_empty(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
