@@ -125,7 +125,8 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             metadata={
                 "tracker": tracker.location,
                 "weeks": len(weeks),
-                "tracker_rows": len(update.tracker_rows),
+                "tracker_rows": update.kpi_rows,
+                "tracker_rows_shown": sum(1 for row in update.tracker_rows if row.level == 0),
                 "cells_changed": summary.cells_changed,
                 "weeks_added": summary.weeks_added,
                 "snapshot_rows_appended": summary.snapshot_rows_appended,

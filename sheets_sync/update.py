@@ -130,6 +130,11 @@ class TrackerUpdate:
     insights_replaced: bool = False
 
     @property
+    def kpi_rows(self) -> int:
+        """Rows of the Tracker that hold a KPI slice (section header rows not counted)."""
+        return sum(1 for row in self.tracker_rows if row.kind != "section")
+
+    @property
     def snapshot_rows_to_write(self) -> Grid:
         """Rows to append to the Snapshots tab, header first when the tab is empty."""
         if self.snapshots_header_needed:

@@ -90,7 +90,7 @@ class WriteResult:
 
     Attributes:
         path: The workbook written.
-        tracker_rows: Data rows on the Tracker.
+        tracker_rows: KPI rows on the Tracker (section header rows not counted).
         week_columns: Week columns on the Tracker.
         snapshot_rows_appended: Rows appended to Snapshots (header excluded).
         created_tabs: Tabs that did not exist before, in creation order.
@@ -193,9 +193,11 @@ class XlsxTracker:
         """
         if self.path.exists():
             wb = openpyxl.load_workbook(self.path)
+            active_title: str | None = wb.active.title if wb.active is not None else None
         else:
             wb = Workbook()
             wb.remove(wb.active)
+            active_title = None
 
         snapshots = wb[SNAPSHOTS_TAB] if SNAPSHOTS_TAB in wb.sheetnames else None
         existing_rows = last_used_row(snapshots) if snapshots is not None else 0
@@ -241,14 +243,15 @@ class XlsxTracker:
         if presentation.charts or CHARTS_TAB in wb.sheetnames:
             write_charts(wb, tracker, presentation.charts)
 
-        self._order_tabs(wb)
+        # The workbook opens on the Scorecard, the Monday read; without one, on the tab the owner had open.
+        self._order_tabs(wb, SCORECARD_TAB if presentation.scorecard is not None else active_title)
         # openpyxl saves formulas of untouched tabs without cached values: ask Excel/LibreOffice to
         # recompute on open so those tabs keep showing numbers.
         wb.calculation.fullCalcOnLoad = True
         self._save_atomically(wb)
         return WriteResult(
             path=self.path,
-            tracker_rows=len(update.tracker) - 1,
+            tracker_rows=update.kpi_rows,
             week_columns=len(update.weeks),
             snapshot_rows_appended=len(update.snapshots_append),
             created_tabs=created,
@@ -295,14 +298,15 @@ class XlsxTracker:
         return wb.create_sheet(title)
 
     @staticmethod
-    def _order_tabs(wb: Workbook) -> None:
+    def _order_tabs(wb: Workbook, active_title: str | None) -> None:
         # Positions count only the tabs present, so a missing Insights tab leaves no gap before Targets.
         present = [title for title in WORKBOOK_TAB_ORDER if title in wb.sheetnames]
         for position, title in enumerate(present):
             sheet = wb[title]
             wb.move_sheet(sheet, position - wb.index(sheet))
-        # The workbook opens on the first tab: the Scorecard, the Monday read (the Tracker without one).
-        active = wb[present[0]]
+        if active_title is None or active_title not in wb.sheetnames:
+            active_title = present[0]
+        active = wb[active_title]
         wb.active = wb.index(active)
         # Several selected tabs open as a "group" in Excel, where typing edits every sheet at once.
         for sheet in wb.worksheets:
