@@ -10,9 +10,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sheets_sync.cells import Grid, cell_text, parse_week
-from sheets_sync.tabs import FIRST_WEEK_COLUMN
+from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER
 from sheets_sync.tracker_tab import row_labels
 from sheets_sync.update import TrackerUpdate
+
+
+LABEL_COLUMNS = {name: index for index, name in enumerate(TRACKER_FIXED_HEADER)}
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ def carry_notes(
         if row == 0 or row >= len(old_tracker):
             continue
         if col < old_first_week or col >= len(old_header):
-            # A note on a label cell stays on the KPI label (the earlier layout's other labels are gone).
-            new_col: int | None = 0 if col < old_first_week and cell_text(old_header[col]) == "KPI" else None
+            # A note on a label cell stays on its label (the earlier layout's other label columns are gone).
+            label_name = cell_text(old_header[col]) if col < old_first_week else ""
+            new_col: int | None = LABEL_COLUMNS.get(label_name)
         else:
             new_col = new_cols.get(str(old_header[col]))
         label = old_labels[row]
