@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 # Symbols that read unambiguously in an en-US sheet; any other currency shows its ISO code.
@@ -102,6 +103,12 @@ def sheets_number_type(unit: str) -> SheetsNumberType:
     return "NUMBER"
 
 
+def _fixed(number: float, decimals: int, *, grouped: bool = True) -> str:
+    """``number`` with ``decimals`` digits, rounded half away from zero as spreadsheets show it (30.25 → 30.3)."""
+    rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}" if grouped else f"{rounded:.{decimals}f}"
+
+
 def format_number(value: float | int | None, unit: str, currency: str, *, empty: str = "(empty)") -> str:
     """The text a cell formatted with :func:`number_pattern` shows, for notes, logs and the CLI.
 
@@ -117,20 +124,19 @@ def format_number(value: float | int | None, unit: str, currency: str, *, empty:
     sign = "-" if number < 0 else ""
     magnitude = abs(number)
     if unit in ("currency", "currency_per_day"):
-        decimals = _money_decimals(number, currency)
-        text = f"{sign}{currency_prefix(currency)}{magnitude:,.{decimals}f}"
+        text = f"{sign}{currency_prefix(currency)}{_fixed(magnitude, _money_decimals(number, currency))}"
         return text + ("/day" if unit == "currency_per_day" else "")
     if unit == "ratio":
-        return f"{number:.1%}"
+        return f"{sign}{_fixed(magnitude * 100, 1)}%"
     if unit == "multiple":
-        return f"{number:.1f}x"
+        return f"{sign}{_fixed(magnitude, 1)}x"
     if unit == "days":
-        return f"{number:.1f} days"
+        return f"{sign}{_fixed(magnitude, 1)} days"
     if unit == "seconds":
-        return f"{number:.0f} s"
+        return f"{sign}{_fixed(magnitude, 0)} s"
     if unit == "count":
-        return f"{number:,.0f}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
+        return f"{sign}{_fixed(magnitude, 0)}"
+    return f"{sign}{_fixed(magnitude, 2)}".rstrip("0").rstrip(".")
 
 
 def format_change(change: float | None, unit: str) -> str:
@@ -143,9 +149,10 @@ def format_change(change: float | None, unit: str) -> str:
     """
     if change is None or not math.isfinite(change):
         return "n/a"
+    sign = "-" if change < 0 else "+"
     if unit == "ratio":
-        return f"{change * 100:+.1f} pp"
-    return f"{change:+.0%}"
+        return f"{sign}{_fixed(abs(change) * 100, 1)} pp"
+    return f"{sign}{_fixed(abs(change) * 100, 0)}%"
 
 
 CHANGE_PATTERNS: Mapping[str, str] = {

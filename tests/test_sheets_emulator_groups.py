@@ -98,9 +98,7 @@ def test_group_requests_are_refused_like_sheets(sh: gspread.Spreadsheet) -> None
 
 
 def _validation(sh: gspread.Spreadsheet, a1: str) -> list[list[Any]]:
-    meta = sh.fetch_sheet_metadata(
-        params={"ranges": a1, "fields": "sheets(data(rowData(values(dataValidation))))"}
-    )
+    meta = sh.fetch_sheet_metadata(params={"ranges": a1, "fields": "sheets(data(rowData(values(dataValidation))))"})
     rows = meta["sheets"][0]["data"][0].get("rowData", [])
     return [[cell.get("dataValidation") for cell in row.get("values", [])] for row in rows]
 
@@ -134,3 +132,13 @@ def test_bad_validation_rules_are_refused(sh: gspread.Spreadsheet, condition: di
     request = {"setDataValidation": {"range": {"sheetId": 0, "endRowIndex": 2}, "rule": {"condition": condition}}}
     with pytest.raises(APIError, match=message):
         sh.batch_update({"requests": [request]})
+
+
+def test_number_formats_with_sections_and_literal_suffixes_render_like_sheets(sh: gspread.Spreadsheet) -> None:
+    ws = sh.sheet1
+    ws.update([[-0.2, 0.35, 0, 1.86, 30.25, 61.4, 6765.4, -12.5]], "A1", raw=True)
+    patterns = ["+0%;-0%;0%", '+0.0" pp";-0.0" pp";0.0" pp"', "+0%;-0%;0%", '0.0"x"', '0.0" days"', '0" s"']
+    patterns += ['"€"#,##0', '"$"#,##0.00']
+    for column, pattern in enumerate(patterns):
+        ws.format(f"{chr(65 + column)}1", {"numberFormat": {"type": "NUMBER", "pattern": pattern}})
+    assert ws.get_all_values() == [["-20%", "+0.4 pp", "0%", "1.9x", "30.3 days", "61 s", "€6,765", "-$12.50"]]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheets_sync import (
     COSTS_TEMPLATE,
@@ -21,9 +22,12 @@ from sheets_sync import (
     DefinitionRow,
     OwnerTabError,
     StaleUpdateError,
+    TargetsValidation,
     TrackerUpdate,
     XlsxTracker,
+    build_presentation,
     build_update,
+    empty_targets,
 )
 
 pytestmark = pytest.mark.unit
@@ -418,3 +422,65 @@ def test_currency_code_is_validated(tmp_path: Path) -> None:
     assert XlsxTracker(tmp_path / "t.xlsx", currency="EUR").currency == "EUR"
     with pytest.raises(ValueError, match="3-letter ISO code"):
         XlsxTracker(tmp_path / "t.xlsx", currency='"; DROP')
+
+
+def test_targets_drop_downs_are_refreshed_and_the_owners_own_rules_kept(book: XlsxTracker) -> None:
+    validation = TargetsValidation(("sessions", "new_leads"), ("All", "Inbound", "Outbound"))
+    update = update_for(book, RUN1_AT)
+    book.write(update, build_presentation(update, empty_targets(), currency="USD", targets_validation=validation))
+    wb = openpyxl.load_workbook(book.path)
+    owner_rule = DataValidation(type="whole", operator="greaterThan", formula1="0")
+    owner_rule.add("G2:G10")
+    wb["Targets"].add_data_validation(owner_rule)
+    wb.save(book.path)
+
+    again = update_for(book, RUN2_AT)
+    book.write(again, build_presentation(again, empty_targets(), currency="USD", targets_validation=validation))
+
+    wb = openpyxl.load_workbook(book.path)
+    rules = {str(dv.sqref): dv for dv in wb["Targets"].data_validations.dataValidation}
+    assert sorted(rules) == ["A2:A500", "B2:B500", "C2:C500", "D2:D500", "E2:E500", "G2:G10"]
+    assert (rules["A2:A500"].type, rules["A2:A500"].formula1) == ("list", "'_lists'!$A$1:$A$2")
+    assert (rules["B2:B500"].type, rules["B2:B500"].formula1) == ("list", "'_lists'!$B$1:$B$3")
+    assert (rules["C2:C500"].type, rules["E2:E500"].formula1) == ("date", "ISNUMBER(E2)")
+    assert rules["A2:A500"].errorStyle == "warning"  # "# example" comment rows stay typeable
+    assert rules["G2:G10"].type == "whole"  # the owner's rule survives
+    lists = wb["_lists"]
+    assert lists.sheet_state == "hidden"
+    assert [row for row in lists.iter_rows(values_only=True)] == [
+        ("sessions", "All"),
+        ("new_leads", "Inbound"),
+        (None, "Outbound"),
+    ]
+    assert sheet_values(book.path, "Targets") == as_dates(TARGETS_TEMPLATE)  # values untouched
+
+
+def test_channel_rows_collapse_under_their_group(book: XlsxTracker) -> None:
+    frame = pd.DataFrame(
+        [
+            (W1, "sessions", "1.abc123", channel, value)
+            for channel, value in (("All", 10.0), ("Inbound", 7.0), ("Organic", 4.0), ("Paid", 3.0), ("Outbound", 3.0))
+        ],
+        columns=["week_start", "kpi_id", "kpi_version", "channel", "value"],
+    )
+    update = build_update(
+        frame,
+        CATALOG,
+        book.read_tabs(),
+        run_id="r",
+        snapshot_at=RUN1_AT,
+        channel_order=["All", "Inbound", "Outbound", "Organic", "Paid"],
+        channel_groups={"Inbound": ["Organic", "Paid"], "Outbound": []},
+    )
+    book.write(update)
+
+    ws = openpyxl.load_workbook(book.path)["Tracker"]
+    assert [ws.cell(r, 2).value for r in range(3, 8)] == ["All", "Inbound", "Organic", "Paid", "Outbound"]
+    assert [(ws.row_dimensions[r].outlineLevel, bool(ws.row_dimensions[r].hidden)) for r in range(3, 8)] == [
+        (0, False),
+        (0, False),
+        (1, True),
+        (1, True),
+        (0, False),
+    ]
+    assert ws.cell(5, 2).font.color.rgb == "FF5F6368"  # channel labels in grey
