@@ -92,10 +92,14 @@ def run_pipeline(
     """Run the weekly job once over a range of weeks; returns a summary for printing."""
     from dagster import DagsterInstance
 
+    from assets.kpi_math import CATALOG
+    from assets.tracker_inputs import check_scorecard
     from assets.weekly_kpis import AS_OF_TAG
     from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
     from pipelines.partitions import week_keys_between
 
+    # A Scorecard KPI the catalog does not know stops the run before any data moves.
+    check_scorecard(settings, (kpi.kpi_id for kpi in CATALOG))
     keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
     defs = build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
     job = defs.resolve_job_def(WEEKLY_JOB)

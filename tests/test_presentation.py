@@ -23,9 +23,11 @@ from sheets_sync import (
     TrackerUpdate,
     XlsxTracker,
     build_presentation,
+    build_scorecard,
     build_update,
     carry_notes,
     empty_targets,
+    scorecard_tab,
     target_status,
     unit_number_format,
     week_target,
@@ -363,7 +365,7 @@ def test_chart_specs_funnel_of_the_matured_cohort_and_headline_trends(
 # ------------------------------------------------------------------------------------------- xlsx parity
 
 
-def _write_runs(path: Path) -> tuple[XlsxTracker, TrackerUpdate, Presentation]:
+def _write_runs(path: Path, *, with_scorecard: bool = False) -> tuple[XlsxTracker, TrackerUpdate, Presentation]:
     book = XlsxTracker(path)
     first = build_update(
         RUN1_VALUES, catalog("1.aaa111"), book.read_tabs(), run_id="run-1", snapshot_at=RUN1_AT, channel_order=CHANNELS
@@ -372,7 +374,15 @@ def _write_runs(path: Path) -> tuple[XlsxTracker, TrackerUpdate, Presentation]:
     second = build_update(
         RUN2_VALUES, catalog(V2), book.read_tabs(), run_id="run-2", snapshot_at=RUN2_AT, channel_order=CHANNELS
     )
-    plan = build_presentation(second, TARGETS, currency="USD", maturity=MATURITY, headline_kpis=HEADLINES)
+    card = build_scorecard(second, TARGETS, kpi_ids=HEADLINES, currency="USD", maturity=MATURITY)
+    plan = build_presentation(
+        second,
+        TARGETS,
+        currency="USD",
+        maturity=MATURITY,
+        headline_kpis=HEADLINES,
+        scorecard=scorecard_tab(card) if with_scorecard else None,
+    )
     book.write(second, plan)
     return book, second, plan
 

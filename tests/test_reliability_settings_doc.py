@@ -41,6 +41,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("pipelines", {"pipelines": []}),
     ("deal_amount_basis", {"deal_amount_basis": "weekly"}),
     ("tracker_channels", {"tracker_channels": ["Nowhere"]}),
+    ("scorecard", {"scorecard": []}),
+    ("scorecard", {"scorecard": ["new_mqls", "new_mqls"]}),
     ("gross_margin", {"gross_margin": 0}),
     ("gross_margin", {"gross_margin": 1.5}),
     ("gross_margin", {"gross_margin": "high"}),
