@@ -14,7 +14,6 @@ from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER
 from sheets_sync.tracker_tab import row_labels
 from sheets_sync.update import TrackerUpdate
 
-
 LABEL_COLUMNS = {name: index for index, name in enumerate(TRACKER_FIXED_HEADER)}
 
 

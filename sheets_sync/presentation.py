@@ -20,7 +20,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from settings.defaults import DEFAULT_SCORECARD
 from sheets_sync.cells import to_number
 from sheets_sync.charts import ChartSpec, plan_charts
 from sheets_sync.formats import HeaderFormat, column_widths
@@ -139,7 +138,7 @@ def build_presentation(
     currency: str,
     as_of: date | None = None,
     maturity: CohortMaturity = NO_MATURITY,
-    headline_kpis: Sequence[str] = DEFAULT_SCORECARD,
+    headline_kpis: Sequence[str] = (),
     headline_channels: Sequence[str] = ("All", "Inbound", "Outbound"),
     versions: Mapping[str, str] | None = None,
     scorecard: StyledTab | None = None,
@@ -154,8 +153,7 @@ def build_presentation(
         as_of: Weeks ending after this day are in progress: not coloured, not charted. Defaults to the
             update's snapshot date.
         maturity: Cohort weeks younger than this are immature: greyed, not coloured, not the funnel chart's.
-        headline_kpis: The Scorecard's KPIs, each charted as a trend on the Charts tab (default: the
-            ``scorecard`` setting's default).
+        headline_kpis: The Scorecard's KPIs (the ``scorecard`` setting), each charted as a weekly trend.
         headline_channels: The slices each trend chart shows.
         versions: ``{kpi_id: current kpi_version}``; defaults to :func:`current_versions`.
         scorecard: The Scorecard tab to write (:func:`~sheets_sync.scorecard_tab.scorecard_tab`).

@@ -4,9 +4,9 @@ Pure and typed, separate from how a tab shows it (:mod:`sheets_sync.scorecard_ta
 weekly digest, the CLI) can print its lines. :func:`build_scorecard` reads the Tracker as the run leaves it
 (every week it holds, the current KPI versions) and the owner's targets.
 
-Per KPI and slice (All, Inbound, Outbound, as far as the Tracker has the row):
+Per KPI and slice (All, Inbound, Outbound, as far as the Tracker has the row; a group the Tracker collapses
+because it repeats All is left out):
 
-* (a group the Tracker collapses because it repeats All is left out)
 * the latest complete week and the week before; the change between them (percentage points for rates,
   relative for everything else), judged good or bad by the KPI's direction;
 * the mean of the four complete weeks before the latest (a typical recent week);

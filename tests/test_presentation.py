@@ -387,6 +387,16 @@ def _write_runs(path: Path, *, with_scorecard: bool = False) -> tuple[XlsxTracke
     return book, second, plan
 
 
+FUNNEL_TITLE = "Cohort funnel: contacts created the week of 2026-10-19 (All), as of 2026-10-27"
+
+
+def _title(chart: object) -> str:
+    try:
+        return "".join(run.t for p in chart.title.tx.rich.p for run in (p.r or []))  # type: ignore[attr-defined]
+    except AttributeError:
+        return ""
+
+
 def _chart_refs(chart: object) -> list[str]:
     refs = [series.val.numRef.f for series in chart.series]  # type: ignore[attr-defined]
     return refs
@@ -455,28 +465,28 @@ def test_rerun_rebuilds_exactly_our_charts_and_keeps_owner_edits_and_notes(tmp_p
         channel_order=CHANNELS,
     )
     book.write(third)
-    book.write(
-        build_update(
-            frame([]),
-            catalog(V2),
-            book.read_tabs(),
-            run_id="run-4",
-            snapshot_at=datetime(2026, 10, 28, tzinfo=UTC),
-            channel_order=CHANNELS,
-        )
+    wb = openpyxl.load_workbook(book.path)
+    mql = row_of(third, "new_mqls", "All", V2) + 1
+    # The Targets tab holds only the example row, so nothing is coloured by the default plan; the default
+    # plan charts no trends (the tracker asset passes the scorecard setting): only the funnel is left.
+    assert wb["Tracker"].cell(mql, 3).fill.fgColor.rgb != "FFB7E1CD"
+    assert [_title(chart) for chart in wb["Charts"]._charts] == ["My pipeline chart", FUNNEL_TITLE]
+    fourth = build_update(
+        frame([]),
+        catalog(V2),
+        book.read_tabs(),
+        run_id="run-4",
+        snapshot_at=datetime(2026, 10, 28, tzinfo=UTC),
+        channel_order=CHANNELS,
     )
+    book.write(fourth, build_presentation(fourth, TARGETS, currency="USD", headline_kpis=HEADLINES))
 
     wb = openpyxl.load_workbook(book.path)
     charts = wb["Charts"]._charts
-    # The default plan charts the default Scorecard KPIs found here (new contacts, MQLs, customers,
-    # cost per lead, revenue won, win rate) and the funnel; the owner's chart stays.
-    assert len(charts) == 1 + 6 + 1
+    assert len(charts) == 1 + 1 + 3  # the owner's, the funnel, three trends
     assert wb["Charts"]["P1"].value == "owner text"
-    mql = row_of(third, "new_mqls", "All", V2) + 1
     trend_refs = [ref for chart in charts for ref in _chart_refs(chart) if ref.startswith(f"'Tracker'!$C${mql}")]
     assert trend_refs == [f"'Tracker'!$C${mql}:$F${mql}"]  # now over four weeks
     # The restatement comment of run 2 is still on its cell two runs later.
     cpl = row_of(third, "cost_per_lead", "All") + 1
     assert wb["Tracker"].cell(cpl, 3).comment.text == "first reported $98 on 2026-10-08"
-    # The Targets tab holds only the example row, so nothing is coloured by the default plan.
-    assert wb["Tracker"].cell(mql, 3).fill.fgColor.rgb != "FFB7E1CD"

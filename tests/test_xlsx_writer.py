@@ -136,11 +136,11 @@ def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None
 
     result = book.write(update)
 
-    # Sessions, New leads and Revenue won are default Scorecard KPIs on the Tracker: their trends are charted.
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
+    # No cohort rows and no Scorecard KPIs to chart: no Charts tab.
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
     assert (result.tracker_rows, result.week_columns, result.snapshot_rows_appended) == (8, 2, 10)
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
     assert sheet_values(book.path, "Tracker") == [
         ["KPI", "Channel", "2026-11-02", "2026-11-09"],
         ["Web", None, None, None],
@@ -276,9 +276,9 @@ def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> Non
 
     result = book.write(update_for(book, RUN1_AT))
 
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Costs"]
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Costs"]
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs", "Notes"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs", "Notes"]
     notes = wb["Notes"]
     assert [list(row) for row in notes.iter_rows(values_only=True)] == [
         ["Owner notes", None],
