@@ -44,7 +44,7 @@ COLUMNS: tuple[str, ...] = (
     "Quarter target",
     "Pace",
 )
-WIDTHS: tuple[int, ...] = (190, 80, 104, 104, 72, 92, 92, 72, 104, 96, 60, 104, 104, 60)
+WIDTHS: tuple[int, ...] = (190, 80, 112, 112, 72, 92, 92, 72, 104, 96, 60, 104, 104, 60)
 
 
 def _short(day: object) -> str:

@@ -149,6 +149,12 @@ def format_change(change: float | None, unit: str) -> str:
     """
     if change is None or not math.isfinite(change):
         return "n/a"
+    # No change (as shown, after rounding) reads without a sign.
+    if unit == "ratio":
+        if round(change * 1000) == 0:
+            return "0.0 pp"
+    elif round(change * 100) == 0:
+        return "0%"
     sign = "-" if change < 0 else "+"
     if unit == "ratio":
         return f"{sign}{_fixed(abs(change) * 100, 1)} pp"

@@ -59,3 +59,8 @@ def test_changes_read_in_points_for_rates_and_relative_otherwise() -> None:
     assert format_change(-0.2, "count") == "-20%"
     assert format_change(0.5, "currency") == "+50%"
     assert format_change(None, "count") == "n/a"
+    assert (format_change(0.0, "count"), format_change(0.004, "count"), format_change(0.0, "ratio")) == (
+        "0%",
+        "0%",
+        "0.0 pp",
+    )
