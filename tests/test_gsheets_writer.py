@@ -75,7 +75,9 @@ def _run(resource: GoogleSheetTrackerResource, values: pd.DataFrame, run_id: str
         channel_order=SLICES,
     )
     targets, _ = resource.read_owner_tabs()
-    presentation = build_presentation(update, targets, currency="USD", as_of=date(2024, 2, 1))
+    presentation = build_presentation(
+        update, targets, currency="USD", as_of=date(2024, 2, 1), headline_kpis=("new_leads", "win_rate")
+    )
     return resource.write(update, presentation)
 
 
