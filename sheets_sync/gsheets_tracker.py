@@ -82,13 +82,17 @@ def present_tracker(plan: Plan, update: TrackerUpdate, presentation: Presentatio
 
 
 def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation, width: int) -> None:
+    """Formats of every Tracker cell below the header; cells the previous Tracker used beyond the new one
+    (rows, or the earlier layout's four extra columns) are cleared too."""
+    old = plan.state.grids.get(TRACKER_TAB, [])
+    old_width = max((len(row) for row in old), default=0)
     fills = {(fill.row, fill.col): fill.color_hex for fill in presentation.fills}
     units = dict(presentation.row_units)
     sections, blocks, muted = set(presentation.section_rows), set(presentation.block_rows), set(presentation.muted)
     rows = []
     for r, (values, meta) in enumerate(zip(update.tracker[1:], update.tracker_rows, strict=True), start=1):
         cells: list[dict[str, Any]] = []
-        for c in range(width):
+        for c in range(max(width, old_width)):
             fmt: dict[str, Any] = {}
             value = values[c] if c < len(values) else None
             if r in sections:
@@ -105,8 +109,9 @@ def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation,
                     fmt["backgroundColor"] = rgb_fraction(fills[(r, c)])
                 elif (r, c) in muted:
                     fmt["textFormat"] = _text_format(italic=True, color=CHANNEL_TEXT)
-            cells.append({"userEnteredFormat": fmt} if fmt else {})
+            cells.append({"userEnteredFormat": fmt} if fmt and c < width else {})
         rows.append({"values": cells})
+    rows += [{"values": [{} for _ in range(max(width, old_width))]} for _ in range(len(update.tracker), len(old))]
     if rows and width:
         plan.requests.append(
             {

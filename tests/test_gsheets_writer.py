@@ -439,3 +439,35 @@ def test_targets_get_drop_downs_and_dates_the_owner_types_read_as_dates(sheets):
     assert targets.to_dict("records") == [
         {"kpi_id": "new_leads", "channel": "All", "period_start": W1, "period_end": date(2024, 1, 14), "target": 12.0}
     ]
+
+
+def test_a_sheet_in_the_earlier_six_column_layout_is_rewritten_in_the_new_one(sheets):
+    app, base_url, token_url = sheets
+    app.auth_required = False
+    book = _gspread(base_url)
+    legacy = book.add_worksheet("Tracker", rows=20, cols=10)
+    legacy.update(
+        [
+            ["Section", "KPI", "Channel", "Unit", "Type", "Version", "2024-01-01"],
+            ["Funnel (flow)", "New leads", "All", "count", "Leading", "1.aaaaaa", 5],
+            ["Pipeline & revenue", "Win rate", "All", "ratio", "Lagging", "1.bbbbbb", 0.25],
+        ],
+        "A1",
+    )
+    legacy.format("G2:G3", {"backgroundColor": {"red": 1, "green": 0, "blue": 0}})
+    legacy.update_note("G2", "owner: checked")
+    app.auth_required = True
+
+    _run(_resource(base_url, token_url), _values(), "run-1")
+
+    app.auth_required = False
+    assert book.worksheet("Tracker").get_all_values() == [
+        ["KPI", "Channel", "2024-01-01", "2024-01-08"],
+        ["Funnel (flow)", "", "", ""],
+        ["New leads", "All", "5", "7"],
+        ["Pipeline & revenue", "", "", ""],
+        ["Win rate", "All", "25.0%", "25.0%"],
+    ]
+    formats = app.formats(SHEET, "Tracker")
+    assert "G2" not in formats and "G3" not in formats  # the earlier layout's cells lose their formats
+    assert app.notes(SHEET, "Tracker") == {"C3": "owner: checked"}  # the note follows its cell
