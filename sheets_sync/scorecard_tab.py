@@ -12,7 +12,8 @@ near / missed like the Tracker; an immature cohort says so in grey instead of a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 from sheets_sync.cells import Cell
 from sheets_sync.formats import CHANNEL_TEXT, HEADER_BACKGROUND
@@ -47,8 +48,9 @@ COLUMNS: tuple[str, ...] = (
 WIDTHS: tuple[int, ...] = (190, 80, 112, 112, 72, 92, 92, 72, 104, 96, 60, 104, 104, 60)
 
 
-def _short(day: object) -> str:
-    return day.strftime("%d %b").lstrip("0") if hasattr(day, "strftime") else ""
+def _short(day: date) -> str:
+    """``9 Nov``: a week column's header."""
+    return f"{day.day} {day:%b}"
 
 
 def scorecard_tab(card: Scorecard) -> StyledTab:
@@ -90,16 +92,17 @@ def scorecard_tab(card: Scorecard) -> StyledTab:
         styles[(HEADER_ROW, col)] = CellStyle(
             bold=True, background_hex=HEADER_BACKGROUND, align="left" if col < 2 else "right", wrap=True
         )
+    # Alternate a light band per KPI block, so the eye keeps a KPI's three lines together.
     block = -1
     previous_kpi = ""
     for line in card.lines:
-        if line.kpi_id != previous_kpi:
-            block += 1
+        first = line.kpi_id != previous_kpi
+        block += first
         row = len(grid)
         band = BLOCK_BANDS[block % 2]
-        grid.append(_values(line, first=line.kpi_id != previous_kpi))
-        for col, style in enumerate(_styles(line, card.currency, first=line.kpi_id != previous_kpi)):
-            styles[(row, col)] = style if style.background_hex or band is None else _with_background(style, band)
+        grid.append(_values(line, first=first))
+        for col, style in enumerate(_styles(line, card.currency, first=first)):
+            styles[(row, col)] = style if style.background_hex or band is None else replace(style, background_hex=band)
         previous_kpi = line.kpi_id
     return StyledTab(
         SCORECARD_TAB,
@@ -125,19 +128,6 @@ def _legend(card: Scorecard) -> str:
             "immature: still rising, never red"
         )
     return f"Colours: {rule}. Targets come from the Targets tab; channels and earlier weeks are on the Tracker."
-
-
-def _with_background(style: CellStyle, color: str) -> CellStyle:
-    return CellStyle(
-        number_format=style.number_format,
-        bold=style.bold,
-        italic=style.italic,
-        font_size=style.font_size,
-        font_hex=style.font_hex,
-        background_hex=color,
-        align=style.align,
-        wrap=style.wrap,
-    )
 
 
 def _change_cell(line: ScorecardLine) -> Cell:
