@@ -1,4 +1,4 @@
-"""The tracker asset: the owner's weekly tracker (Tracker, Snapshots, Definitions tabs) brought up to date."""
+"""The tracker asset: the owner's weekly tracker (Scorecard, Tracker, Snapshots, Definitions ...) brought up to date."""
 
 from datetime import UTC, date, datetime
 
@@ -13,18 +13,24 @@ from dagster import (
 )
 
 from assets.kpi_math import active_catalog, kpi_version
-from assets.weekly_kpis import KPIS_KEY
+from assets.tracker_inputs import check_scorecard, cohort_maturity, targets_validation, tracker_row_slices
+from assets.weekly_kpis import AS_OF_TAG, KPIS_KEY, funnel_config, parse_as_of, stage_property_names
 from resources.settings import SettingsResource
 from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
-from resources.warehouse import WarehouseResource, read_insights
+from resources.warehouse import WarehouseResource, read_hubspot_inputs, read_insights
 from settings import Settings
 from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.insights_tab import InsightRow
 from sheets_sync.presentation import build_presentation
+from sheets_sync.scorecard import Scorecard, build_scorecard, digest_text
+from sheets_sync.scorecard_tab import scorecard_tab
+from sheets_sync.units import format_change, format_number
 from sheets_sync.update import build_update
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]
+# The tracker materialization's metadata entry holding the weekly digest text (sent by pipelines/digest.py).
+DIGEST_METADATA_KEY = "digest"
 
 
 def definition_rows(settings: Settings) -> list[DefinitionRow]:
@@ -40,7 +46,7 @@ def definition_rows(settings: Settings) -> list[DefinitionRow]:
                 name=kpi.name,
                 section=kpi.section,
                 kpi_type=kpi.kpi_type,
-                unit=kpi.unit,
+                unit=kpi.shown_unit,
                 direction=kpi.direction,
                 definition=kpi.definition,
                 settings=used,
@@ -73,9 +79,12 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         tracker: TrackerResource,
         settings: SettingsResource,
     ) -> MaterializeResult:
-        """The weekly tracker the owner reviews: a row per KPI and slice, a column per week, and history."""
+        """The weekly tracker the owner reviews: the Scorecard, a row per KPI and slice, a column per week, and
+        history."""
         config = settings.load()
+        headline_kpis = check_scorecard(config, (kpi.kpi_id for kpi in active_catalog(config.ga4.scroll_depth_events)))
         weeks = [date.fromisoformat(key) for key in context.partition_keys]
+        as_of = parse_as_of(context.run.tags.get(AS_OF_TAG))
         values = warehouse.read_kpis(weeks)
         update = build_update(
             values,
@@ -85,6 +94,8 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             snapshot_at=datetime.now(UTC),
             channel_order=config.slice_order(),
             tracker_channels=set(config.tracker_channels) if config.tracker_channels is not None else None,
+            channel_groups=config.resolved_channel_groups(),
+            row_slices=tracker_row_slices(config),
             insights=[
                 InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
                 for row in read_insights(warehouse, weeks)
@@ -92,7 +103,22 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         )
         targets, _costs = tracker.read_owner_tabs()
         guard_source(warehouse, tracker.source_identity(), context.log.info)
-        tracker.write(update, build_presentation(update, targets, currency=config.currency))
+        contacts = read_hubspot_inputs(warehouse, stage_property_names(config.stages))["contacts"]
+        maturity = cohort_maturity(contacts, funnel_config(config), as_of)
+        card = build_scorecard(
+            update, targets, kpi_ids=headline_kpis, currency=config.currency, as_of=as_of.date(), maturity=maturity
+        )
+        presentation = build_presentation(
+            update,
+            targets,
+            currency=config.currency,
+            as_of=as_of.date(),
+            maturity=maturity,
+            headline_kpis=headline_kpis,
+            scorecard=scorecard_tab(card),
+            targets_validation=targets_validation(config),
+        )
+        tracker.write(update, presentation)
         summary = update.summary
         context.log.info(
             f"tracker {tracker.location}: {summary.cells_changed} cells changed, "
@@ -103,15 +129,35 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             metadata={
                 "tracker": tracker.location,
                 "weeks": len(weeks),
-                "tracker_rows": len(update.tracker_rows),
+                "tracker_rows": update.kpi_rows,
+                "tracker_rows_shown": sum(1 for row in update.tracker_rows if row.level == 0),
                 "cells_changed": summary.cells_changed,
                 "weeks_added": summary.weeks_added,
                 "snapshot_rows_appended": summary.snapshot_rows_appended,
                 "restated_cells": len(summary.restatements),
                 "definitions_added": summary.definitions_added,
                 "insights_rows": summary.insights_rows,
+                "cohort_maturity_days": maturity.min_age_days,
+                "scorecard": MetadataValue.md(scorecard_preview(card)),
+                # What the weekly digest sends after a scheduled run (pipelines/digest.py).
+                DIGEST_METADATA_KEY: MetadataValue.text(digest_text(card, tracker.location)),
                 "path": MetadataValue.path(tracker.location),
             }
         )
 
     return weekly_tracker
+
+
+def scorecard_preview(card: Scorecard) -> str:
+    """The Scorecard's All lines as a Markdown table, numbers formatted as on the sheet."""
+    if card.week is None:
+        return "No complete week yet."
+    lines = [f"Week of {card.week.isoformat()} (All)", "", "| KPI | week | change | vs target |", "|---|---|---|---|"]
+    for line in card.lines:
+        if line.channel != "All":
+            continue
+        attainment = "immature" if line.immature else f"{line.attainment:.0%}" if line.attainment is not None else ""
+        shown = format_number(line.latest, line.unit, card.currency, empty="")
+        change = format_change(line.change, line.unit) if line.change is not None else ""
+        lines.append(f"| {line.name} | {shown} | {change} | {attainment} |")
+    return "\n".join(lines)

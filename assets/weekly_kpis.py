@@ -23,6 +23,7 @@ from assets.hubspot import MIRROR_KEY
 from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY, GOOGLE_ADS_KEY, LINKEDIN_KEY
 from assets.kpi_checks import additivity_violations, duplicate_keys, ratio_violations
 from assets.kpi_math import (
+    CATALOG_BY_ID,
     FunnelConfig,
     Insight,
     SourceRefinement,
@@ -72,6 +73,7 @@ from resources.warehouse import (
 )
 from settings import Settings, SettingsError
 from sheets_sync.owner_tabs import OwnerTabProblem, OwnerTabRules
+from sheets_sync.units import format_number
 
 KPIS_KEY = ["marts", "weekly_kpis"]
 AS_OF_TAG = "funnel-ledger/as_of"
@@ -414,7 +416,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
                 "owner_rows_left_out": len({(p.tab, p.row) for p in owner.problems}),
                 "contacts_in": len(inputs["contacts"]),
                 "deals_in": len(inputs["deals"]),
-                "preview": MetadataValue.md(_preview(values, weeks[-1])),
+                "preview": MetadataValue.md(_preview(values, weeks[-1], config.currency)),
             },
             check_results=[
                 AssetCheckResult(
@@ -436,11 +438,13 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
     return weekly_kpis
 
 
-def _preview(values: pd.DataFrame, week: date) -> str:
+def _preview(values: pd.DataFrame, week: date, currency: str) -> str:
+    """The latest week's All values as a Markdown table, formatted by unit as on the tracker."""
     latest = values[(values["week_start"] == week) & (values["channel"] == "All")]
     lines = ["| KPI | value |", "|---|---|"]
     for row in latest.itertuples(index=False):
         value = float(row.value) if row.value is not None and not pd.isna(row.value) else None  # type: ignore[arg-type]
-        shown = "" if value is None else f"{value:,.4g}"
+        kpi = CATALOG_BY_ID.get(str(row.kpi_id))
+        shown = format_number(value, kpi.shown_unit if kpi else "", currency, empty="")
         lines.append(f"| {row.kpi_id} | {shown} |")
     return "\n".join(lines)

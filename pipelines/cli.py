@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -31,20 +32,6 @@ from settings import (
 )
 
 DEFAULT_WEEKS = 26
-HEADLINE_KPIS = (
-    ("new_contacts", "New contacts", "{:,.0f}"),
-    ("new_leads", "New leads", "{:,.0f}"),
-    ("new_mqls", "New MQLs", "{:,.0f}"),
-    ("new_sqls", "New SQLs", "{:,.0f}"),
-    ("new_customers", "New customers", "{:,.0f}"),
-    ("pipeline_created", "Pipeline created", "{:,.2f}"),
-    ("revenue_won", "Revenue won", "{:,.2f}"),
-    ("win_rate", "Win rate", "{:.1%}"),
-    ("sessions", "Sessions", "{:,.0f}"),
-    ("total_spend", "Marketing spend", "{:,.2f}"),
-    ("cost_per_lead", "Cost per lead", "{:,.2f}"),
-    ("cac", "CAC", "{:,.2f}"),
-)
 
 
 def _date_arg(value: str) -> date:
@@ -112,11 +99,15 @@ def run_pipeline(
     """Run the weekly job once over a range of weeks; returns a summary for printing."""
     from dagster import DagsterInstance
 
+    from assets.kpi_math import CATALOG
+    from assets.tracker_inputs import check_scorecard
     from assets.weekly_kpis import AS_OF_TAG
     from pipelines.definitions import RANGE_END_TAG, RANGE_START_TAG, WEEKLY_JOB, build_definitions
     from pipelines.failures import terminal_logger
     from pipelines.partitions import week_keys_between
 
+    # A Scorecard KPI the catalog does not know stops the run before any data moves.
+    check_scorecard(settings, (kpi.kpi_id for kpi in CATALOG))
     keys = week_keys_between(settings, first=first, last=last, default_weeks=DEFAULT_WEEKS)
     defs = build_definitions(settings, runtime, config_path=config_path, source_resources=sources)
     # The terminal shows each failed step's error, not its stack: the event log keeps that.
@@ -135,18 +126,51 @@ def run_pipeline(
     return {"run_id": result.run_id, "weeks": keys, "success": result.success}
 
 
-def print_headlines(runtime: RuntimeEnv, last_week: str) -> None:
+def headline_lines(values: pd.DataFrame, settings: Settings, last_week: date) -> list[str]:
+    """The Scorecard's KPIs for All in the latest week, formatted by unit, with the change on the week before.
+
+    Args:
+        values: KPI values (``week_start``, ``kpi_id``, ``channel``, ``value``) of the latest and previous week.
+        settings: The ``scorecard`` list and the reporting currency.
+        last_week: The latest week's start.
+    """
+    from assets.kpi_math import CATALOG_BY_ID
+    from sheets_sync.units import format_change, format_number
+
+    total = values[values["channel"] == "All"]
+    latest = total[total["week_start"] == last_week].set_index("kpi_id")["value"]
+    previous = total[total["week_start"] == last_week - timedelta(weeks=1)].set_index("kpi_id")["value"]
+    lines = []
+    for kpi_id in settings.scorecard:
+        kpi = CATALOG_BY_ID.get(kpi_id)
+        if kpi is None:
+            continue
+        value, before = _number(latest.get(kpi_id)), _number(previous.get(kpi_id))
+        shown = format_number(value, kpi.shown_unit, settings.currency, empty="empty")
+        change = ""
+        if value is not None and before is not None:
+            delta = value - before if kpi.shown_unit == "ratio" else (value - before) / abs(before) if before else None
+            change = f"  ({format_change(delta, kpi.shown_unit)} vs the week before)" if delta is not None else ""
+        lines.append(f"  {kpi.name:<28} {shown:>12}{change}")
+    return lines
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def print_headlines(runtime: RuntimeEnv, settings: Settings, last_week: str) -> None:
     from resources.warehouse import WarehouseResource
 
     warehouse = WarehouseResource(url=runtime.warehouse_url)
-    values = warehouse.read_kpis([date.fromisoformat(last_week)])
-    latest = values[values["channel"] == "All"].set_index("kpi_id")["value"]
-    print(f"\nTracker: {runtime.workbook_path.resolve()}")
+    week = date.fromisoformat(last_week)
+    values = warehouse.read_kpis([week - timedelta(weeks=1), week])
+    print(f"\nTracker: {runtime.workbook_path.resolve()} (opens on the Scorecard)")
     print(f"Week of {last_week}, all channels:")
-    for kpi_id, label, fmt in HEADLINE_KPIS:
-        value = latest.get(kpi_id)
-        shown = "empty" if value is None or pd.isna(value) else fmt.format(value)
-        print(f"  {label:<18} {shown}")
+    for line in headline_lines(values, settings, week):
+        print(line)
     warehouse.dispose()
 
 
@@ -202,7 +226,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     finally:
         stop_demo_environments()
-    print_headlines(runtime, summary["weeks"][-1])
+    print_headlines(runtime, settings, summary["weeks"][-1])
     return 0
 
 
@@ -220,7 +244,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         last=args.last,
         as_of=args.as_of,
     )
-    print_headlines(runtime, summary["weeks"][-1])
+    print_headlines(runtime, settings, summary["weeks"][-1])
     return 0
 
 

@@ -28,6 +28,7 @@ from dagster import (
     run_status_sensor,
 )
 
+from assets.tracker import DIGEST_METADATA_KEY
 from resources.http import DEFAULT_TIMEOUT, Sleeper, build_session
 from settings import SettingsError
 
@@ -39,7 +40,6 @@ SMTP_USERNAME_ENV = "DIGEST_SMTP_USERNAME"
 SMTP_PASSWORD_ENV = "DIGEST_SMTP_PASSWORD"
 EMAIL_FROM_ENV = "DIGEST_EMAIL_FROM"
 EMAIL_TO_ENV = "DIGEST_EMAIL_TO"
-DIGEST_METADATA_KEY = "digest"
 SMTP_TIMEOUT_S = 30.0
 
 Security = Literal["starttls", "ssl", "none"]

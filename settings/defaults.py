@@ -40,3 +40,21 @@ DEFAULT_SOURCE_MAP: Mapping[str, str] = {
     "OFFLINE": "Offline",
     "OTHER_CAMPAIGNS": "Other",
 }
+# The Scorecard's headline KPIs: the funnel's counts, traffic, spend and unit costs, pipeline and revenue.
+DEFAULT_SCORECARD: tuple[str, ...] = (
+    "new_contacts",
+    "new_leads",
+    "new_mqls",
+    "new_sqls",
+    "new_opportunities",
+    "new_customers",
+    "sessions",
+    "total_spend",
+    "cost_per_lead",
+    "cost_per_mql",
+    "pipeline_created",
+    "revenue_won",
+    "win_rate",
+    "cac",
+    "pipeline_coverage",
+)

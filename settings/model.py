@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from settings.cron import cron_problem, start_date_problem
-from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
+from settings.defaults import DEFAULT_CHANNELS, DEFAULT_SCORECARD, DEFAULT_SOURCE_MAP, DEFAULT_STAGES
 from settings.errors import SettingsError
 
 DEFAULT_CONFIG_FILE = "funnel-ledger.yaml"
@@ -110,6 +110,7 @@ class Settings(BaseModel):
     pipelines: tuple[str, ...] | None = None
     deal_amount_basis: Literal["arr", "mrr", "one_time"] = "arr"
     tracker_channels: tuple[str, ...] | None = None
+    scorecard: tuple[str, ...] = Field(DEFAULT_SCORECARD, description="kpi_ids on the Scorecard tab, in order")
     gross_margin: Number | None = Field(None, gt=0, le=1)
     monthly_churn_rate: Number | None = Field(None, gt=0, le=1)
     hubspot: HubSpotSettings = HubSpotSettings()
@@ -155,7 +156,7 @@ class Settings(BaseModel):
             raise ValueError(f"'{value}' is not a 3-letter ISO 4217 currency code such as 'USD' or 'EUR'")
         return value
 
-    @field_validator("channels", "stages", "tracker_channels", "pipelines")
+    @field_validator("channels", "stages", "tracker_channels", "pipelines", "scorecard")
     @classmethod
     def _unique_non_empty(cls, value: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
         if value is None:

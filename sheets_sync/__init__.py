@@ -1,10 +1,11 @@
 """The tracker: the model of its tabs (pure) and the writers that apply it (openpyxl, gspread)."""
 
-from sheets_sync.cells import Cell, Grid, format_value, kpi_cell, same_value, to_number
+from sheets_sync.cells import Cell, Grid, kpi_cell, same_value, to_number
 from sheets_sync.charts import ChartSeries, ChartSpec
 from sheets_sync.definitions_tab import DefinitionRow
-from sheets_sync.formats import HeaderFormat, SectionBand, unit_number_format
+from sheets_sync.formats import HeaderFormat, unit_number_format
 from sheets_sync.insights_tab import InsightRow
+from sheets_sync.maturity import CohortMaturity
 from sheets_sync.notes import CellNote, carry_notes
 from sheets_sync.owner_tabs import (
     OwnerTabError,
@@ -19,7 +20,9 @@ from sheets_sync.owner_tabs import (
     read_owner_tabs_from_grids,
     read_targets,
 )
-from sheets_sync.presentation import Presentation, build_presentation
+from sheets_sync.presentation import Presentation, RowGroup, build_presentation
+from sheets_sync.scorecard import Scorecard, ScorecardLine, build_scorecard
+from sheets_sync.scorecard_tab import scorecard_tab
 from sheets_sync.snapshots_tab import snapshot_timestamp
 from sheets_sync.tabs import (
     CHARTS_TAB,
@@ -33,6 +36,7 @@ from sheets_sync.tabs import (
     INSIGHTS_TAB,
     OWNER_TABS,
     PIPELINE_TABS,
+    SCORECARD_TAB,
     SNAPSHOTS_HEADER,
     SNAPSHOTS_TAB,
     TAB_ORDER,
@@ -48,7 +52,9 @@ from sheets_sync.tabs import (
 )
 from sheets_sync.target_fills import CellFill, target_status, week_target
 from sheets_sync.tracker_tab import RowKey, TrackerRow
+from sheets_sync.units import format_number, number_pattern
 from sheets_sync.update import Restatement, TrackerUpdate, UpdateSummary, build_update
+from sheets_sync.validation import TargetsValidation
 from sheets_sync.xlsx_writer import WriteResult, XlsxTracker, number_formats
 
 __all__ = [
@@ -63,6 +69,7 @@ __all__ = [
     "INSIGHTS_TAB",
     "OWNER_TABS",
     "PIPELINE_TABS",
+    "SCORECARD_TAB",
     "SNAPSHOTS_HEADER",
     "SNAPSHOTS_TAB",
     "TAB_ORDER",
@@ -77,6 +84,7 @@ __all__ = [
     "CellNote",
     "ChartSeries",
     "ChartSpec",
+    "CohortMaturity",
     "DefinitionRow",
     "Grid",
     "HeaderFormat",
@@ -87,10 +95,13 @@ __all__ = [
     "OwnerTabs",
     "Presentation",
     "Restatement",
+    "RowGroup",
     "RowKey",
-    "SectionBand",
+    "Scorecard",
+    "ScorecardLine",
     "StaleUpdateError",
     "TabGrids",
+    "TargetsValidation",
     "TrackerLayoutError",
     "TrackerRow",
     "TrackerUpdate",
@@ -98,19 +109,22 @@ __all__ = [
     "WriteResult",
     "XlsxTracker",
     "build_presentation",
+    "build_scorecard",
     "build_update",
     "carry_notes",
     "empty_costs",
     "empty_targets",
-    "format_value",
+    "format_number",
     "kpi_cell",
     "number_formats",
+    "number_pattern",
     "parse_costs",
     "parse_targets",
     "read_costs",
     "read_owner_tabs_from_grids",
     "read_targets",
     "same_value",
+    "scorecard_tab",
     "snapshot_timestamp",
     "target_status",
     "to_number",

@@ -25,28 +25,6 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-def format_value(value: Cell, unit: str) -> str:
-    """Format a value for a human note: ratios as percentages, counts and currency with separators.
-
-    Args:
-        value: The cell value.
-        unit: The KPI unit.
-
-    Returns:
-        The formatted text; ``"(empty)"`` for an empty value.
-    """
-    number = to_number(value)
-    if number is None:
-        return "(empty)" if value is None or value == "" else str(value)
-    if unit == "ratio":
-        return f"{number:.1%}"
-    if unit == "count" and float(number).is_integer():
-        return f"{int(number):,}"
-    if unit in {"currency", "currency_per_day"}:
-        return f"{number:,.2f}"
-    return f"{number:,.2f}".rstrip("0").rstrip(".")
-
-
 def to_number(value: object) -> float | int | None:
     """Read a cell as a number, or ``None`` when it is empty, NaN/inf or not numeric.
 

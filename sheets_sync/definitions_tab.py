@@ -1,4 +1,5 @@
-"""The Definitions tab: one row per ``kpi_id × kpi_version``, every version ever used (DESIGN.md §5).
+"""The Definitions tab: one row per ``kpi_id × kpi_version``, every version ever used, ``current`` marking the
+versions the Tracker and Scorecard show.
 
 :func:`~sheets_sync.update.build_update` reads the tab, merges the run's catalog into it (``first_used`` is
 set once and preserved) and writes it back whole; the Tracker finds its rows' identities through it.
@@ -11,12 +12,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sheets_sync.cells import Grid, cell_at, cell_text, is_blank_row
-from sheets_sync.tabs import DEFINITIONS_HEADER, DEFINITIONS_TAB, TrackerLayoutError
+from sheets_sync.tabs import DEFINITIONS_HEADER, DEFINITIONS_OPTIONAL, DEFINITIONS_TAB, TrackerLayoutError
 
 KpiType = Literal["leading", "lagging"]
-Unit = Literal["count", "currency", "ratio", "days", "seconds", "currency_per_day"]
+Unit = Literal["count", "currency", "ratio", "days", "seconds", "currency_per_day", "multiple"]
 Direction = Literal["up", "down"]
-UNITS: frozenset[str] = frozenset({"count", "currency", "ratio", "days", "seconds", "currency_per_day"})
+UNITS: frozenset[str] = frozenset({"count", "currency", "ratio", "days", "seconds", "currency_per_day", "multiple"})
+CURRENT_MARK = "yes"
+"""The ``current`` cell of the versions the Tracker's and Scorecard's rows show."""
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class DefinitionRow:
         name: Display name, e.g. ``"New leads"``.
         section: Catalog section, e.g. ``"Funnel (flow)"``.
         kpi_type: ``"leading"`` or ``"lagging"``.
-        unit: One of :data:`UNITS`.
+        unit: One of :data:`UNITS` (how the value reads: ``ratio`` as a percent, ``multiple`` as ``1.9x``).
         direction: ``"up"`` (higher is better) or ``"down"``.
         definition: Human-readable definition text.
         settings: The settings this version depends on, e.g. ``"timezone=UTC; stages=lead,..."``.
@@ -50,7 +53,11 @@ class DefinitionRow:
 
 @dataclass
 class KpiInfo:
-    """A KPI version known to the model: from the current catalog (``current``) or kept on the tab."""
+    """A KPI version known to the model: from the current catalog (``current``) or kept on the tab.
+
+    ``shown_on_tab`` says whether the tab as read marked the version ``current``: the version the Tracker's
+    plain rows (KPI name without a version suffix) held when they were written.
+    """
 
     kpi_id: str
     kpi_version: str
@@ -63,6 +70,7 @@ class KpiInfo:
     settings: str
     first_used: str
     current: bool
+    shown_on_tab: bool = False
 
 
 KpiInfos = dict[tuple[str, str], KpiInfo]
@@ -71,12 +79,12 @@ KpiInfos = dict[tuple[str, str], KpiInfo]
 
 def _header_index(header: Sequence[object], required: Sequence[str], tab: str) -> dict[str, int]:
     names = [cell_text(cell).lower() for cell in header]
-    missing = [column for column in required if column not in names]
+    missing = [column for column in required if column not in names and column not in DEFINITIONS_OPTIONAL]
     if missing:
         raise TrackerLayoutError(
             f"{tab} tab row 1: missing column(s) {', '.join(repr(m) for m in missing)} (expected {', '.join(required)})"
         )
-    return {column: names.index(column) for column in required}
+    return {column: names.index(column) for column in required if column in names}
 
 
 def read_definitions_tab(grid: Grid) -> KpiInfos:
@@ -92,7 +100,9 @@ def read_definitions_tab(grid: Grid) -> KpiInfos:
     for row_number, row in enumerate(grid[1:], start=2):
         if is_blank_row(row):
             continue
-        values = {column: cell_text(cell_at(row, i)) for column, i in index.items()}
+        values = {
+            column: cell_text(cell_at(row, index[column])) if column in index else "" for column in DEFINITIONS_HEADER
+        }
         if not values["kpi_id"] or not values["kpi_version"]:
             raise TrackerLayoutError(f"{DEFINITIONS_TAB} tab row {row_number}: kpi_id and kpi_version are required")
         infos[(values["kpi_id"], values["kpi_version"])] = KpiInfo(
@@ -107,6 +117,7 @@ def read_definitions_tab(grid: Grid) -> KpiInfos:
             settings=values["settings"],
             first_used=values["first_used"],
             current=False,
+            shown_on_tab=values["current"].lower() == CURRENT_MARK,
         )
     return infos
 
@@ -146,6 +157,7 @@ def merge_definitions(
             # first_used is history: once written it is never changed
             first_used=previous.first_used if previous is not None and previous.first_used else first_used,
             current=True,
+            shown_on_tab=previous.shown_on_tab if previous is not None else False,
         )
     return infos, added
 
@@ -166,6 +178,7 @@ def definitions_grid(infos_in_order: Iterable[KpiInfo]) -> Grid:
                 info.definition,
                 info.settings,
                 info.first_used or None,
+                CURRENT_MARK if info.current else None,
             ]
         )
     return grid

@@ -1,38 +1,29 @@
-"""How the Tracker's cells look besides target colours: number formats by unit, header style, section
-bands, column widths and colour conversion. Used by :func:`~sheets_sync.presentation.build_presentation`
-and the writers."""
+"""How the Tracker's cells look besides target colours: header style, label styles, column widths and colour
+conversion. Used by :func:`~sheets_sync.presentation.build_presentation` and the writers (number formats by
+unit are :mod:`sheets_sync.units`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from sheets_sync.cells import Grid
 from sheets_sync.tabs import FIRST_WEEK_COLUMN
-from sheets_sync.tracker_tab import TrackerRow
+from sheets_sync.units import number_pattern
 
 HEADER_BACKGROUND = "#E8EAED"
-BAND_COLORS: tuple[str, str] = ("#FFFFFF", "#F6F8FA")
-WEEK_COLUMN_WIDTH = 90
-"""Pixels; fits ``1,234,567.89 EUR`` in the default 10 pt font."""
+SECTION_BACKGROUND = "#DCE6F1"
+"""Section header rows: a light blue band across the tab, so the eye finds Web, Funnel, Pipeline ..."""
+CHANNEL_TEXT = "#5F6368"
+"""Channel rows (under their group) and immature cohort cells: grey text."""
+WEEK_COLUMN_WIDTH = 80
+"""Pixels; fits ``$1,234,567`` or ``$999.99/day`` in the default 10 pt font."""
 
 # Pixel estimate for label columns: ~7 px per character of the default 10-11 pt font plus cell padding.
 _PX_PER_CHAR = 7
 _PX_PADDING = 16
 _LABEL_MIN_PX = 56
 _LABEL_MAX_PX = 320
-
-SHEETS_FORMAT_TYPES: Mapping[str, str] = {
-    "count": "NUMBER",
-    "currency": "CURRENCY",
-    "ratio": "PERCENT",
-    "days": "NUMBER",
-    "seconds": "NUMBER",
-    "currency_per_day": "NUMBER",
-}
-"""Sheets ``NumberFormat.type`` for each unit (the pattern in
-:attr:`~sheets_sync.presentation.Presentation.row_formats` decides)."""
 
 
 @dataclass(frozen=True)
@@ -45,21 +36,6 @@ class HeaderFormat:
     """Horizontal alignment of the week headers, over right-aligned numbers."""
 
 
-@dataclass(frozen=True)
-class SectionBand:
-    """A light background behind the rows of one Section block, alternating between blocks.
-
-    Attributes:
-        first_row: First 0-based Tracker row of the block.
-        last_row: Last row of the block (inclusive).
-        color_hex: ``"#RRGGBB"``; applies to every column of the rows (target fills paint over it).
-    """
-
-    first_row: int
-    last_row: int
-    color_hex: str
-
-
 def rgb_fraction(color_hex: str) -> dict[str, float]:
     """Return ``"#RRGGBB"`` as a Sheets ``Color`` (``red``/``green``/``blue`` between 0 and 1)."""
     text = color_hex.lstrip("#")
@@ -68,24 +44,16 @@ def rgb_fraction(color_hex: str) -> dict[str, float]:
 
 
 def unit_number_format(unit: str, currency: str) -> str | None:
-    """Return the number format pattern (Sheets and Excel syntax) of a KPI unit.
+    """The number format of a KPI unit for amounts below 1,000 (see :func:`sheets_sync.units.number_pattern`).
 
     Args:
-        unit: The KPI unit (KPIS.md §1).
-        currency: ISO 4217 code of the reporting currency; ``USD`` shows ``$``, others their code.
+        unit: The KPI unit.
+        currency: ISO 4217 code of the reporting currency.
 
     Returns:
-        The pattern, or ``None`` for an unknown unit (the cell keeps the default format).
+        The pattern, or ``None`` for an unknown unit.
     """
-    money = '"$"#,##0.00' if currency == "USD" else f'#,##0.00 "{currency}"'
-    return {
-        "count": "#,##0",
-        "currency": money,
-        "ratio": "0.0%",
-        "days": "0.0",
-        "seconds": "0",
-        "currency_per_day": "#,##0.00",
-    }.get(unit)
+    return number_pattern(unit, currency)
 
 
 def column_widths(grid: Grid, last_col: int) -> list[int]:
@@ -98,18 +66,3 @@ def column_widths(grid: Grid, last_col: int) -> list[int]:
         longest = max((len(str(row[col])) for row in grid if col < len(row) and row[col] is not None), default=0)
         widths.append(min(max(longest * _PX_PER_CHAR + _PX_PADDING, _LABEL_MIN_PX), _LABEL_MAX_PX))
     return widths
-
-
-def section_bands(rows: Sequence[TrackerRow]) -> list[SectionBand]:
-    """One band per block of consecutive rows sharing type and section, alternating colours."""
-    bands: list[SectionBand] = []
-    previous: tuple[str, str] | None = None
-    for row_index, meta in enumerate(rows, start=1):
-        block = (meta.kpi_type, meta.section)
-        if block != previous:
-            bands.append(SectionBand(row_index, row_index, BAND_COLORS[len(bands) % 2]))
-        else:
-            last = bands[-1]
-            bands[-1] = SectionBand(last.first_row, row_index, last.color_hex)
-        previous = block
-    return bands

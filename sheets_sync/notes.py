@@ -6,12 +6,15 @@ already had to their cells' new positions, so both writers keep them across runs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sheets_sync.cells import Cell, Grid
-from sheets_sync.tabs import FIRST_WEEK_COLUMN
+from sheets_sync.cells import Grid, cell_text, parse_week
+from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER
+from sheets_sync.tracker_tab import row_labels
 from sheets_sync.update import TrackerUpdate
+
+LABEL_COLUMNS = {name: index for index, name in enumerate(TRACKER_FIXED_HEADER)}
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,10 @@ def carry_notes(
 ) -> list[CellNote]:
     """Move notes from their cells on the Tracker as it was to the same cells on the new Tracker.
 
-    Rows are matched by their ``KPI, Channel, Version`` labels and columns by their week header, so a note
-    follows its cell when rows or weeks are inserted. Notes on cells that no longer exist are dropped.
+    Rows are matched by their ``KPI, Channel`` labels (a blank KPI cell reads as the KPI of its block) and
+    columns by their week header, so a note follows its cell when rows or weeks are inserted, or when the
+    tab moves from the earlier six label columns to the current two. Notes on cells that no longer exist
+    are dropped.
 
     Args:
         old_tracker: The Tracker grid as read before the write (header row first).
@@ -48,25 +53,28 @@ def carry_notes(
         The notes in the new Tracker's coordinates, in row-major order.
     """
 
-    def label(row: Sequence[Cell]) -> tuple[str, str, str]:
-        cells = [str(row[i]) if i < len(row) and row[i] is not None else "" for i in (1, 2, 5)]
-        return cells[0], cells[1], cells[2]
-
     if not old_tracker:
         return []
-    new_rows = {label(row): index for index, row in enumerate(update.tracker) if index > 0}
+    new_rows = {label: index for index, label in enumerate(row_labels(update.tracker)) if label is not None}
     new_cols = {str(cell): index for index, cell in enumerate(update.tracker[0]) if index >= FIRST_WEEK_COLUMN}
+    old_labels = row_labels(old_tracker)
     old_header = old_tracker[0]
+    old_first_week = next(
+        (index for index, cell in enumerate(old_header) if parse_week(cell) is not None), len(old_header)
+    )
     carried: list[CellNote] = []
     for (row, col), note in old_notes.items():
         text, author = (note, None) if isinstance(note, str) else note
         if row == 0 or row >= len(old_tracker):
             continue
-        if col < FIRST_WEEK_COLUMN or col >= len(old_header):
-            new_col: int | None = col if 0 <= col < FIRST_WEEK_COLUMN else None
+        if col < old_first_week or col >= len(old_header):
+            # A note on a label cell stays on its label (the earlier layout's other label columns are gone).
+            label_name = cell_text(old_header[col]) if col < old_first_week else ""
+            new_col: int | None = LABEL_COLUMNS.get(label_name)
         else:
             new_col = new_cols.get(str(old_header[col]))
-        new_row = new_rows.get(label(old_tracker[row]))
+        label = old_labels[row]
+        new_row = new_rows.get(label) if label is not None else None
         if new_row is not None and new_col is not None:
             carried.append(CellNote(new_row, new_col, text, author))
     return sorted(carried, key=lambda n: (n.row, n.col))

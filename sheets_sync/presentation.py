@@ -1,39 +1,56 @@
-"""How the Tracker looks: a writer-agnostic plan of colours, notes, number formats, widths and charts.
+"""How the Tracker looks: a writer-agnostic plan of colours, notes, number formats, row groups and charts.
 
 :func:`build_presentation` turns a :class:`~sheets_sync.update.TrackerUpdate` and the owner's targets into a
 :class:`Presentation`; the tracker asset calls it and hands the plan to a writer. Everything in it is in
-0-based grid coordinates of the Tracker tab (row 0 is the header, column 6 the oldest week), so a Google
+0-based grid coordinates of the Tracker tab (row 0 is the header, column 2 the oldest week), so a Google
 Sheets writer can turn it into one ``batchUpdate`` (``updateSheetProperties`` for the frozen panes,
-``updateDimensionProperties`` for widths, ``repeatCell`` for formats and fills, ``updateCells`` with ``note``
-for notes, ``addChart``/``updateChartSpec`` for charts) and the openpyxl writer into styles, comments and
-chart objects. The module is pure: no I/O, no clock. The rules live with their parts: target colours in
+``updateDimensionProperties`` for widths, ``updateCells`` for formats, fills and notes,
+``addDimensionGroup``/``updateDimensionGroup`` for the collapsed channel rows, ``addChart``/``updateChartSpec``
+for charts) and the openpyxl writer into styles, outline levels, comments, print settings and chart
+objects. The module is pure: no I/O, no clock. The rules live with their parts: target colours in
 :mod:`sheets_sync.target_fills`, notes in :mod:`sheets_sync.notes`, charts in :mod:`sheets_sync.charts`,
-number formats, bands and widths in :mod:`sheets_sync.formats`.
+number formats in :mod:`sheets_sync.units`, the cohort rule in :mod:`sheets_sync.maturity`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
 
 from sheets_sync.cells import to_number
-from sheets_sync.charts import TOTAL_CHANNEL, ChartSpec, plan_charts
-from sheets_sync.formats import (
-    SHEETS_FORMAT_TYPES,
-    HeaderFormat,
-    SectionBand,
-    column_widths,
-    section_bands,
-    unit_number_format,
-)
+from sheets_sync.charts import ChartSpec, plan_charts
+from sheets_sync.formats import HeaderFormat, column_widths
+from sheets_sync.maturity import NO_MATURITY, CohortMaturity, is_cohort_section
 from sheets_sync.notes import CellNote, merge_notes
+from sheets_sync.styled import StyledTab
 from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER
 from sheets_sync.target_fills import DAYS_IN_WEEK, CellFill, row_fills, target_index
-from sheets_sync.tracker_tab import TrackerRow
+from sheets_sync.units import CENTS_BELOW, number_pattern, sheets_number_type
 from sheets_sync.update import TrackerUpdate
+from sheets_sync.validation import TargetsValidation
+
+PRINTED_WEEKS = 13
+"""Week columns a printed Tracker shows (a quarter), fitted to the page width next to the label columns."""
+
+
+@dataclass(frozen=True)
+class RowGroup:
+    """Rows collapsed under the row above them (a group's channels; an earlier definition's rows).
+
+    Attributes:
+        first_row: First 0-based Tracker row of the group.
+        last_row: Last row (inclusive).
+        depth: Outline depth (1).
+        collapsed: Hidden until the reader expands the group.
+    """
+
+    first_row: int
+    last_row: int
+    depth: int = 1
+    collapsed: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,61 +59,76 @@ class Presentation:
 
     Attributes:
         frozen_rows: Rows frozen at the top (the header).
-        frozen_columns: Columns frozen at the left (the six label columns).
+        frozen_columns: Columns frozen at the left (the two label columns).
         column_widths: Width in pixels of every Tracker column, left to right.
-        row_formats: ``(row, pattern)``: the number format of the row's week cells, by the KPI's unit.
+        row_units: ``(row, unit)`` of each KPI row: its week cells are formatted by :meth:`number_format`.
         fills: Week cells coloured against targets.
         notes: Notes on restated cells.
         header_format: Style of row 0.
-        section_bands: Alternating backgrounds per Section block.
+        section_rows: Section header rows (bold, shaded across the tab).
+        block_rows: First row of each KPI block (the KPI's name in bold).
+        row_groups: Channel rows collapsed under their group's row.
+        muted: Week cells of immature cohort weeks (grey italics, never coloured).
         charts: Charts of the Charts tab, pointing at Tracker cells.
         first_week_col: Column of the oldest week (formats and fills start here).
         last_col: Last Tracker column (inclusive).
-        latest_complete_week: The week the funnel chart shows, ``None`` without weeks.
+        latest_complete_week: The latest week complete at the as-of date, ``None`` without weeks.
+        currency: ISO 4217 code of the reporting currency.
+        print_first_col: First week column a printout shows (the last :data:`PRINTED_WEEKS` weeks).
+        maturity: The cohort maturity rule the plan applied.
+        scorecard: The Scorecard tab to write first in tab order (``None``: leave it as it is).
+        targets_validation: Drop-downs and checks to keep on the owner's Targets tab (``None``: none).
     """
 
     frozen_rows: int
     frozen_columns: int
     column_widths: list[int]
-    row_formats: list[tuple[int, str]]
+    row_units: list[tuple[int, str]]
     fills: list[CellFill]
     notes: list[CellNote]
     header_format: HeaderFormat
-    section_bands: list[SectionBand]
+    section_rows: list[int]
+    block_rows: list[int]
+    row_groups: list[RowGroup]
+    muted: list[tuple[int, int]]
     charts: list[ChartSpec]
     first_week_col: int = FIRST_WEEK_COLUMN
     last_col: int = FIRST_WEEK_COLUMN - 1
     latest_complete_week: date | None = None
-    formats_by_unit: Mapping[str, str] = field(default_factory=dict)
+    currency: str = "USD"
+    print_first_col: int = FIRST_WEEK_COLUMN
+    maturity: CohortMaturity = field(default=NO_MATURITY)
+    scorecard: StyledTab | None = None
+    targets_validation: TargetsValidation | None = None
+
+    def number_format(self, unit: str, value: object) -> tuple[str, str] | None:
+        """``(Sheets NumberFormat type, pattern)`` of one cell of a row of ``unit`` holding ``value``."""
+        number = to_number(value)
+        pattern = number_pattern(unit, self.currency, float(number) if number is not None else None)
+        return (sheets_number_type(unit), pattern) if pattern is not None else None
 
 
 def current_versions(update: TrackerUpdate) -> dict[str, str]:
-    """Guess each KPI's current version from the Tracker: the version with the most recent value.
+    """Each KPI's current version on the Tracker: the version its plain (unsuffixed) rows show."""
+    return {
+        meta.key.kpi_id: meta.key.kpi_version
+        for meta in update.tracker_rows
+        if meta.key is not None and meta.kind == "kpi" and meta.current
+    }
 
-    A run writes values only for the versions it computed, so older versions stop at an earlier week. Ties
-    (no value anywhere yet) go to the higher definition number, then to the row listed last.
 
-    Args:
-        update: The update the Tracker is written from.
-
-    Returns:
-        ``{kpi_id: kpi_version}`` for every KPI with a resolved row.
-    """
-    best: dict[str, tuple[int, int, int]] = {}
-    chosen: dict[str, str] = {}
-    for index, (row, meta) in enumerate(zip(update.tracker[1:], update.tracker_rows, strict=True)):
-        if meta.key is None:
-            continue
-        last = max(
-            (i for i, cell in enumerate(row[FIRST_WEEK_COLUMN:]) if to_number(cell) is not None),
-            default=-1,
-        )
-        number, _, _ = meta.key.kpi_version.partition(".")
-        rank = (last, int(number) if number.isdigit() else -1, index)
-        if meta.key.kpi_id not in best or rank > best[meta.key.kpi_id]:
-            best[meta.key.kpi_id] = rank
-            chosen[meta.key.kpi_id] = meta.key.kpi_version
-    return chosen
+def _row_groups(update: TrackerUpdate) -> list[RowGroup]:
+    groups: list[RowGroup] = []
+    start: int | None = None
+    for row_index, meta in enumerate(update.tracker_rows, start=1):
+        if meta.level > 0 and start is None:
+            start = row_index
+        elif meta.level == 0 and start is not None:
+            groups.append(RowGroup(start, row_index - 1))
+            start = None
+    if start is not None:
+        groups.append(RowGroup(start, len(update.tracker_rows)))
+    return groups
 
 
 def build_presentation(
@@ -105,7 +137,12 @@ def build_presentation(
     *,
     currency: str,
     as_of: date | None = None,
+    maturity: CohortMaturity = NO_MATURITY,
+    headline_kpis: Sequence[str] = (),
+    headline_channels: Sequence[str] = ("All", "Inbound", "Outbound"),
     versions: Mapping[str, str] | None = None,
+    scorecard: StyledTab | None = None,
+    targets_validation: TargetsValidation | None = None,
 ) -> Presentation:
     """Plan how the Tracker of ``update`` is presented.
 
@@ -113,9 +150,14 @@ def build_presentation(
         update: The update the Tracker is written from.
         targets: The owner's targets as parsed by :func:`~sheets_sync.owner_tabs.parse_targets` (may be empty).
         currency: ISO 4217 code of the reporting currency (number formats).
-        as_of: Weeks ending after this day are in progress: not coloured, not charted as the funnel week.
-            Defaults to the update's snapshot date.
+        as_of: Weeks ending after this day are in progress: not coloured, not charted. Defaults to the
+            update's snapshot date.
+        maturity: Cohort weeks younger than this are immature: greyed, not coloured, not the funnel chart's.
+        headline_kpis: The Scorecard's KPIs (the ``scorecard`` setting), each charted as a weekly trend.
+        headline_channels: The slices each trend chart shows.
         versions: ``{kpi_id: current kpi_version}``; defaults to :func:`current_versions`.
+        scorecard: The Scorecard tab to write (:func:`~sheets_sync.scorecard_tab.scorecard_tab`).
+        targets_validation: The Targets tab's drop-downs and checks.
 
     Returns:
         The plan, in 0-based coordinates of ``update.tracker``.
@@ -126,23 +168,43 @@ def build_presentation(
     last_col = max(len(header), FIRST_WEEK_COLUMN) - 1
     complete = [week + timedelta(days=DAYS_IN_WEEK) <= as_of + timedelta(days=1) for week in update.weeks]
     latest_complete = max((i for i, ok in enumerate(complete) if ok), default=None)
+    immature_weeks = {i for i, week in enumerate(update.weeks) if not maturity.is_mature(week, as_of)}
 
     targets_by_slice = target_index(targets)
-    formats = {unit: f for unit in SHEETS_FORMAT_TYPES if (f := unit_number_format(unit, currency)) is not None}
-    row_formats: list[tuple[int, str]] = []
+    row_units: list[tuple[int, str]] = []
     fills: list[CellFill] = []
-    current_all: dict[str, tuple[int, TrackerRow]] = {}
+    muted: list[tuple[int, int]] = []
+    section_rows: list[int] = []
+    block_rows: list[int] = []
+    current_rows: dict[tuple[str, str], int] = {}
+    names: dict[str, str] = {}
+    units_by_kpi: dict[str, str] = {}
     for row_index, (row, meta) in enumerate(zip(update.tracker[1:], update.tracker_rows, strict=True), start=1):
-        if meta.unit in formats:
-            row_formats.append((row_index, formats[meta.unit]))
+        if meta.kind == "section":
+            section_rows.append(row_index)
+            continue
+        if meta.unit:
+            row_units.append((row_index, meta.unit))
+        if row[0] not in (None, ""):
+            block_rows.append(row_index)
         key = meta.key
         if key is None or versions.get(key.kpi_id) != key.kpi_version:
             continue
-        if key.channel == TOTAL_CHANNEL:
-            current_all[key.kpi_id] = (row_index, meta)
+        current_rows[(key.kpi_id, key.channel)] = row_index
+        names[key.kpi_id] = meta.name
+        units_by_kpi[key.kpi_id] = meta.unit
+        cohort = is_cohort_section(meta.section)
+        if cohort:
+            muted += [
+                (row_index, FIRST_WEEK_COLUMN + i)
+                for i in sorted(immature_weeks)
+                if complete[i] and to_number(row[FIRST_WEEK_COLUMN + i]) is not None
+            ]
         periods = targets_by_slice.get((key.kpi_id, key.channel))
         if periods:
-            fills.extend(row_fills(row, row_index, key, meta, update.weeks, complete, periods))
+            # An immature cohort week is not a miss: it is left uncoloured (and greyed above).
+            ripe = [ok and not (cohort and i in immature_weeks) for i, ok in enumerate(complete)]
+            fills.extend(row_fills(row, row_index, key, meta, update.weeks, ripe, periods))
 
     notes: list[CellNote] = []
     for restatement in update.summary.restatements:
@@ -150,21 +212,46 @@ def build_presentation(
             row_index, col = update.cell_position(restatement.key, restatement.week_start)
         except KeyError:
             continue
-        notes.append(CellNote(row_index, col, restatement.note()))
+        notes.append(CellNote(row_index, col, restatement.note(currency)))
 
     latest_week = update.weeks[latest_complete] if latest_complete is not None else None
+    # A value axis shows round numbers: money without cents.
+    axis_formats = {
+        kpi_id: pattern
+        for kpi_id, unit in units_by_kpi.items()
+        if (pattern := number_pattern(unit, currency, float(CENTS_BELOW))) is not None
+    }
+    funnel_week = maturity.latest_mature_week(update.weeks, as_of)
+    first_printed = max(FIRST_WEEK_COLUMN, last_col - PRINTED_WEEKS + 1)
     return Presentation(
         frozen_rows=1,
         frozen_columns=FIRST_WEEK_COLUMN,
         column_widths=column_widths(update.tracker, last_col),
-        row_formats=row_formats,
+        row_units=row_units,
         fills=fills,
         notes=merge_notes([], notes),
         header_format=HeaderFormat(),
-        section_bands=section_bands(update.tracker_rows),
-        charts=plan_charts(current_all, len(update.weeks), latest_complete, latest_week),
+        section_rows=section_rows,
+        block_rows=block_rows,
+        row_groups=_row_groups(update),
+        muted=muted,
+        charts=plan_charts(
+            current_rows,
+            names,
+            update.weeks,
+            latest_complete,
+            funnel_week=funnel_week,
+            as_of=as_of,
+            headline_kpis=headline_kpis,
+            headline_channels=headline_channels,
+            value_formats=axis_formats,
+        ),
         first_week_col=FIRST_WEEK_COLUMN,
         last_col=last_col,
         latest_complete_week=latest_week,
-        formats_by_unit=formats,
+        currency=currency,
+        print_first_col=first_printed,
+        maturity=maturity,
+        scorecard=scorecard,
+        targets_validation=targets_validation,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sheets_sync.cells import Cell, Grid
 
+SCORECARD_TAB = "Scorecard"
 TRACKER_TAB = "Tracker"
 SNAPSHOTS_TAB = "Snapshots"
 DEFINITIONS_TAB = "Definitions"
@@ -19,6 +20,7 @@ CHARTS_TAB = "Charts"
 PIPELINE_TABS: tuple[str, ...] = (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB)
 OWNER_TABS: tuple[str, ...] = (TARGETS_TAB, COSTS_TAB)
 TAB_ORDER: tuple[str, ...] = (
+    SCORECARD_TAB,
     TRACKER_TAB,
     SNAPSHOTS_TAB,
     DEFINITIONS_TAB,
@@ -28,6 +30,7 @@ TAB_ORDER: tuple[str, ...] = (
 )
 # The workbook's tab order once the Charts tab exists (tabs that are missing are skipped, others follow).
 WORKBOOK_TAB_ORDER: tuple[str, ...] = (
+    SCORECARD_TAB,
     TRACKER_TAB,
     SNAPSHOTS_TAB,
     DEFINITIONS_TAB,
@@ -37,8 +40,11 @@ WORKBOOK_TAB_ORDER: tuple[str, ...] = (
     COSTS_TAB,
 )
 
-TRACKER_FIXED_HEADER: tuple[str, ...] = ("Section", "KPI", "Channel", "Unit", "Type", "Version")
+TRACKER_FIXED_HEADER: tuple[str, ...] = ("KPI", "Channel")
 FIRST_WEEK_COLUMN = len(TRACKER_FIXED_HEADER)
+# The label columns of trackers written before the Scorecard existed; read once, then rewritten in the
+# current layout (unit, type and version now live on Definitions, the section is a header row).
+LEGACY_TRACKER_HEADER: tuple[str, ...] = ("Section", "KPI", "Channel", "Unit", "Type", "Version")
 SNAPSHOTS_HEADER: tuple[str, ...] = (
     "snapshot_at",
     "run_id",
@@ -59,7 +65,10 @@ DEFINITIONS_HEADER: tuple[str, ...] = (
     "definition",
     "settings",
     "first_used",
+    "current",
 )
+# ``current`` arrived with the Scorecard: a Definitions tab written before it lacks the column.
+DEFINITIONS_OPTIONAL: frozenset[str] = frozenset({"current"})
 INSIGHTS_HEADER: tuple[str, ...] = ("week_start", "source", "flag", "detail", "value", "run_id", "noted_at")
 TARGETS_HEADER: tuple[str, ...] = ("kpi_id", "channel", "period_start", "period_end", "target")
 COSTS_HEADER: tuple[str, ...] = ("channel", "period_start", "period_end", "amount", "note")

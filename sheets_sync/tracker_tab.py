@@ -1,20 +1,26 @@
-"""The Tracker tab's layout: its rows (KPI × version × channel) and week columns, and reading them back.
+"""The Tracker tab's rows (KPI × channel) and week columns, and reading them back from the tab.
 
-Used by :func:`~sheets_sync.update.build_update` to merge a run into the tab as it is, and by the
-presentation, which addresses Tracker rows by :class:`RowKey`.
+Used by :func:`~sheets_sync.update.build_update` to merge a run into the tab as it is (the layout it writes
+is :mod:`sheets_sync.tracker_layout`), and by the presentation, which addresses Tracker rows by
+:class:`RowKey`.
 
-Rules (DESIGN.md §5): ``Section, KPI, Channel, Unit, Type, Version`` then one column per week
-(``YYYY-MM-DD``, oldest left). History is never dropped: existing rows and week columns are kept, values
-computed by a run overwrite their cells, new weeks and rows are inserted in order. A row's identity
-``(kpi_id, kpi_version, channel)`` is recovered from the KPI name through the Definitions tab, which keeps
-every version ever used.
+The tab (DESIGN.md §5, as the owner's Monday review needs it): label columns ``KPI, Channel``, then one
+column per week (``YYYY-MM-DD``, oldest left). A section is a header row of its own; a KPI's name is
+written on the first row of its block and left blank on the rows of its other channels. Unit, type and
+version live on Definitions: a plain KPI name means the version Definitions marks ``current``, and rows of
+an earlier version carry it in their label (``New MQLs (v1.a3f9c2)``). History is never dropped: existing
+rows and week columns are kept, values computed by a run overwrite their cells. Trackers written with the
+earlier six label columns (``Section, KPI, Channel, Unit, Type, Version``) are read too, and rewritten in
+this layout.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from sheets_sync.cells import (
     Cell,
@@ -28,7 +34,16 @@ from sheets_sync.cells import (
     trimmed_row,
 )
 from sheets_sync.definitions_tab import KpiInfo
-from sheets_sync.tabs import FIRST_WEEK_COLUMN, TRACKER_FIXED_HEADER, TRACKER_TAB, TrackerLayoutError
+from sheets_sync.tabs import (
+    FIRST_WEEK_COLUMN,
+    LEGACY_TRACKER_HEADER,
+    TRACKER_FIXED_HEADER,
+    TRACKER_TAB,
+    TrackerLayoutError,
+)
+
+RowKind = Literal["section", "kpi", "unresolved"]
+_VERSIONED_LABEL = re.compile(r"^(?P<name>.*\S)\s+\(v(?P<version>[^()\s]+)\)$")
 
 
 @dataclass(frozen=True, order=True)
@@ -42,9 +57,20 @@ class RowKey:
 
 @dataclass(frozen=True)
 class TrackerRow:
-    """Metadata of one Tracker data row, aligned with ``TrackerUpdate.tracker[1:]``.
+    """Metadata of one Tracker row below the header, aligned with ``TrackerUpdate.tracker[1:]``.
 
-    ``key`` is ``None`` for a row whose identity could not be recovered (kept verbatim at the end).
+    Attributes:
+        key: The row's identity; ``None`` for a section header row and for a row whose identity could not
+            be recovered (kept verbatim at the end).
+        name: The KPI's name (a section header: the section's title).
+        section: The KPI's section.
+        kpi_type: ``leading`` or ``lagging`` (empty for section and unresolved rows).
+        unit: How the value reads (empty for section rows).
+        direction: ``up`` or ``down`` (empty when unknown).
+        kind: ``section`` (a header row, no values), ``kpi`` or ``unresolved``.
+        level: Outline level: 0 for All, the groups and section rows; 1 for a channel row collapsed under
+            its group (and for every row of an earlier definition, collapsed under their header).
+        current: Whether the row shows the KPI's current version (False: an earlier definition).
     """
 
     key: RowKey | None
@@ -53,6 +79,9 @@ class TrackerRow:
     kpi_type: str
     unit: str
     direction: str
+    kind: RowKind = "kpi"
+    level: int = 0
+    current: bool = True
 
 
 @dataclass
@@ -64,19 +93,26 @@ class TrackerRowState:
     cells: dict[date, Cell]
 
 
+def versioned_label(name: str, kpi_version: str) -> str:
+    """The KPI label of a row of an earlier definition, e.g. ``"New MQLs (v1.a3f9c2)"``."""
+    return f"{name} (v{kpi_version})"
+
+
 def read_tracker_tab(
-    grid: Grid, *infos_by_precedence: Mapping[tuple[str, str], KpiInfo]
+    grid: Grid, tab_infos: Mapping[tuple[str, str], KpiInfo], infos: Mapping[tuple[str, str], KpiInfo]
 ) -> tuple[list[date], list[TrackerRowState]]:
-    """Read the Tracker's week columns and rows.
+    """Read the Tracker's week columns and rows (either layout).
 
     Args:
         grid: The tab's cells, header row first (empty = no tab).
-        infos_by_precedence: KPI versions to recover row identities from by ``(name, version)``; a later
-            mapping wins over an earlier one.
+        tab_infos: KPI versions on the Definitions tab as it was read (which version the plain rows hold,
+            and the names rows were written with).
+        infos: Every known KPI version, the current catalog included (a renamed KPI still finds its row).
 
     Returns:
-        The weeks, left to right, and every non-blank row in tab order (``key`` ``None`` when the row's
-        identity could not be recovered or the row duplicates an earlier one).
+        The weeks, left to right, and every KPI row in tab order (``key`` ``None`` when the row's identity
+        could not be recovered or the row duplicates an earlier one). Section header rows are not returned:
+        the layout writes them anew.
 
     Raises:
         TrackerLayoutError: The label columns are not the pipeline's, or a week header is not a date or
@@ -85,15 +121,55 @@ def read_tracker_tab(
     if not grid or is_blank_row(grid[0]):
         return [], []
     header = grid[0]
-    fixed = [cell_text(cell) for cell in header[:FIRST_WEEK_COLUMN]]
-    if fixed != list(TRACKER_FIXED_HEADER):
+    legacy = [cell_text(cell) for cell in header[: len(LEGACY_TRACKER_HEADER)]] == list(LEGACY_TRACKER_HEADER)
+    first_week = len(LEGACY_TRACKER_HEADER) if legacy else FIRST_WEEK_COLUMN
+    if not legacy and [cell_text(cell) for cell in header[:FIRST_WEEK_COLUMN]] != list(TRACKER_FIXED_HEADER):
+        found = ", ".join(repr(cell_text(cell)) for cell in header[:FIRST_WEEK_COLUMN])
         raise TrackerLayoutError(
-            f"{TRACKER_TAB} tab row 1: expected columns {', '.join(TRACKER_FIXED_HEADER)} first, "
-            f"found {', '.join(repr(f) for f in fixed)}; "
+            f"{TRACKER_TAB} tab row 1: expected columns {', '.join(TRACKER_FIXED_HEADER)} first, found {found}; "
             "refusing to overwrite a tab the pipeline did not create"
         )
+    weeks = _read_weeks(header, first_week)
+    resolve = _Resolver(tab_infos, infos)
+    rows: list[TrackerRowState] = []
+    seen: set[RowKey] = set()
+    carried_name = ""
+    for row in grid[1:]:
+        if is_blank_row(row):
+            continue
+        cells: dict[date, Cell] = {}
+        for i, week in enumerate(weeks):
+            cell = existing_cell(cell_at(row, first_week + i))
+            if cell is not None:
+                cells[week] = cell
+        # Label cells stay text: a version such as "1.120000" must not be read as the number 1.12.
+        labels = [label_cell(cell_at(row, i)) for i in range(first_week)]
+        if legacy:
+            name, channel, version = cell_text(labels[1]), cell_text(labels[2]), cell_text(labels[5])
+            key = resolve.versioned(name, version, channel)
+            fixed: list[Cell] = [versioned_label(name, version) if version else name, channel or None]
+        else:
+            label, channel = cell_text(labels[0]), cell_text(labels[1])
+            if not channel:
+                carried_name = ""
+                if not cells:
+                    continue  # a section header row: written anew by the layout
+                key, fixed = None, labels
+            else:
+                carried_name = label or carried_name
+                key = resolve.label(carried_name, channel)
+                fixed = [carried_name or None, channel]
+        if key is not None and key in seen:
+            key = None  # a duplicated row is kept verbatim rather than merged (never drop history)
+        if key is not None:
+            seen.add(key)
+        rows.append(TrackerRowState(key=key, fixed=fixed, cells=cells))
+    return weeks, rows
+
+
+def _read_weeks(header: list[Cell], first_week: int) -> list[date]:
     weeks: list[date] = []
-    for column, cell in enumerate(trimmed_row(header)[FIRST_WEEK_COLUMN:], start=FIRST_WEEK_COLUMN):
+    for column, cell in enumerate(trimmed_row(header)[first_week:], start=first_week):
         week = parse_week(cell)
         if week is None:
             raise TrackerLayoutError(
@@ -103,33 +179,59 @@ def read_tracker_tab(
         if week in weeks:
             raise TrackerLayoutError(f"{TRACKER_TAB} tab row 1: week {week.isoformat()} appears twice")
         weeks.append(week)
+    return weeks
 
-    # Names are looked up in the Definitions tab as it was (the name the row was written with) and in the
-    # current catalog, so a renamed KPI still finds its row.
-    by_name: dict[tuple[str, str], str] = {}
-    for infos in infos_by_precedence:
-        by_name.update({(info.name, info.kpi_version): info.kpi_id for info in infos.values()})
-    rows: list[TrackerRowState] = []
-    seen: set[RowKey] = set()
+
+class _Resolver:
+    """Recovers a row's identity from its KPI label: a name (the version shown then) or ``name (vX)``."""
+
+    def __init__(self, tab_infos: Mapping[tuple[str, str], KpiInfo], infos: Mapping[tuple[str, str], KpiInfo]):
+        # Names are looked up in the Definitions tab as it was (the name the row was written with) and in the
+        # current catalog, so a renamed KPI still finds its row.
+        self._by_name_version: dict[tuple[str, str], str] = {}
+        for known in (tab_infos, infos):
+            self._by_name_version.update({(i.name, i.kpi_version): i.kpi_id for i in known.values()})
+        # A plain name holds the version Definitions marked current when the tab was written; without the
+        # mark (a fresh or an older tab) the current catalog's version.
+        self._plain: dict[str, tuple[str, str]] = {
+            i.name: (i.kpi_id, i.kpi_version) for i in infos.values() if i.current
+        }
+        self._plain.update({i.name: (i.kpi_id, i.kpi_version) for i in tab_infos.values() if i.shown_on_tab})
+
+    def versioned(self, name: str, version: str, channel: str) -> RowKey | None:
+        kpi_id = self._by_name_version.get((name, version))
+        return RowKey(kpi_id, version, channel) if kpi_id and channel else None
+
+    def label(self, label: str, channel: str) -> RowKey | None:
+        match = _VERSIONED_LABEL.match(label)
+        if match and (match.group("name"), match.group("version")) in self._by_name_version:
+            return self.versioned(match.group("name"), match.group("version"), channel)
+        plain = self._plain.get(label)
+        return RowKey(plain[0], plain[1], channel) if plain and channel else None
+
+
+def row_labels(grid: Grid) -> list[tuple[str, str] | None]:
+    """The ``(KPI label, channel)`` of every row of a Tracker grid (either layout), ``None`` for the header,
+    section and blank rows; a blank KPI cell takes the label of the row above (the layout writes a KPI's
+    name once per block). Used to move notes with their rows."""
+    if not grid:
+        return []
+    legacy = [cell_text(cell) for cell in grid[0][: len(LEGACY_TRACKER_HEADER)]] == list(LEGACY_TRACKER_HEADER)
+    labels: list[tuple[str, str] | None] = [None]
+    carried = ""
     for row in grid[1:]:
-        if is_blank_row(row):
+        if legacy:
+            name, channel = cell_text(cell_at(row, 1)), cell_text(cell_at(row, 2))
+            labels.append((name, channel) if name and channel else None)
             continue
-        # Label cells stay text: a version such as "1.120000" must not be read as the number 1.12.
-        fixed_cells: list[Cell] = [label_cell(cell_at(row, i)) for i in range(FIRST_WEEK_COLUMN)]
-        name, channel, version = cell_text(fixed_cells[1]), cell_text(fixed_cells[2]), cell_text(fixed_cells[5])
-        kpi_id = by_name.get((name, version))
-        key = RowKey(kpi_id, version, channel) if kpi_id and channel else None
-        if key is not None and key in seen:
-            key = None  # a duplicated row is kept verbatim rather than merged (never drop history)
-        if key is not None:
-            seen.add(key)
-        cells: dict[date, Cell] = {}
-        for i, week in enumerate(weeks):
-            cell = existing_cell(cell_at(row, FIRST_WEEK_COLUMN + i))
-            if cell is not None:
-                cells[week] = cell
-        rows.append(TrackerRowState(key=key, fixed=fixed_cells, cells=cells))
-    return weeks, rows
+        label, channel = cell_text(cell_at(row, 0)), cell_text(cell_at(row, 1))
+        if not channel:
+            carried = ""
+            labels.append(None)
+            continue
+        carried = label or carried
+        labels.append((carried, channel))
+    return labels
 
 
 def _column_letter(index: int) -> str:

@@ -10,19 +10,21 @@ append to Snapshots. Each tab's own rules live in its module (``tracker_tab``, `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from sheets_sync.cells import Cell, Grid, cell_text, format_value, kpi_cell, parse_week, same_value
+from sheets_sync.cells import Cell, Grid, kpi_cell, parse_week, same_value, to_number
 from sheets_sync.definitions_tab import DefinitionRow, definitions_grid, merge_definitions, read_definitions_tab
 from sheets_sync.insights_tab import InsightRow, merge_insights
 from sheets_sync.ordering import CatalogOrdering
 from sheets_sync.snapshots_tab import ValueKey, read_snapshots_tab, snapshot_timestamp
-from sheets_sync.tabs import FIRST_WEEK_COLUMN, SNAPSHOTS_HEADER, TRACKER_FIXED_HEADER, TabGrids
+from sheets_sync.tabs import FIRST_WEEK_COLUMN, SNAPSHOTS_HEADER, TabGrids
+from sheets_sync.tracker_layout import SliceTree, lay_out, repeats_total
 from sheets_sync.tracker_tab import RowKey, TrackerRow, TrackerRowState, read_tracker_tab
+from sheets_sync.units import format_number
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,18 @@ class Restatement:
     first_reported_on: date | None
     unit: str
 
-    def note(self) -> str:
-        """Return the cell note the Sheet writer attaches, e.g. ``"first reported 1,234 on 2026-11-24"``."""
-        shown = format_value(self.first_reported_value, self.unit)
+    def note(self, currency: str = "USD") -> str:
+        """Return the note a writer attaches, e.g. ``"first reported $6,765 on 2026-11-24"``.
+
+        Args:
+            currency: ISO 4217 code of the reporting currency (money reads as on the Tracker).
+        """
+        value = self.first_reported_value
+        number = to_number(value)
+        if number is not None:
+            shown = format_number(number, self.unit, currency)
+        else:
+            shown = "(empty)" if value is None or value == "" else str(value)
         if self.first_reported_on is None:
             return f"first reported {shown}"
         return f"first reported {shown} on {self.first_reported_on.isoformat()}"
@@ -88,8 +99,9 @@ class TrackerUpdate:
 
     Attributes:
         tracker: The full new Tracker grid (header row first).
-        tracker_rows: Metadata of each Tracker data row (same order as ``tracker[1:]``).
-        weeks: Week start of each week column (same order as ``tracker[0][6:]``).
+        tracker_rows: Metadata of each Tracker row below the header (same order as ``tracker[1:]``): section
+            header rows, KPI rows (with their outline level) and unresolved rows.
+        weeks: Week start of each week column (same order as ``tracker[0][FIRST_WEEK_COLUMN:]``).
         definitions: The full new Definitions grid (header row first).
         snapshots_append: Snapshots data rows to append after the existing ones.
         snapshots_header_needed: True when the Snapshots tab is empty and the header must be written first.
@@ -116,6 +128,11 @@ class TrackerUpdate:
     summary: UpdateSummary
     insights: Grid = field(default_factory=list)
     insights_replaced: bool = False
+
+    @property
+    def kpi_rows(self) -> int:
+        """Rows of the Tracker that hold a KPI slice (section header rows not counted)."""
+        return sum(1 for row in self.tracker_rows if row.kind != "section")
 
     @property
     def snapshot_rows_to_write(self) -> Grid:
@@ -163,6 +180,8 @@ def build_update(
     channel_order: Sequence[str],
     tracker_channels: set[str] | None = None,
     insights: Sequence[InsightRow] | None = None,
+    channel_groups: Mapping[str, Sequence[str]] | None = None,
+    row_slices: Mapping[str, Set[str]] | None = None,
 ) -> TrackerUpdate:
     """Decide what the Tracker, Snapshots, Definitions and Insights tabs hold after this run.
 
@@ -176,6 +195,12 @@ def build_update(
         channel_order: Order of slices on the Tracker, e.g. ``["All", "Inbound", "Outbound", ...]``.
         tracker_channels: Slices that get Tracker rows (``None`` = all). Snapshots always get every slice.
             Existing rows of other slices are kept but no longer updated.
+        channel_groups: ``{group: channels}``: each channel's row goes under its group's, collapsed
+            (:class:`~sheets_sync.tracker_layout.SliceTree`). ``None`` keeps ``channel_order`` flat.
+        row_slices: ``{kpi_id: slices}``: the slices of a KPI a source can fill at all (no GA4 row for a
+            channel GA4 never maps to, no group row that can only repeat All). Other slices get no row, and
+            an existing row of theirs is dropped from the Tracker (Snapshots keep their values). A KPI
+            missing from the mapping, or ``None``, keeps every slice.
         insights: This run's Insights notes, all for weeks present in ``values``. They replace the
             existing notes of every week in ``values`` (a week with no notes now has none on the tab); other
             weeks' notes are kept. ``None`` leaves the Insights tab untouched (and unvalidated).
@@ -200,6 +225,10 @@ def build_update(
             raise ValueError(f"values: KPI {kpi_id} version {kpi_version} has no definition")
 
     old_weeks, old_rows = read_tracker_tab(existing.tracker, tab_infos, infos)
+
+    def fillable(kpi_id: str, channel: str) -> bool:
+        return row_slices is None or kpi_id not in row_slices or channel in row_slices[kpi_id]
+
     history = read_snapshots_tab(existing.snapshots)
     if insights is None:
         insights_grid: Grid = [list(row) for row in existing.insights]
@@ -210,9 +239,15 @@ def build_update(
         )
 
     # ---- Tracker
-    tracked = {key: value for key, value in computed.items() if tracker_channels is None or key[3] in tracker_channels}
+    tracked = {
+        key: value
+        for key, value in computed.items()
+        if (tracker_channels is None or key[3] in tracker_channels) and fillable(key[1], key[3])
+    }
     weeks = sorted(set(old_weeks) | {key[0] for key in tracked})
-    states: dict[RowKey, TrackerRowState] = {row.key: row for row in old_rows if row.key is not None}
+    states: dict[RowKey, TrackerRowState] = {
+        row.key: row for row in old_rows if row.key is not None and fillable(row.key.kpi_id, row.key.channel)
+    }
     unresolved = [row for row in old_rows if row.key is None]
     rows_added = 0
     cells_changed = 0
@@ -234,36 +269,10 @@ def build_update(
             restatements.append(Restatement(key, week, old, new, first_value, first_on, unit))
         state.cells[week] = new
 
-    tracker: Grid = [[*TRACKER_FIXED_HEADER, *(week.isoformat() for week in weeks)]]
-    tracker_rows: list[TrackerRow] = []
-    for key in sorted(states, key=ordering.row_key):
-        state = states[key]
-        info = infos.get((key.kpi_id, key.kpi_version))
-        assert info is not None  # rows are only resolved through infos
-        tracker.append(
-            [
-                info.section,
-                info.name,
-                key.channel,
-                info.unit,
-                info.kpi_type.capitalize(),
-                key.kpi_version,
-                *(state.cells.get(week) for week in weeks),
-            ]
-        )
-        tracker_rows.append(TrackerRow(key, info.name, info.section, info.kpi_type, info.unit, info.direction))
-    for state in unresolved:
-        tracker.append([*state.fixed, *(state.cells.get(week) for week in weeks)])
-        tracker_rows.append(
-            TrackerRow(
-                key=None,
-                name=cell_text(state.fixed[1]),
-                section=cell_text(state.fixed[0]),
-                kpi_type=cell_text(state.fixed[4]).lower(),
-                unit=cell_text(state.fixed[3]),
-                direction="",
-            )
-        )
+    tree = SliceTree.build(channel_order, channel_groups)
+    tracker, tracker_rows = lay_out(
+        states, unresolved, infos, definitions, ordering, tree, weeks, collapsed=repeats_total(states, tree)
+    )
     restatements.sort(key=lambda r: (ordering.row_key(r.key), r.week_start))
 
     # ---- Snapshots

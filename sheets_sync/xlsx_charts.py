@@ -1,8 +1,10 @@
-"""The xlsx writer's Charts tab: the pipeline's two charts rebuilt as openpyxl charts over Tracker cells.
+"""The xlsx writer's Charts tab: the pipeline's charts rebuilt as openpyxl charts over Tracker cells.
 
 Called by :meth:`~sheets_sync.xlsx_writer.XlsxTracker.write` with the :class:`~sheets_sync.charts.ChartSpec`
 list of the presentation. openpyxl cannot reliably edit a chart it loaded, so the pipeline's charts
-(recognised by their title or their anchor cell) are removed and drawn again; other charts are kept.
+(recognised by their title or their anchor cell) are removed and drawn again; other charts are kept. Each
+chart's pixel offset from its anchor cell becomes a cell and an offset inside it, from the tab's column
+widths and the default row height, because spreadsheet apps clamp offsets larger than a cell.
 """
 
 from __future__ import annotations
@@ -11,20 +13,28 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl.chart import BarChart, LineChart, Reference, Series
-from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.data_source import AxDataSource, NumFmt, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.units import pixels_to_EMU
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheets_sync.charts import CHART_TITLE_STEMS, ChartSpec
+from sheets_sync.charts import ChartSpec, is_pipeline_chart_title
 from sheets_sync.tabs import CHARTS_TAB
 from sheets_sync.xlsx_cells import EXAMPLE_FONT
 
 _CHARTS_TITLE_FONT = Font(bold=True, size=14)
 _CM_PER_PX = 2.54 / 96
+_ROW_PX = 20  # the default row height, 15 pt
+_DEFAULT_COLUMN_CHARS = 8.43
 
 
 def write_charts(wb: Workbook, tracker: Worksheet, charts: Sequence[ChartSpec]) -> None:
@@ -36,8 +46,8 @@ def write_charts(wb: Workbook, tracker: Worksheet, charts: Sequence[ChartSpec]) 
         ws["A1"] = "Charts"
         ws["A1"].font = _CHARTS_TITLE_FONT
         ws["A2"] = (
-            "Rebuilt from the Tracker on every run (All channels, current KPI versions). "
-            "Add your own charts or notes to the right of or below these two; they are kept."
+            "Rebuilt from the Tracker on every run (current KPI versions): the cohort funnel of the most recent "
+            "matured cohort and the weekly trend of each Scorecard KPI. Your own charts and notes are kept."
         )
         ws["A2"].font = EXAMPLE_FONT
         ws.column_dimensions["A"].width = 3
@@ -49,16 +59,42 @@ def write_charts(wb: Workbook, tracker: Worksheet, charts: Sequence[ChartSpec]) 
     # openpyxl keeps a sheet's charts in a private list and has no API to remove one.
     ws._charts = [chart for chart in ws._charts if not _is_pipeline_chart(chart, ours)]
     for spec in charts:
-        ws.add_chart(_xlsx_chart(spec, tracker), f"{get_column_letter(spec.anchor_col + 1)}{spec.anchor_row + 1}")
+        ws.add_chart(_xlsx_chart(spec, tracker), _anchor(ws, spec))
+
+
+def _anchor(ws: Worksheet, spec: ChartSpec) -> OneCellAnchor:
+    """The chart's top-left corner as a cell plus an offset within it, and its size."""
+    col, x = spec.anchor_col, spec.offset_x_px
+    while x >= (width := _column_px(ws, col)):
+        x -= width
+        col += 1
+    row, y = spec.anchor_row + spec.offset_y_px // _ROW_PX, spec.offset_y_px % _ROW_PX
+    marker = AnchorMarker(col=col, colOff=pixels_to_EMU(x), row=row, rowOff=pixels_to_EMU(y))
+    return OneCellAnchor(
+        _from=marker, ext=XDRPositiveSize2D(pixels_to_EMU(spec.width_px), pixels_to_EMU(spec.height_px))
+    )
+
+
+def _column_px(ws: Worksheet, col: int) -> int:
+    letter = get_column_letter(col + 1)
+    width = ws.column_dimensions[letter].width if letter in ws.column_dimensions else None
+    # Excel's width unit is characters of the default font: 7 px each plus 5 px of padding.
+    return round((width or _DEFAULT_COLUMN_CHARS) * 7 + 5)
 
 
 def _is_pipeline_chart(chart: Any, anchors: set[tuple[int, int]]) -> bool:
     """Whether a chart on the Charts tab is one the pipeline drew (its title stem or its anchor cell)."""
-    title = _chart_title(chart)
-    if any(title.startswith(stem) for stem in CHART_TITLE_STEMS.values()):
+    if is_pipeline_chart_title(_chart_title(chart)):
         return True
     marker = getattr(getattr(chart, "anchor", None), "_from", None)
     return marker is not None and (marker.row, marker.col) in anchors
+
+
+def _title(text: str, size_pt: int) -> Title:
+    """A chart title in bold at ``size_pt`` (openpyxl's default title is too large for a small chart)."""
+    font = CharacterProperties(sz=size_pt * 100, b=True)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
 
 
 def _chart_title(chart: Any) -> str:
@@ -97,7 +133,7 @@ def _xlsx_chart(spec: ChartSpec, tracker: Worksheet) -> BarChart | LineChart:
 
     categories = reference(spec.categories_row, spec.categories_first_col, spec.categories_last_col)
     chart = new_chart()
-    chart.title = spec.title
+    chart.title = _title(spec.title, spec.title_size_pt)
     chart.width = spec.width_px * _CM_PER_PX
     chart.height = spec.height_px * _CM_PER_PX
     chart.legend.position = "b"
@@ -105,6 +141,11 @@ def _xlsx_chart(spec: ChartSpec, tracker: Worksheet) -> BarChart | LineChart:
     chart.x_axis.delete = False
     chart.y_axis.delete = False
     chart.y_axis.title = spec.left_axis_title or None
+    if spec.value_format is not None:
+        chart.y_axis.numFmt = NumFmt(formatCode=spec.value_format, sourceLinked=False)
+    if spec.label_every > 1:
+        chart.x_axis.tickLblSkip = spec.label_every
+        chart.x_axis.tickMarkSkip = spec.label_every
     right = [series for series in spec.series if series.axis == "right"]
     for series in spec.series:
         if series.axis == "right":

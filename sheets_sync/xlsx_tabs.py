@@ -1,5 +1,6 @@
-"""The xlsx writer's tabs: the Tracker (styles, outline, comments, print setup), Definitions, Insights, the
-rows appended to Snapshots and the owner tabs' templates. Called by :meth:`~sheets_sync.xlsx_writer.XlsxTracker.write`.
+"""The xlsx writer's tabs: the Tracker (styles, collapsed channel rows, comments, print setup), Definitions,
+Insights, the rows appended to Snapshots and the owner tabs' templates. Called by
+:meth:`~sheets_sync.xlsx_writer.XlsxTracker.write`.
 """
 
 from __future__ import annotations
@@ -7,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sheets_sync.cells import Cell, Grid
+from sheets_sync.cells import Cell, Grid, parse_week
+from sheets_sync.formats import CHANNEL_TEXT, SECTION_BACKGROUND
 from sheets_sync.insights_layout import XLSX_DETAIL_WIDTH, xlsx_row_height
 from sheets_sync.notes import CellNote
 from sheets_sync.presentation import Presentation
@@ -31,7 +33,9 @@ from sheets_sync.xlsx_cells import (
 )
 
 COMMENT_AUTHOR = "Funnel Ledger"
-_SECTION_BORDER = Border(top=Side(style="thin", color="FF9AA0A6"))
+_BOLD = Font(bold=True)
+_GREY = Font(color=argb(CHANNEL_TEXT))
+_GREY_ITALIC = Font(italic=True, color=argb(CHANNEL_TEXT))
 _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 _INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: XLSX_DETAIL_WIDTH, 5: 12, 6: 38, 7: 22}
@@ -39,7 +43,8 @@ _INSIGHTS_DETAIL_COLUMN = 4
 
 
 def write_tracker(ws: Worksheet, update: TrackerUpdate, presentation: Presentation, notes: Sequence[CellNote]) -> None:
-    """Fill an empty Tracker sheet: values, formats, fills, bands, section outline, comments, widths, printing."""
+    """Fill an empty Tracker sheet: values, formats, fills, section rows, collapsed channel rows, comments,
+    widths and the print setup."""
     grid = update.tracker
     header_fill = PatternFill("solid", fgColor=argb(presentation.header_format.background_hex))
     header_font = Font(bold=presentation.header_format.bold)
@@ -51,50 +56,43 @@ def write_tracker(ws: Worksheet, update: TrackerUpdate, presentation: Presentati
     # A coordinate, not ws.cell(): creating a cell in row 2 would make append() start at row 3.
     top_left = f"{get_column_letter(presentation.frozen_columns + 1)}{presentation.frozen_rows + 1}"
     ws.freeze_panes = top_left
+    # The group's own row (Inbound, Outbound, "Earlier definitions") sits above its channel rows.
     ws.sheet_properties.outlinePr.summaryBelow = False
 
-    formats = dict(presentation.row_formats)
-    fill_styles: dict[str, PatternFill] = {}
-
-    def fill_for(color_hex: str) -> PatternFill:
-        # One shared instance per colour keeps openpyxl's style interning to a lookup per cell.
-        if color_hex not in fill_styles:
-            fill_styles[color_hex] = PatternFill("solid", fgColor=argb(color_hex))
-        return fill_styles[color_hex]
-
-    band_of: dict[int, PatternFill] = {}
-    for band in presentation.section_bands:
-        if band.color_hex.upper() not in {"#FFFFFF", "FFFFFF"}:
-            for row_index in range(band.first_row, band.last_row + 1):
-                band_of[row_index] = fill_for(band.color_hex)
-    cell_fills: dict[int, dict[int, PatternFill]] = {}
-    for target_fill in presentation.fills:
-        cell_fills.setdefault(target_fill.row, {})[target_fill.col] = fill_for(target_fill.color_hex)
-
+    styles = _TrackerStyles(presentation)
+    units = dict(presentation.row_units)
+    sections = set(presentation.section_rows)
+    blocks = set(presentation.block_rows)
     width = max(len(grid[0]), presentation.last_col + 1)
-    previous_block: tuple[str, str] | None = None
     for row_index, (row, meta) in enumerate(zip(grid[1:], update.tracker_rows, strict=True), start=1):
         # Pad to the header so every week cell carries the unit's format (and band), even when empty.
         padded: list[Cell] = [*row, *([None] * (width - len(row)))]
-        # Group rows by section (within Leading / Lagging): the first row of a block is the outline's
-        # summary row, the others collapse under it; a thin rule separates blocks.
-        block = (meta.kpi_type, meta.section)
-        first_of_block = block != previous_block
-        cells = styled_row(
-            ws,
-            padded,
-            fill=band_of.get(row_index),
-            fills=cell_fills.get(row_index),
-            border=_SECTION_BORDER if first_of_block else None,
-            number_format=formats.get(row_index),
-            number_format_from=presentation.first_week_col,
-        )
-        if first_of_block:
-            cells[0].font = HEADER_FONT
+        if row_index in sections:
+            ws.append(styled_row(ws, padded, font=_BOLD, fill=styles.section_fill))
+            continue
+        cells = styled_row(ws, padded)
+        if row_index in blocks:
+            cells[0].font = _BOLD
+        if meta.level > 0:
+            cells[1].font = _GREY
+        unit = units.get(row_index)
+        for col in range(presentation.first_week_col, width):
+            cell = cells[col]
+            if unit is not None and (number_format := presentation.number_format(unit, padded[col])) is not None:
+                cell.number_format = number_format[1]
+            fill = styles.fills.get((row_index, col))
+            if fill is not None:
+                cell.fill = fill
+            elif (row_index, col) in styles.muted:
+                cell.font = _GREY_ITALIC
         ws.append(cells)
-        if not first_of_block:
-            ws.row_dimensions[row_index + 1].outlineLevel = 1
-        previous_block = block
+    for group in presentation.row_groups:
+        for row_index in range(group.first_row, group.last_row + 1):
+            dimension = ws.row_dimensions[row_index + 1]
+            dimension.outlineLevel = group.depth
+            dimension.hidden = group.collapsed
+        if group.collapsed:
+            ws.row_dimensions[group.first_row].collapsed = True
     for note in notes:
         comment = Comment(note.text, note.author or COMMENT_AUTHOR)
         # Room for one line of text: the default box cuts "first reported ... on YYYY-MM-DD" in two.
@@ -102,12 +100,38 @@ def write_tracker(ws: Worksheet, update: TrackerUpdate, presentation: Presentati
         ws.cell(row=note.row + 1, column=note.col + 1).comment = comment
     for column, pixels in enumerate(presentation.column_widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = excel_width(pixels)
-    # Printing (and PDF export) in landscape, repeating the header row and the KPI / Channel labels on
-    # every page, so a page of later weeks still says which KPI each row is.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.scale = 80
+    # Printing (and PDF export): landscape, one page wide, the last quarter's weeks next to the KPI and
+    # Channel labels, header row and labels repeated on every page; collapsed channel rows do not print.
+    fit_to_width(ws)
     ws.print_title_rows = "1:1"
-    ws.print_title_cols = "B:C"
+    ws.print_title_cols = f"A:{get_column_letter(presentation.frozen_columns)}"
+    if presentation.last_col >= presentation.first_week_col:
+        first = get_column_letter(presentation.print_first_col + 1)
+        last = get_column_letter(presentation.last_col + 1)
+        ws.print_area = f"{first}1:{last}{len(grid)}"
+
+
+class _TrackerStyles:
+    """Shared style instances of one Tracker write (openpyxl interns them; one instance per colour)."""
+
+    def __init__(self, presentation: Presentation) -> None:
+        self._fills: dict[str, PatternFill] = {}
+        self.section_fill = self.fill(SECTION_BACKGROUND)
+        self.fills = {(f.row, f.col): self.fill(f.color_hex) for f in presentation.fills}
+        self.muted = set(presentation.muted)
+
+    def fill(self, color_hex: str) -> PatternFill:
+        if color_hex not in self._fills:
+            self._fills[color_hex] = PatternFill("solid", fgColor=argb(color_hex))
+        return self._fills[color_hex]
+
+
+def fit_to_width(ws: Worksheet, *, landscape: bool = True) -> None:
+    """Print one page wide (as many pages down as needed)."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def write_definitions(ws: Worksheet, grid: Grid) -> None:
@@ -163,10 +187,18 @@ def append_snapshots(ws: Worksheet, update: TrackerUpdate, existing_rows: int, *
 
 
 def create_owner_tab(ws: Worksheet, template: Sequence[Sequence[Cell]]) -> None:
-    """Fill a new Targets or Costs sheet with its header and the example (comment) row."""
+    """Fill a new Targets or Costs sheet with its header and the example (comment) row; ISO dates go in as
+    real dates, so the date checks pass and the owner's copies of the row stay dates."""
     write_header(ws, template[0])
     ws.freeze_panes = "A2"
     for row in template[1:]:
-        ws.append(styled_row(ws, row, font=EXAMPLE_FONT))
+        cells = styled_row(ws, row, font=EXAMPLE_FONT)
+        for cell, value in zip(cells, row, strict=True):
+            day = parse_week(value) if isinstance(value, str) else None
+            if day is not None:
+                cell.value = day
+                cell.number_format = "yyyy-mm-dd"
+        ws.append(cells)
+    fit_to_width(ws, landscape=False)
     set_widths(ws, [list(row) for row in template], minimum=12)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="left")

@@ -33,6 +33,7 @@ from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -49,6 +50,8 @@ from sheets_sync.tabs import (
     COSTS_TEMPLATE,
     DEFINITIONS_TAB,
     INSIGHTS_TAB,
+    SCORECARD_TAB,
+    SNAPSHOTS_HEADER,
     SNAPSHOTS_TAB,
     TARGETS_TAB,
     TARGETS_TEMPLATE,
@@ -57,29 +60,33 @@ from sheets_sync.tabs import (
     StaleUpdateError,
     TabGrids,
 )
+from sheets_sync.units import UNITS_SHOWN
 from sheets_sync.update import TrackerUpdate
 from sheets_sync.xlsx_cells import grid_from_rows, last_used_row, with_uncomputed_formulas
 from sheets_sync.xlsx_charts import write_charts
+from sheets_sync.xlsx_styled import write_styled_tab
 from sheets_sync.xlsx_tabs import (
     COMMENT_AUTHOR,
     append_snapshots,
     create_owner_tab,
+    fit_to_width,
     write_definitions,
     write_insights,
     write_tracker,
 )
+from sheets_sync.xlsx_validation import apply_targets_validation
 
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
 def number_formats(currency: str) -> dict[str, str]:
-    """Return the Excel number format of each KPI unit.
+    """Return the Excel number format of each KPI unit for amounts below 1,000 (money from 1,000 up drops
+    the cents: :func:`sheets_sync.units.number_pattern`).
 
     Args:
-        currency: ISO 4217 code shown with currency values, e.g. ``"USD"``.
+        currency: ISO 4217 code of the reporting currency, e.g. ``"USD"``.
     """
-    units = ("count", "currency", "ratio", "days", "seconds", "currency_per_day")
-    return {unit: pattern for unit in units if (pattern := unit_number_format(unit, currency)) is not None}
+    return {unit: pattern for unit in UNITS_SHOWN if (pattern := unit_number_format(unit, currency)) is not None}
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class WriteResult:
 
     Attributes:
         path: The workbook written.
-        tracker_rows: Data rows on the Tracker.
+        tracker_rows: KPI rows on the Tracker (section header rows not counted).
         week_columns: Week columns on the Tracker.
         snapshot_rows_appended: Rows appended to Snapshots (header excluded).
         created_tabs: Tabs that did not exist before, in creation order.
@@ -176,10 +183,12 @@ class XlsxTracker:
         """Apply a :class:`~sheets_sync.update.TrackerUpdate` to the workbook, atomically.
 
         Tabs the pipeline does not own are left as they are; missing Targets and Costs tabs are created
-        once with a header and an example row. The Insights tab is rewritten only when the update carries
+        once with a header and an example row; the Targets tab's drop-downs are refreshed when the
+        presentation carries them. The Scorecard (when the presentation carries it) is rewritten first in tab
+        order and the workbook opens on it. The Insights tab is rewritten only when the update carries
         insights (``update.insights_replaced``); otherwise it is left as it is, or not created. The Charts
-        tab is created once when the Tracker has rows to chart; its two pipeline charts are rebuilt on every
-        write. Comments already on Tracker cells follow their cells to their new positions.
+        tab is created once when the Tracker has rows to chart; the pipeline's charts on it are rebuilt on
+        every write. Comments already on Tracker cells follow their cells to their new positions.
 
         Args:
             update: The update computed by :func:`~sheets_sync.update.build_update` from :meth:`read_tabs`.
@@ -199,7 +208,7 @@ class XlsxTracker:
         else:
             wb = Workbook()
             wb.remove(wb.active)
-            active_title = TRACKER_TAB
+            active_title = None
 
         snapshots = wb[SNAPSHOTS_TAB] if SNAPSHOTS_TAB in wb.sheetnames else None
         existing_rows = last_used_row(snapshots) if snapshots is not None else 0
@@ -213,28 +222,40 @@ class XlsxTracker:
         kept_notes = self._existing_notes(wb, update)
 
         written = [TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB]
+        if presentation.scorecard is not None:
+            written.append(SCORECARD_TAB)
         if update.insights_replaced:
             written.append(INSIGHTS_TAB)
         if presentation.charts:
             written.append(CHARTS_TAB)
         created = [title for title in WORKBOOK_TAB_ORDER if title in written and title not in wb.sheetnames]
 
+        if presentation.scorecard is not None:
+            write_styled_tab(self._replace_sheet(wb, SCORECARD_TAB), presentation.scorecard)
         tracker = self._replace_sheet(wb, TRACKER_TAB)
         write_tracker(tracker, update, presentation, merge_notes(kept_notes, presentation.notes))
-        write_definitions(self._replace_sheet(wb, DEFINITIONS_TAB), update.definitions)
+        definitions = self._replace_sheet(wb, DEFINITIONS_TAB)
+        write_definitions(definitions, update.definitions)
+        fit_to_width(definitions)
         if update.insights_replaced:
             write_insights(self._replace_sheet(wb, INSIGHTS_TAB), update.insights)
         new_snapshots = snapshots is None
         if snapshots is None:
             snapshots = wb.create_sheet(SNAPSHOTS_TAB)
         append_snapshots(snapshots, update, existing_rows, fresh=new_snapshots)
+        # The history is for reading on screen: a printout (or PDF) of every tab shows its header only.
+        snapshots.print_area = f"A1:{get_column_letter(len(SNAPSHOTS_HEADER))}1"
+        fit_to_width(snapshots)
         for title, template in ((TARGETS_TAB, TARGETS_TEMPLATE), (COSTS_TAB, COSTS_TEMPLATE)):
             if title not in wb.sheetnames:
                 create_owner_tab(wb.create_sheet(title), template)
+        if presentation.targets_validation is not None:
+            apply_targets_validation(wb, wb[TARGETS_TAB], presentation.targets_validation)
         if presentation.charts or CHARTS_TAB in wb.sheetnames:
             write_charts(wb, tracker, presentation.charts)
 
-        self._order_tabs(wb, active_title)
+        # The workbook opens on the Scorecard, the Monday read; without one, on the tab the owner had open.
+        self._order_tabs(wb, SCORECARD_TAB if presentation.scorecard is not None else active_title)
         # openpyxl saves formulas of untouched tabs without cached values: ask Excel/LibreOffice to
         # recompute on open so those tabs keep showing numbers. A workbook written without <calcPr> (some
         # tools omit it; it is optional in the spec) gets one.
@@ -244,7 +265,7 @@ class XlsxTracker:
         self._save_atomically(wb)
         return WriteResult(
             path=self.path,
-            tracker_rows=len(update.tracker) - 1,
+            tracker_rows=update.kpi_rows,
             week_columns=len(update.weeks),
             snapshot_rows_appended=len(update.snapshots_append),
             created_tabs=created,
@@ -295,7 +316,7 @@ class XlsxTracker:
             sheet = wb[title]
             wb.move_sheet(sheet, position - wb.index(sheet))
         if active_title is None or active_title not in wb.sheetnames:
-            active_title = TRACKER_TAB
+            active_title = present[0]
         active = wb[active_title]
         wb.active = wb.index(active)
         # Several selected tabs open as a "group" in Excel, where typing edits every sheet at once.

@@ -116,11 +116,17 @@ def _fixture() -> dict:
 
 
 def _tracker(path: Path) -> tuple[list[str], dict[tuple[str, str], dict[str, object]]]:
+    """Week headers and ``{(KPI, channel): {week: value}}``; a blank KPI cell belongs to the block above."""
     sheet = openpyxl.load_workbook(path)["Tracker"]
     rows = list(sheet.iter_rows(values_only=True))
     header = [str(h) for h in rows[0]]
-    weeks = header[6:]
-    cells = {(str(r[1]), str(r[2])): dict(zip(weeks, r[6:], strict=True)) for r in rows[1:]}
+    weeks = header[2:]
+    cells: dict[tuple[str, str], dict[str, object]] = {}
+    kpi = ""
+    for row in rows[1:]:
+        kpi = str(row[0]) if row[0] else kpi
+        if row[1]:  # section header rows have no channel
+            cells[(kpi, str(row[1]))] = dict(zip(weeks, row[2:], strict=True))
     return weeks, cells
 
 
@@ -168,7 +174,7 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
         ("New contacts", "Outbound"): [1, 0],
         ("New leads", "All"): [2, 1],
         ("New leads", "Paid Social"): [1, 0],
-        ("New leads", "Offline"): [1, 0],
+        ("New leads", "Outbound"): [1, 0],  # Offline is Outbound's only channel: one row for both
         ("New leads", "Organic Search"): [0, 1],
         ("New MQLs", "All"): [0, 2],
         ("New customers", "All"): [0, 1],
@@ -200,7 +206,6 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
         ("Users", "Organic Search"): [2, 1],
         ("Users", "Paid Social"): [1, 0],
         ("Users", "Other"): [1, 0],
-        ("Users", "Inbound"): [3, 1],
         ("New users", "All"): [2, 0],
         ("Engaged sessions", "All"): [3, 1],
         ("Engagement rate", "All"): [0.75, 1],
@@ -212,6 +217,9 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
         assert [cells[key][W1], cells[key][W2]] == values, key
     channel_users = sum(cells[("Users", c)][W1] for c in ("Organic Search", "Paid Social", "Other"))
     assert channel_users == 4 != cells[("Users", "All")][W1]
+    # Rows no source fills, or that can only repeat the row above, are left out of the Tracker only.
+    assert ("Users", "Inbound") not in cells and ("Sessions", "Outbound") not in cells
+    assert ("New leads", "Offline") not in cells
     # Paid media and spend: LinkedIn's long decimal cost kept exact until display.
     assert cells[("Ad spend", "Paid Social")][W1] == pytest.approx(107.53)
     assert cells[("Ad spend", "Paid Search")][W1] == pytest.approx(2500.0)
@@ -252,6 +260,10 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
     )
     assert len(snapshots) > 1
     assert all(datetime.fromisoformat(str(row[0]).replace("Z", "+00:00")) for row in snapshots[1:])
+    # Snapshots keep every KPI and slice, with the values the Tracker no longer shows as rows.
+    kept = {(row[2], row[3], row[5]): row[6] for row in snapshots[1:]}
+    assert kept[(W1, "users", "Inbound")] == 3 and kept[(W1, "new_leads", "Offline")] == 1
+    assert kept[(W1, "sessions", "Outbound")] == 0
 
     # The owner adds a tab of their own; the next run keeps it and appends no snapshot (nothing changed).
     book = openpyxl.load_workbook(workbook)
@@ -269,6 +281,14 @@ def test_synthetic_demo_tracks_26_weeks_and_a_rerun_appends_no_snapshot(demo_dir
     workbook = demo_dir / "data" / "tracker.xlsx"
     weeks, cells = _tracker(workbook)
     assert len(weeks) == 26
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames[:2] == ["Scorecard", "Tracker"] and book.active.title == "Scorecard"
+    tracker = book["Tracker"]
+    shown = [r for r in range(1, tracker.max_row + 1) if not tracker.row_dimensions[r].hidden]
+    # All and the groups by default (57 KPIs in 6 sections); the channel rows are collapsed under them.
+    assert len(shown) <= 130 < tracker.max_row
+    scorecard = [row[:2] for row in book["Scorecard"].iter_rows(min_row=6, values_only=True)]
+    assert scorecard[:3] == [("New contacts", "All"), (None, "Inbound"), (None, "Outbound")]
     for name in (
         "New leads",
         "New MQLs",

@@ -81,8 +81,8 @@ def test_live_run_fills_the_google_sheet_in_two_requests(live, capsys):
     book = _book(suite.urls["sheets"])
     tracker = book.worksheet("Tracker").get_all_values()
     weeks = [(first + timedelta(weeks=n)).isoformat() for n in range(8)]
-    assert tracker[0] == ["Section", "KPI", "Channel", "Unit", "Type", "Version", *weeks]
-    names = {(row[1], row[2]) for row in tracker[1:]}
+    assert tracker[0] == ["KPI", "Channel", *weeks]
+    names = {(row[0], row[1]) for row in tracker[1:]}
     for kpi in ("Sessions", "Users", "Ad spend", "New leads", "Revenue won", "Customer acquisition cost"):
         assert (kpi, "All") in names, kpi
     snapshots = book.worksheet("Snapshots").get_all_values()
@@ -92,6 +92,7 @@ def test_live_run_fills_the_google_sheet_in_two_requests(live, capsys):
     assert definitions[0][:3] == ["kpi_id", "kpi_version", "name"]
     assert "new_leads" in {row[0] for row in definitions[1:]}
     assert {"Insights", "Targets", "Costs", "Charts"} <= {ws.title for ws in book.worksheets()}
+    assert book.worksheets()[0].title == "Scorecard"
 
     # Rerunning the same weeks appends no snapshot row.
     sheets.auth_required = True

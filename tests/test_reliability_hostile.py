@@ -51,7 +51,7 @@ def _duplicate_first_contact(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(tracker: dict[str, list[list[Any]]], kpi: str) -> list[Any]:
-    return next(row[6:] for row in tracker["Tracker"] if row[1] == kpi and row[2] == "All")
+    return next(row[2:] for row in tracker["Tracker"] if row[0] == kpi and row[1] == "All")
 
 
 @pytest.mark.parametrize("target", ["sheet", "xlsx"])

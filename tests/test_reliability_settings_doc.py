@@ -62,6 +62,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("tracker_channels", {"tracker_channels": ["Nowhere"]}),
     ("tracker_channels", {"tracker_channels": []}),
     ("tracker_channels", {"tracker_channels": ["All", "All"]}),
+    ("scorecard", {"scorecard": []}),
+    ("scorecard", {"scorecard": ["new_mqls", "new_mqls"]}),
     ("gross_margin", {"gross_margin": 0}),
     ("gross_margin", {"gross_margin": 1.5}),
     ("gross_margin", {"gross_margin": "high"}),

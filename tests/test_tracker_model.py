@@ -100,7 +100,8 @@ RUN1_VALUES = frame(
         (W1, "new_deals", "1.dddddd", "Outbound", 2.0),
     ]
 )
-HEADER = ["Section", "KPI", "Channel", "Unit", "Type", "Version"]
+HEADER = ["KPI", "Channel"]
+LEGACY_HEADER = ["Section", "KPI", "Channel", "Unit", "Type", "Version"]
 
 
 def first_run() -> tuple[TabGrids, TrackerUpdate]:
@@ -111,33 +112,40 @@ def first_run() -> tuple[TabGrids, TrackerUpdate]:
 # ------------------------------------------------------------------------------------------------ Tracker
 
 
-def test_first_run_builds_ordered_tracker_with_numbers_and_blanks() -> None:
+def test_first_run_builds_sections_once_and_kpi_blocks_with_numbers_and_blanks() -> None:
     _, update = first_run()
 
     assert update.tracker == [
         [*HEADER, "2026-11-02", "2026-11-09"],
-        ["Web", "Sessions", "All", "count", "Leading", "1.aaaaaa", 100, 120],
-        ["Web", "Sessions", "Inbound", "count", "Leading", "1.aaaaaa", 80, None],
-        ["Web", "Engagement rate", "All", "ratio", "Leading", "1.aaaaaa", 0.5, None],
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "2.bbbbbb", 7, 9],
-        ["Pipeline", "New deals", "Outbound", "count", "Leading", "1.dddddd", 2, None],
-        ["Pipeline", "Revenue won", "All", "currency", "Lagging", "1.cccccc", None, 12000.5],
+        ["Web", None, None, None],
+        ["Sessions", "All", 100, 120],
+        [None, "Inbound", 80, None],
+        ["Engagement rate", "All", 0.5, None],
+        ["Funnel (flow)", None, None, None],
+        ["New leads", "All", 7, 9],
+        ["Pipeline", None, None, None],
+        ["New deals", "Outbound", 2, None],
+        ["Revenue won", "All", None, 12000.5],
     ]
-    counts = [cell for row in update.tracker[1:] for cell in row[6:] if row[3] == "count" and cell is not None]
-    assert all(type(cell) is int for cell in counts)
+    rows = zip(update.tracker[1:], update.tracker_rows, strict=True)
+    counts = [cell for row, meta in rows if meta.unit == "count" for cell in row[2:]]
+    assert all(type(cell) is int for cell in counts if cell is not None)
     assert update.weeks == [W1, W2]
-    assert [row.key for row in update.tracker_rows][:2] == [
+    kinds = [row.kind for row in update.tracker_rows]
+    assert kinds == ["section", "kpi", "kpi", "kpi", "section", "kpi", "section", "kpi", "kpi"]
+    assert [row.key for row in update.tracker_rows][1:3] == [
         RowKey("sessions", "1.aaaaaa", "All"),
         RowKey("sessions", "1.aaaaaa", "Inbound"),
     ]
-    assert update.cell_position(RowKey("revenue_won", "1.cccccc", "All"), W2) == (6, 7)
+    assert update.cell_position(RowKey("revenue_won", "1.cccccc", "All"), W2) == (9, 3)
     assert update.summary.tracker_rows_added == 6
+    assert update.kpi_rows == 6
     assert update.summary.weeks_added == 2
     assert update.summary.cells_changed == 8  # 9 values, one of them empty on an empty cell
     assert update.summary.restatements == []
 
 
-def test_second_run_merges_new_week_new_version_and_keeps_history() -> None:
+def test_a_new_version_starts_a_fresh_row_and_the_old_one_moves_to_earlier_definitions() -> None:
     existing, _ = first_run()
     new_leads_v3 = replace(NEW_LEADS, kpi_version="3.eeeeee", definition="New leads, MQL stage excluded")
     catalog = [SESSIONS, ENGAGEMENT, new_leads_v3, NEW_DEALS, REVENUE]
@@ -145,7 +153,7 @@ def test_second_run_merges_new_week_new_version_and_keeps_history() -> None:
         [
             (W2, "sessions", "1.aaaaaa", "All", 125.0),  # recomputed week overwrites
             (W3, "sessions", "1.aaaaaa", "All", 130.0),  # new week column
-            (W3, "sessions", "1.aaaaaa", "Organic Search", 40.0),  # new row
+            (W3, "sessions", "1.aaaaaa", "Organic Search", 40.0),  # new row, under the groups
             (W2, "new_leads", "3.eeeeee", "All", 8.0),  # new version: new row, old row keeps history
             (W3, "new_leads", "3.eeeeee", "All", 11.0),
             (W2, "engagement_rate", "1.aaaaaa", "All", 0.25),  # empty → value: a change, not a restatement
@@ -156,54 +164,194 @@ def test_second_run_merges_new_week_new_version_and_keeps_history() -> None:
 
     assert update.tracker == [
         [*HEADER, "2026-11-02", "2026-11-09", "2026-11-16"],
-        ["Web", "Sessions", "All", "count", "Leading", "1.aaaaaa", 100, 125, 130],
-        ["Web", "Sessions", "Inbound", "count", "Leading", "1.aaaaaa", 80, None, None],
-        ["Web", "Sessions", "Organic Search", "count", "Leading", "1.aaaaaa", None, None, 40],
-        ["Web", "Engagement rate", "All", "ratio", "Leading", "1.aaaaaa", 0.5, 0.25, None],
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "2.bbbbbb", 7, 9, None],
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "3.eeeeee", None, 8, 11],
-        ["Pipeline", "New deals", "Outbound", "count", "Leading", "1.dddddd", 2, None, None],
-        ["Pipeline", "Revenue won", "All", "currency", "Lagging", "1.cccccc", None, 12000.5, None],
+        ["Web", None, None, None, None],
+        ["Sessions", "All", 100, 125, 130],
+        [None, "Inbound", 80, None, None],
+        [None, "Organic Search", None, None, 40],
+        ["Engagement rate", "All", 0.5, 0.25, None],
+        ["Funnel (flow)", None, None, None, None],
+        ["New leads", "All", None, 8, 11],
+        ["Pipeline", None, None, None, None],
+        ["New deals", "Outbound", 2, None, None],
+        ["Revenue won", "All", None, 12000.5, None],
+        ["Earlier definitions", None, None, None, None],
+        ["New leads (v2.bbbbbb)", "All", 7, 9, None],
     ]
+    assert [(row.level, row.current) for row in update.tracker_rows[-2:]] == [(0, True), (1, False)]
+    assert update.tracker_rows[3].level == 1  # a channel sits under the groups, collapsed
     assert update.summary.tracker_rows_added == 2
     assert update.summary.weeks_added == 1
     assert update.summary.cells_changed == 6
     assert [(r.key.kpi_id, r.week_start, r.old_value, r.new_value) for r in update.summary.restatements] == [
         ("sessions", W2, 120, 125)
     ]
+    # Definitions says which version the plain "New leads" row shows now.
+    current = {(row[0], row[1]): row[10] for row in update.definitions[1:]}
+    assert (current[("new_leads", "2.bbbbbb")], current[("new_leads", "3.eeeeee")]) == (None, "yes")
 
 
-def test_old_version_row_survives_a_third_run_that_no_longer_knows_it() -> None:
+def test_plain_rows_keep_their_version_through_runs_that_no_longer_know_the_old_one() -> None:
     existing, _ = first_run()
     v3 = replace(NEW_LEADS, kpi_version="3.eeeeee")
     second = run(frame([(W3, "new_leads", "3.eeeeee", "All", 11.0)]), existing, RUN2_AT, definitions=[v3])
     existing = applied(existing, second)
 
-    # Only the current catalog is passed; the 2.bbbbbb row is identified through the Definitions tab.
+    # Only the current catalog is passed; the 2.bbbbbb row is identified through its label and Definitions,
+    # and the plain row through the version Definitions marked current.
     third = run(frame([(W3, "new_leads", "3.eeeeee", "All", 12.0)]), existing, RUN3_AT, definitions=[v3])
 
-    leads = [row for row in third.tracker if row[1] == "New leads"]
-    assert leads == [
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "2.bbbbbb", 7, 9, None],
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "3.eeeeee", None, None, 12],
-    ]
+    leads = [row for row in third.tracker if row[0] and str(row[0]).startswith("New leads")]
+    assert leads == [["New leads", "All", None, None, 12], ["New leads (v2.bbbbbb)", "All", 7, 9, None]]
     assert len(third.tracker) == len(second.tracker)
     assert third.summary.unresolved_rows == 0
+    assert [(r.old_value, r.new_value) for r in third.summary.restatements] == [(11, 12)]
 
 
 def test_tracker_channels_limit_rows_but_not_snapshots() -> None:
     update = run(RUN1_VALUES, TabGrids(), RUN1_AT, tracker_channels={"All"})
 
-    assert {row[2] for row in update.tracker[1:]} == {"All"}
-    # sessions, engagement, new_leads, revenue (new_deals is Outbound only)
-    assert len(update.tracker) == 1 + 4
+    assert {row[1] for row in update.tracker[1:]} == {"All", None}
+    # sessions, engagement, new_leads, revenue (new_deals is Outbound only) and three section rows
+    assert update.kpi_rows == 4
     assert {row[5] for row in update.snapshots_append} == {"All", "Inbound", "Outbound"}
     assert update.summary.snapshot_rows_appended == 9
 
 
+def test_channels_nest_under_their_group_and_slices_no_source_fills_get_no_row() -> None:
+    values = frame(
+        [(W1, "sessions", "1.aaaaaa", channel, value) for channel, value in SESSIONS_BY_SLICE.items()]
+        + [(W1, "new_leads", "2.bbbbbb", channel, value) for channel, value in LEADS_BY_SLICE.items()]
+    )
+    groups = {"Inbound": ["Organic Search", "Paid Search"], "Outbound": ["Offline"]}
+    order = ["All", "Inbound", "Outbound", "Organic Search", "Paid Search", "Offline"]
+    # GA4 never maps to Offline, and web sessions are all Inbound: All, then the channels, no group rows.
+    slices = {"sessions": frozenset({"All", "Organic Search", "Paid Search"})}
+
+    update = build_update(
+        values,
+        CATALOG,
+        TabGrids(),
+        run_id="r",
+        snapshot_at=RUN1_AT,
+        channel_order=order,
+        channel_groups=groups,
+        row_slices=slices,
+    )
+
+    assert update.tracker == [
+        [*HEADER, "2026-11-02"],
+        ["Web", None, None],
+        ["Sessions", "All", 100],
+        [None, "Organic Search", 60],
+        [None, "Paid Search", 40],
+        ["Funnel (flow)", None, None],
+        ["New leads", "All", 10],
+        [None, "Inbound", 7],
+        [None, "Organic Search", 5],
+        [None, "Paid Search", 2],
+        [None, "Outbound", 3],
+        [None, "Offline", 3],
+    ]
+    assert [row.level for row in update.tracker_rows] == [0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1]
+    assert {row[5] for row in update.snapshots_append if row[3] == "sessions"} == set(SESSIONS_BY_SLICE)
+
+    # A row no source can fill that an earlier tracker still holds is dropped (Snapshots keep its values).
+    held = applied(TabGrids(), update)
+    stale = TabGrids(
+        tracker=[*held.tracker[:5], [None, "Offline", 0], *held.tracker[5:]],
+        snapshots=held.snapshots,
+        definitions=held.definitions,
+    )
+    again = build_update(
+        values,
+        CATALOG,
+        stale,
+        run_id="r2",
+        snapshot_at=RUN2_AT,
+        channel_order=order,
+        channel_groups=groups,
+        row_slices=slices,
+    )
+    assert again.tracker == update.tracker
+    assert again.summary.unresolved_rows == 0
+
+
+def test_a_group_row_that_repeats_all_is_collapsed_but_kept() -> None:
+    values = frame(
+        [
+            (W1, "sessions", "1.aaaaaa", "All", 100.0),
+            (W1, "sessions", "1.aaaaaa", "Inbound", 100.0),
+            (W2, "sessions", "1.aaaaaa", "All", 90.0),
+            (W2, "sessions", "1.aaaaaa", "Inbound", 90.0),
+            (W1, "new_leads", "2.bbbbbb", "All", 9.0),
+            (W1, "new_leads", "2.bbbbbb", "Inbound", 7.0),
+        ]
+    )
+
+    update = run(values, TabGrids(), RUN1_AT)
+
+    levels = {(row.key.kpi_id, row.key.channel): row.level for row in update.tracker_rows if row.key}
+    assert levels == {
+        ("sessions", "All"): 0,
+        ("sessions", "Inbound"): 1,
+        ("new_leads", "All"): 0,
+        ("new_leads", "Inbound"): 0,
+    }
+    assert [None, "Inbound", 100, 90] in update.tracker
+
+
+SESSIONS_BY_SLICE = {
+    "All": 100.0,
+    "Inbound": 100.0,
+    "Outbound": 0.0,
+    "Organic Search": 60.0,
+    "Paid Search": 40.0,
+    "Offline": 0.0,
+}
+LEADS_BY_SLICE = {
+    "All": 10.0,
+    "Inbound": 7.0,
+    "Outbound": 3.0,
+    "Organic Search": 5.0,
+    "Paid Search": 2.0,
+    "Offline": 3.0,
+}
+
+
+def test_a_tracker_in_the_earlier_six_column_layout_is_read_and_rewritten() -> None:
+    legacy = TabGrids(
+        tracker=[
+            [*LEGACY_HEADER, "2026-11-02"],
+            ["Web", "Sessions", "All", "count", "Leading", "1.aaaaaa", 100],
+            ["Web", "Sessions", "Inbound", "count", "Leading", "1.aaaaaa", 80],
+            ["Funnel (flow)", "New leads", "All", "count", "Leading", "1.old000", 5],
+            ["Misc", "Hand-added row", "All", "count", "Leading", "0.x", 1],
+        ],
+        definitions=[
+            list(DEFINITIONS_HEADER[:-1]),  # written before the "current" column existed
+            ["sessions", "1.aaaaaa", "Sessions", "Web", "leading", "count", "up", "d", "s", "2026-11-01"],
+            ["new_leads", "1.old000", "New leads", "Funnel (flow)", "leading", "count", "up", "d", "s", "2026-10-01"],
+        ],
+    )
+
+    update = run(frame([(W2, "sessions", "1.aaaaaa", "All", 120.0)]), legacy, RUN1_AT)
+
+    assert update.tracker == [
+        [*HEADER, "2026-11-02", "2026-11-09"],
+        ["Web", None, None, None],
+        ["Sessions", "All", 100, 120],
+        [None, "Inbound", 80, None],
+        ["Earlier definitions", None, None, None],
+        ["New leads (v1.old000)", "All", 5, None],
+        ["Hand-added row (v0.x)", "All", 1, None],
+    ]
+    assert update.summary.unresolved_rows == 1
+    assert update.summary.tracker_rows_added == 0
+
+
 def test_renamed_kpi_keeps_its_row_and_unknown_rows_are_kept_verbatim() -> None:
     existing, _ = first_run()
-    stray: list[Cell] = ["Misc", "Hand-added row", "All", "count", "Leading", "0.x", 1, 2]
+    stray: list[Cell] = ["Hand-added row", "All", 1, 2]
     existing = TabGrids(
         tracker=[*existing.tracker, stray], snapshots=existing.snapshots, definitions=existing.definitions
     )
@@ -211,11 +359,10 @@ def test_renamed_kpi_keeps_its_row_and_unknown_rows_are_kept_verbatim() -> None:
 
     update = run(frame([(W2, "sessions", "1.aaaaaa", "All", 120.0)]), existing, RUN2_AT, definitions=[renamed])
 
-    sessions_rows = [row for row in update.tracker if row[2] == "All" and row[5] == "1.aaaaaa" and row[0] == "Web"]
-    assert sessions_rows[0] == ["Web", "Web sessions", "All", "count", "Leading", "1.aaaaaa", 100, 120]
-    assert sum(row[1] in {"Sessions", "Web sessions"} and row[2] == "All" for row in update.tracker) == 1
+    assert ["Web sessions", "All", 100, 120] in update.tracker
+    assert sum(row[0] in {"Sessions", "Web sessions"} and row[1] == "All" for row in update.tracker) == 1
     assert update.tracker[-1] == stray
-    assert update.tracker_rows[-1].key is None
+    assert update.tracker_rows[-1].key is None and update.tracker_rows[-1].kind == "unresolved"
     assert update.summary.unresolved_rows == 1
     assert update.summary.tracker_rows_added == 0
 
@@ -227,21 +374,19 @@ def test_all_digit_version_fingerprint_stays_text() -> None:
 
     second = run(values, applied(TabGrids(), first), RUN2_AT, definitions=[digits])
 
-    assert second.tracker == [
-        [*HEADER, "2026-11-02"],
-        ["Web", "Sessions", "All", "count", "Leading", "1.120000", 5],
-    ]
+    assert second.tracker == [[*HEADER, "2026-11-02"], ["Web", None, None], ["Sessions", "All", 5]]
+    assert second.definitions[1][1] == "1.120000"
     assert second.summary.unresolved_rows == 0
     assert second.snapshots_append == []
 
 
 def test_foreign_tracker_layout_and_unknown_kpi_are_refused() -> None:
     foreign = TabGrids(tracker=[["Week", "Sessions"], ["2026-11-02", 5]])
-    with pytest.raises(TrackerLayoutError, match=r"Tracker tab row 1: expected columns Section, KPI"):
+    with pytest.raises(TrackerLayoutError, match=r"Tracker tab row 1: expected columns KPI, Channel first"):
         run(RUN1_VALUES, foreign, RUN1_AT)
 
     bad_week = TabGrids(tracker=[[*HEADER, "2026-11-02", "Notes"]])
-    with pytest.raises(TrackerLayoutError, match=r"column H: 'Notes' is not a week start date"):
+    with pytest.raises(TrackerLayoutError, match=r"column D: 'Notes' is not a week start date"):
         run(RUN1_VALUES, bad_week, RUN1_AT)
 
     with pytest.raises(ValueError, match=r"KPI mystery version 1\.x has no definition"):
@@ -363,6 +508,7 @@ def test_definitions_first_used_preserved_and_old_versions_kept() -> None:
         "Sessions definition",
         "timezone=UTC",
         "2026-11-10",
+        "yes",
     ]
     v3 = replace(NEW_LEADS, kpi_version="3.eeeeee", definition="New leads v3")
     reworded = replace(SESSIONS, definition="GA4 sessions with date in W")
@@ -378,9 +524,9 @@ def test_definitions_first_used_preserved_and_old_versions_kept() -> None:
         ("new_deals", "1.dddddd"),
         ("revenue_won", "1.cccccc"),
     ]
-    assert rows[("sessions", "1.aaaaaa")][7:] == ["GA4 sessions with date in W", "timezone=UTC", "2026-11-10"]
-    assert rows[("new_leads", "2.bbbbbb")][7:] == ["New leads definition", "timezone=UTC", "2026-11-10"]
-    assert rows[("new_leads", "3.eeeeee")][7:] == ["New leads v3", "timezone=UTC", "2026-11-17"]
+    assert rows[("sessions", "1.aaaaaa")][7:] == ["GA4 sessions with date in W", "timezone=UTC", "2026-11-10", "yes"]
+    assert rows[("new_leads", "2.bbbbbb")][7:] == ["New leads definition", "timezone=UTC", "2026-11-10", None]
+    assert rows[("new_leads", "3.eeeeee")][7:] == ["New leads v3", "timezone=UTC", "2026-11-17", "yes"]
     assert update.summary.definitions_added == 1
 
 
@@ -406,7 +552,17 @@ def test_restatement_records_first_reported_value_and_date() -> None:
     assert (restated.old_value, restated.new_value) == (110, 120)
     assert (restated.first_reported_value, restated.first_reported_on) == (100, date(2026, 11, 10))
     assert restated.note() == "first reported 100 on 2026-11-10"
+    assert restated.note("EUR") == "first reported 100 on 2026-11-10"  # a count has no currency
     assert third.summary.cells_changed == 2
+
+
+def test_restatement_note_reads_money_as_the_tracker_shows_it() -> None:
+    first = run(frame([(W2, "revenue_won", "1.cccccc", "All", 6765.4)]), TabGrids(), RUN1_AT)
+    second = run(frame([(W2, "revenue_won", "1.cccccc", "All", 7001.0)]), applied(TabGrids(), first), RUN2_AT)
+
+    (restated,) = second.summary.restatements
+    assert restated.note() == "first reported $6,765 on 2026-11-10"
+    assert restated.note("EUR") == "first reported €6,765 on 2026-11-10"
 
 
 def test_restatement_to_empty_and_ratio_note_and_missing_history() -> None:

@@ -110,7 +110,7 @@ def _runs_twice_and_keeps_the_owner_tabs(path: Path, *, with_targets: bool) -> N
     assert _rows(path, "Notes") == OWNER_NOTES
     if with_targets:
         assert _rows(path, "Targets")[1] == TARGET_ROW
-    tracker_labels = [row[1] for row in _rows(path, "Tracker")[1:] if row[1]]
+    tracker_labels = [row[0] for row in _rows(path, "Tracker")[1:] if row[0]]
     assert "Sessions" in tracker_labels
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import zipfile
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from sheets_sync import (
@@ -21,9 +22,12 @@ from sheets_sync import (
     TARGETS_TEMPLATE,
     DefinitionRow,
     StaleUpdateError,
+    TargetsValidation,
     TrackerUpdate,
     XlsxTracker,
+    build_presentation,
     build_update,
+    empty_targets,
 )
 
 pytestmark = pytest.mark.unit
@@ -100,6 +104,14 @@ def padded(grid: Sequence[Sequence[object]]) -> list[list[object]]:
     return [[*row, *([None] * (width - len(row)))] for row in grid]
 
 
+def as_dates(template: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The template as the workbook holds it: ISO dates typed as real dates."""
+    return [
+        [datetime.fromisoformat(value) if isinstance(value, str) and value[:2] == "20" else value for value in row]
+        for row in template
+    ]
+
+
 @pytest.fixture
 def book(tmp_path: Path) -> XlsxTracker:
     return XlsxTracker(tmp_path / "tracker.xlsx")
@@ -124,21 +136,24 @@ def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None
 
     result = book.write(update)
 
-    # New leads (leading) and Revenue won (lagging) are on the Tracker, so the trend chart has data.
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
+    # No cohort rows and no Scorecard KPIs to chart: no Charts tab.
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
     assert (result.tracker_rows, result.week_columns, result.snapshot_rows_appended) == (8, 2, 10)
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs"]
     assert sheet_values(book.path, "Tracker") == [
-        ["Section", "KPI", "Channel", "Unit", "Type", "Version", "2026-11-02", "2026-11-09"],
-        ["Web", "Sessions", "All", "count", "Leading", "1.abc123", 100, 120],
-        ["Web", "Sessions", "Inbound", "count", "Leading", "1.abc123", 80, None],
-        ["Web", "Engagement rate", "All", "ratio", "Leading", "1.abc123", 0.5, None],
-        ["Web", "Avg. session duration", "All", "seconds", "Leading", "1.abc123", 61.4, None],
-        ["Funnel (flow)", "New leads", "All", "count", "Leading", "1.abc123", 7, None],
-        ["Pipeline", "Sales velocity", "All", "currency_per_day", "Leading", "1.abc123", 1234.5, None],
-        ["Pipeline", "Revenue won", "All", "currency", "Lagging", "1.abc123", None, 12000.5],
-        ["Pipeline", "Average sales cycle", "All", "days", "Lagging", "1.abc123", None, 30.25],
+        ["KPI", "Channel", "2026-11-02", "2026-11-09"],
+        ["Web", None, None, None],
+        ["Sessions", "All", 100, 120],
+        [None, "Inbound", 80, None],
+        ["Engagement rate", "All", 0.5, None],
+        ["Avg. session duration", "All", 61.4, None],
+        ["Funnel (flow)", None, None, None],
+        ["New leads", "All", 7, None],
+        ["Pipeline", None, None, None],
+        ["Sales velocity", "All", 1234.5, None],
+        ["Revenue won", "All", None, 12000.5],
+        ["Average sales cycle", "All", None, 30.25],
     ]
     assert sheet_values(book.path, "Snapshots")[:2] == [
         list(SNAPSHOTS_HEADER),
@@ -148,29 +163,53 @@ def test_round_trip_exact_cells_tabs_and_presentation(book: XlsxTracker) -> None
     assert sheet_values(book.path, "Definitions") == padded(update.definitions)
 
     ws = wb["Tracker"]
-    assert ws.freeze_panes == "G2"
-    assert ws["A1"].font.b and ws["G1"].font.b
+    assert ws.freeze_panes == "C2"
+    assert ws["A1"].font.b and ws["C1"].font.b
     assert wb["Snapshots"].freeze_panes == "A2"
-    assert [ws.cell(row=r, column=7).number_format for r in range(2, 10)] == [
-        "#,##0",
-        "#,##0",
-        "0.0%",
-        "0",
-        "#,##0",
-        "#,##0.00",
-        '"$"#,##0.00',
-        "0.0",
+    # Money shows cents below 1,000 only; an empty cell keeps the format a small amount would get.
+    assert [(ws.cell(row=r, column=3).number_format, ws.cell(row=r, column=4).number_format) for r in range(3, 13)] == [
+        ("#,##0", "#,##0"),
+        ("#,##0", "#,##0"),
+        ("0.0%", "0.0%"),
+        ('0" s"', '0" s"'),
+        ("General", "General"),  # section header row
+        ("#,##0", "#,##0"),
+        ("General", "General"),
+        ('"$"#,##0"/day"', '"$"#,##0.00"/day"'),
+        ('"$"#,##0.00', '"$"#,##0'),
+        ('0.0" days"', '0.0" days"'),
     ]
-    # Section blocks: the first row of each block is the outline summary, the rest are grouped under it.
-    assert [ws.row_dimensions[r].outlineLevel for r in range(2, 10)] == [0, 1, 1, 1, 0, 0, 0, 1]
-    # Pixels from the plan: "Avg. session duration" = 21 chars x 7 + 16 = 163 px; weeks 90 px.
-    assert ws.column_dimensions["B"].width == round((163 - 5) / 7, 2)
-    assert ws.column_dimensions["G"].width == round((90 - 5) / 7, 2)
+    assert [ws.cell(row=r, column=1).font.b for r in (2, 3, 4, 7)] == [True, True, False, True]
+    # Without channel groups, Inbound stays a row of its own (not collapsed).
+    assert [ws.row_dimensions[r].outlineLevel for r in range(2, 13)] == [0] * 11
+    # Pixels from the plan: "Avg. session duration" = 21 chars x 7 + 16 = 163 px; weeks 80 px.
+    assert ws.column_dimensions["A"].width == round((163 - 5) / 7, 2)
+    assert ws.column_dimensions["C"].width == round((80 - 5) / 7, 2)
 
     # read_tabs gives the model exactly what it produced (trailing blanks trimmed)
     tabs = book.read_tabs()
     assert padded(tabs.tracker) == padded(update.tracker)
     assert padded(tabs.definitions) == padded(update.definitions)
+
+
+def test_print_setup_fits_width_repeats_labels_and_leaves_snapshots_out(book: XlsxTracker) -> None:
+    weeks = [date(2026, 6, 1) + timedelta(weeks=i) for i in range(20)]
+    frame = pd.DataFrame(
+        [(week, "sessions", "1.abc123", "All", 100.0 + i) for i, week in enumerate(weeks)],
+        columns=["week_start", "kpi_id", "kpi_version", "channel", "value"],
+    )
+    book.write(update_for(book, datetime(2026, 10, 20, tzinfo=UTC), frame))
+
+    wb = openpyxl.load_workbook(book.path)
+    tracker = wb["Tracker"]
+    assert tracker.page_setup.orientation == "landscape"
+    assert (tracker.page_setup.fitToWidth, tracker.page_setup.fitToHeight) == (1, 0)
+    assert tracker.sheet_properties.pageSetUpPr.fitToPage
+    assert (tracker.print_title_rows, tracker.print_title_cols) == ("$1:$1", "$A:$B")
+    # The last 13 of 20 weeks (columns J..V) print next to the repeated KPI and Channel labels.
+    assert tracker.print_area == "'Tracker'!$J$1:$V$3"
+    assert wb["Snapshots"].print_area == "'Snapshots'!$A$1:$G$1"
+    assert wb["Definitions"].sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_rerun_appends_only_changes_and_keeps_existing_snapshot_rows(book: XlsxTracker) -> None:
@@ -189,7 +228,7 @@ def test_rerun_appends_only_changes_and_keeps_existing_snapshot_rows(book: XlsxT
     assert after[len(before) :] == [
         ["2026-11-17T06:00:00Z", "run-1117", "2026-11-02", "sessions", "1.abc123", "All", 105]
     ]
-    assert sheet_values(book.path, "Tracker")[1][6:] == [105, 120]
+    assert sheet_values(book.path, "Tracker")[2][2:] == [105, 120]
     assert [(r.old_value, r.new_value, r.first_reported_on) for r in changed.summary.restatements] == [
         (100, 105, date(2026, 11, 10))
     ]
@@ -237,9 +276,9 @@ def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> Non
 
     result = book.write(update_for(book, RUN1_AT))
 
-    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Charts", "Costs"]
+    assert result.created_tabs == ["Tracker", "Snapshots", "Definitions", "Costs"]
     wb = openpyxl.load_workbook(book.path)
-    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Charts", "Targets", "Costs", "Notes"]
+    assert wb.sheetnames == ["Tracker", "Snapshots", "Definitions", "Targets", "Costs", "Notes"]
     notes = wb["Notes"]
     assert [list(row) for row in notes.iter_rows(values_only=True)] == [
         ["Owner notes", None],
@@ -250,7 +289,7 @@ def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> Non
     assert notes["A1"].font.b and notes["A1"].font.color.rgb == "FFFF0000"
     assert notes["A1"].fill.fgColor.rgb == "FFFFFF00"
     assert notes.column_dimensions["A"].width == 33
-    assert wb.active.title == "Notes"  # the sheet the owner had open stays open
+    assert wb.active.title == "Notes"  # without a Scorecard, the sheet the owner had open stays open
     assert sheet_values(book.path, "Targets") == [
         ["kpi_id", "channel", "period_start", "period_end", "target"],
         ["revenue_won", "All", datetime(2026, 10, 1), datetime(2026, 12, 31), 90000],
@@ -270,8 +309,8 @@ def test_unowned_tabs_are_preserved_and_tabs_reordered(book: XlsxTracker) -> Non
 
 def test_owner_tabs_created_once_then_never_overwritten(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN1_AT))
-    assert sheet_values(book.path, "Targets") == [list(row) for row in TARGETS_TEMPLATE]
-    assert sheet_values(book.path, "Costs") == [list(row) for row in COSTS_TEMPLATE]
+    assert sheet_values(book.path, "Targets") == as_dates(TARGETS_TEMPLATE)
+    assert sheet_values(book.path, "Costs") == as_dates(COSTS_TEMPLATE)
 
     wb = openpyxl.load_workbook(book.path)
     wb["Costs"].delete_rows(2)
@@ -285,7 +324,7 @@ def test_owner_tabs_created_once_then_never_overwritten(book: XlsxTracker) -> No
         ["channel", "period_start", "period_end", "amount", "note"],
         ["Offline", "2026-11-01", "2026-11-30", 3000, "Booth"],
     ]
-    assert sheet_values(book.path, "Targets") == [list(row) for row in TARGETS_TEMPLATE]
+    assert sheet_values(book.path, "Targets") == as_dates(TARGETS_TEMPLATE)
     _, costs = book.read_owner_tabs()
     assert costs.to_dict("records") == [
         {
@@ -308,7 +347,7 @@ def test_formula_looking_text_is_stored_as_text(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN1_AT, frame))
 
     wb = openpyxl.load_workbook(book.path)
-    channels = {wb["Tracker"].cell(row=r, column=3).value: wb["Tracker"].cell(row=r, column=3) for r in range(2, 8)}
+    channels = {wb["Tracker"].cell(row=r, column=2).value: wb["Tracker"].cell(row=r, column=2) for r in range(3, 9)}
     # XML parsers normalise a bare CR to LF, so "\rx" comes back as "\nx" (still text, never a formula).
     stored = {channel.replace("\r", "\n") for channel in risky_channels}
     assert set(channels) == stored
@@ -319,7 +358,7 @@ def test_formula_looking_text_is_stored_as_text(book: XlsxTracker) -> None:
         sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
         assert sheets and not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets)
     # and the model reads the text back as text
-    assert {row[2] for row in book.read_tabs().tracker[1:]} == stored
+    assert {row[1] for row in book.read_tabs().tracker[2:]} == stored
 
 
 def test_atomic_write_leaves_original_untouched_on_failure(book: XlsxTracker, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -339,7 +378,7 @@ def test_atomic_write_leaves_original_untouched_on_failure(book: XlsxTracker, mo
     assert sorted(p.name for p in book.path.parent.iterdir()) == ["tracker.xlsx"]
     monkeypatch.undo()
     book.write(next_update)
-    assert sheet_values(book.path, "Tracker")[1][6] == 200
+    assert sheet_values(book.path, "Tracker")[2][2] == 200
 
 
 def test_write_keeps_file_permissions(book: XlsxTracker) -> None:
@@ -384,3 +423,65 @@ def test_currency_code_is_validated(tmp_path: Path) -> None:
     assert XlsxTracker(tmp_path / "t.xlsx", currency="EUR").currency == "EUR"
     with pytest.raises(ValueError, match="3-letter ISO code"):
         XlsxTracker(tmp_path / "t.xlsx", currency='"; DROP')
+
+
+def test_targets_drop_downs_are_refreshed_and_the_owners_own_rules_kept(book: XlsxTracker) -> None:
+    validation = TargetsValidation(("sessions", "new_leads"), ("All", "Inbound", "Outbound"))
+    update = update_for(book, RUN1_AT)
+    book.write(update, build_presentation(update, empty_targets(), currency="USD", targets_validation=validation))
+    wb = openpyxl.load_workbook(book.path)
+    owner_rule = DataValidation(type="whole", operator="greaterThan", formula1="0")
+    owner_rule.add("G2:G10")
+    wb["Targets"].add_data_validation(owner_rule)
+    wb.save(book.path)
+
+    again = update_for(book, RUN2_AT)
+    book.write(again, build_presentation(again, empty_targets(), currency="USD", targets_validation=validation))
+
+    wb = openpyxl.load_workbook(book.path)
+    rules = {str(dv.sqref): dv for dv in wb["Targets"].data_validations.dataValidation}
+    assert sorted(rules) == ["A2:A500", "B2:B500", "C2:C500", "D2:D500", "E2:E500", "G2:G10"]
+    assert (rules["A2:A500"].type, rules["A2:A500"].formula1) == ("list", "'_lists'!$A$1:$A$2")
+    assert (rules["B2:B500"].type, rules["B2:B500"].formula1) == ("list", "'_lists'!$B$1:$B$3")
+    assert (rules["C2:C500"].type, rules["E2:E500"].formula1) == ("date", "ISNUMBER(E2)")
+    assert rules["A2:A500"].errorStyle == "warning"  # "# example" comment rows stay typeable
+    assert rules["G2:G10"].type == "whole"  # the owner's rule survives
+    lists = wb["_lists"]
+    assert lists.sheet_state == "hidden"
+    assert [row for row in lists.iter_rows(values_only=True)] == [
+        ("sessions", "All"),
+        ("new_leads", "Inbound"),
+        (None, "Outbound"),
+    ]
+    assert sheet_values(book.path, "Targets") == as_dates(TARGETS_TEMPLATE)  # values untouched
+
+
+def test_channel_rows_collapse_under_their_group(book: XlsxTracker) -> None:
+    frame = pd.DataFrame(
+        [
+            (W1, "sessions", "1.abc123", channel, value)
+            for channel, value in (("All", 10.0), ("Inbound", 7.0), ("Organic", 4.0), ("Paid", 3.0), ("Outbound", 3.0))
+        ],
+        columns=["week_start", "kpi_id", "kpi_version", "channel", "value"],
+    )
+    update = build_update(
+        frame,
+        CATALOG,
+        book.read_tabs(),
+        run_id="r",
+        snapshot_at=RUN1_AT,
+        channel_order=["All", "Inbound", "Outbound", "Organic", "Paid"],
+        channel_groups={"Inbound": ["Organic", "Paid"], "Outbound": []},
+    )
+    book.write(update)
+
+    ws = openpyxl.load_workbook(book.path)["Tracker"]
+    assert [ws.cell(r, 2).value for r in range(3, 8)] == ["All", "Inbound", "Organic", "Paid", "Outbound"]
+    assert [(ws.row_dimensions[r].outlineLevel, bool(ws.row_dimensions[r].hidden)) for r in range(3, 8)] == [
+        (0, False),
+        (0, False),
+        (1, True),
+        (1, True),
+        (0, False),
+    ]
+    assert ws.cell(5, 2).font.color.rgb == "FF5F6368"  # channel labels in grey

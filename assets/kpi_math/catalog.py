@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .kpi_def import SCROLL_DEPTHS, Direction, KpiDef, KpiType, Section, Slices, Source, Unit
+from .kpi_def import SCROLL_DEPTHS, Direction, KpiDef, KpiType, Section, ShownUnit, Slices, Source, Unit
 
 # Settings keys (the names settings/model.py exposes for fingerprints; GA4/ads keys are read with
 # .get, so a deployment without them fingerprints them as null).
@@ -60,6 +60,7 @@ def _k(
     slices: Slices,
     source: Source,
     definition_number: int = 1,
+    shown_as: ShownUnit | None = None,
 ) -> KpiDef:
     return KpiDef(
         kpi_id=kpi_id,
@@ -73,6 +74,7 @@ def _k(
         settings_read=settings_read,
         slices=slices,
         source=source,
+        shown_as=shown_as,
     )
 
 
@@ -211,6 +213,7 @@ CATALOG: tuple[KpiDef, ...] = (
         _GA4,
         "all",
         "ga4",
+        shown_as="multiple",
     ),
     _k(
         "key_events",
@@ -466,6 +469,7 @@ CATALOG: tuple[KpiDef, ...] = (
         _DEALS_CCY,
         "all",
         "hubspot",
+        shown_as="multiple",
     ),
     _stage_count("new_customers", "New customers", "customer", "Pipeline & revenue", "lagging"),
     _k(
@@ -675,6 +679,7 @@ CATALOG: tuple[KpiDef, ...] = (
         (*_SPEND, "stages", "pipelines", "deal_amount_basis", "gross_margin", "monthly_churn_rate"),
         "spend",
         "mixed",
+        shown_as="multiple",
     ),
 )
 

@@ -17,6 +17,7 @@ from typing import Literal
 Section = Literal["Web", "Paid media", "Funnel (flow)", "Funnel (cohort)", "Pipeline & revenue", "Efficiency"]
 KpiType = Literal["leading", "lagging"]
 Unit = Literal["count", "currency", "ratio", "days", "seconds", "currency_per_day"]
+ShownUnit = Literal["count", "currency", "ratio", "days", "seconds", "currency_per_day", "multiple"]
 Direction = Literal["up", "down"]
 Slices = Literal["all", "all_only", "paid", "spend"]
 Source = Literal["hubspot", "ga4", "ads", "mixed"]
@@ -49,6 +50,9 @@ class KpiDef:
         slices: Which rows exist: ``all`` (All, groups, channels), ``all_only``, ``paid`` (All + ad
             platform channels + their groups), ``spend`` (All + channels with a spend source + groups).
         source: Where the inputs come from.
+        shown_as: How the value reads when it is not what ``unit`` implies: ``multiple`` for the ratios
+            that are not shares (pages per session 1.9x, LTV : CAC, pipeline coverage), which a percent
+            format would show as 186%. ``None``: as the unit says (a ``ratio`` reads as a percent).
     """
 
     kpi_id: str
@@ -62,6 +66,12 @@ class KpiDef:
     settings_read: tuple[str, ...]
     slices: Slices
     source: Source
+    shown_as: ShownUnit | None = None
+
+    @property
+    def shown_unit(self) -> ShownUnit:
+        """The unit the tracker formats the value by (``shown_as``, else ``unit``)."""
+        return self.shown_as or self.unit
 
 
 def kpi_version(kpi: KpiDef, settings: Mapping[str, object]) -> str:

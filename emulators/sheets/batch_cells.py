@@ -1,4 +1,4 @@
-"""batchUpdate requests on cells: updateCells, repeatCell, updateBorders, mergeCells and unmergeCells.
+"""batchUpdate requests on cells: updateCells, repeatCell, updateBorders, merges and setDataValidation.
 
 Registered in :data:`CELL_REQUESTS` for :mod:`emulators.sheets.batch_update`.
 """
@@ -166,7 +166,60 @@ def unmerge_cells(work: Spreadsheet, payload: JSON, where: str) -> None:
     _unmerge(sheet, r0, r1, c0, c1)
 
 
+# ConditionType values (https://developers.google.com/sheets/api/reference/rest/v4/spreadsheets/other#ConditionType)
+# and how many ConditionValues each takes in a data validation rule (None: one or more).
+_VALIDATION_VALUES: dict[str, int | None] = {
+    **dict.fromkeys(("NUMBER_GREATER", "NUMBER_GREATER_THAN_EQ", "NUMBER_LESS", "NUMBER_LESS_THAN_EQ"), 1),
+    **dict.fromkeys(("NUMBER_EQ", "NUMBER_NOT_EQ", "TEXT_CONTAINS", "TEXT_NOT_CONTAINS", "TEXT_STARTS_WITH"), 1),
+    **dict.fromkeys(("TEXT_ENDS_WITH", "TEXT_EQ", "TEXT_NOT_EQ", "DATE_EQ", "DATE_NOT_EQ", "DATE_BEFORE"), 1),
+    **dict.fromkeys(("DATE_AFTER", "DATE_ON_OR_BEFORE", "DATE_ON_OR_AFTER", "ONE_OF_RANGE", "CUSTOM_FORMULA"), 1),
+    **dict.fromkeys(("NUMBER_BETWEEN", "NUMBER_NOT_BETWEEN", "DATE_BETWEEN", "DATE_NOT_BETWEEN"), 2),
+    **dict.fromkeys(("TEXT_IS_EMAIL", "TEXT_IS_URL", "DATE_IS_VALID", "BLANK", "NOT_BLANK"), 0),
+    "ONE_OF_LIST": None,
+    "BOOLEAN": None,
+}
+
+
+def _validation_rule(rule: object, where: str) -> JSON:
+    """A DataValidationRule checked the way Sheets refuses a bad one (condition type and value count)."""
+    if not isinstance(rule, dict):
+        raise invalid(f"Invalid {where}: rule must be a DataValidationRule object.")
+    condition = rule.get("condition")
+    kind = condition.get("type") if isinstance(condition, dict) else None
+    if kind not in _VALIDATION_VALUES:
+        raise invalid(f"Invalid {where}: Invalid ConditionType {kind!r} for a data validation rule.")
+    assert isinstance(condition, dict)
+    values = condition.get("values") or []
+    expected = _VALIDATION_VALUES[str(kind)]
+    if expected is None and kind == "ONE_OF_LIST" and not values:
+        raise invalid(f"Invalid {where}: ONE_OF_LIST condition requires at least one value.")
+    if expected is not None and len(values) != expected:
+        raise invalid(f"Invalid {where}: {kind} condition requires {expected} value(s), got {len(values)}.")
+    for value in values:
+        if not isinstance(value, dict) or not isinstance(value.get("userEnteredValue", value.get("relativeDate")), str):
+            raise invalid(f"Invalid {where}: a condition value needs userEnteredValue (text) or relativeDate.")
+    if kind == "CUSTOM_FORMULA" and not str(values[0]["userEnteredValue"]).startswith("="):
+        raise invalid(f"Invalid {where}: CUSTOM_FORMULA value must be a formula starting with '='.")
+    # proto3 JSON: unset (null) fields are not stored, false booleans are omitted.
+    return {key: copy.deepcopy(value) for key, value in rule.items() if value not in (None, False, "")}
+
+
+def set_data_validation(work: Spreadsheet, payload: JSON, where: str) -> None:
+    """``setDataValidation``: the rule on every cell of the range; no rule clears the range's validation."""
+    sheet, r0, r1, c0, c1 = grid(work, payload.get("range"), where)
+    rule = _validation_rule(payload["rule"], where) if payload.get("rule") else None
+    for r in range(r0, r1):
+        for c in range(c0, c1):
+            cell = copy.deepcopy(sheet.cells.get((r, c), {}))
+            if rule is None:
+                cell.pop("dataValidation", None)
+            else:
+                cell["dataValidation"] = copy.deepcopy(rule)
+            store_cell(sheet, (r, c), cell)
+
+
 CELL_REQUESTS: dict[str, RequestHandler] = {
+    "setDataValidation": set_data_validation,
     "updateCells": update_cells,
     "repeatCell": repeat_cell,
     "updateBorders": update_borders,

@@ -67,6 +67,7 @@ def insert_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
         count = end - start
         sheet.cells = {(r, c + count if c >= start else c): v for (r, c), v in sheet.cells.items()}
         sheet.column_sizes = {(c + count if c >= start else c): p for c, p in sheet.column_sizes.items()}
+        sheet.column_groups.insert(start, count)
         sheet.properties["gridProperties"]["columnCount"] += count
 
 
@@ -88,6 +89,7 @@ def delete_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
         if new is not None:
             cells[(new, key[1]) if axis == 0 else (key[0], new)] = cell
     sheet.cells = cells
+    (sheet.row_groups if axis == 0 else sheet.column_groups).remove(start, end)
     sizes = sheet.row_sizes if axis == 0 else sheet.column_sizes
     shifted = {moved(i): p for i, p in sizes.items()}
     shifted.pop(None, None)

@@ -89,6 +89,8 @@ def update_sheet_properties(work: Spreadsheet, payload: JSON, where: str) -> Non
             grid.pop(key)  # proto3 JSON drops zeros
     sheet.properties = props
     sheet.cells = {k: v for k, v in sheet.cells.items() if k[0] < rows and k[1] < cols}
+    sheet.row_groups.truncate(rows)
+    sheet.column_groups.truncate(cols)
     new_index = int(props.get("index", old_index))
     if new_index != old_index:
         work.sheets.remove(sheet)

@@ -11,6 +11,7 @@ from emulators.google_rpc import RpcError, invalid
 from emulators.sheets.batch_cells import CELL_REQUESTS
 from emulators.sheets.batch_common import RequestHandler
 from emulators.sheets.batch_dimensions import DIMENSION_REQUESTS
+from emulators.sheets.batch_groups import GROUP_REQUESTS
 from emulators.sheets.batch_objects import OBJECT_REQUESTS
 from emulators.sheets.batch_sheets import SHEET_REQUESTS
 from emulators.sheets.params import EndpointCall, flag
@@ -21,6 +22,7 @@ _REQUEST_HANDLERS: dict[str, RequestHandler] = {
     **SHEET_REQUESTS,
     **CELL_REQUESTS,
     **DIMENSION_REQUESTS,
+    **GROUP_REQUESTS,
     **OBJECT_REQUESTS,
 }
 
@@ -32,7 +34,6 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
     {
         "addBanding",
         "addDataSource",
-        "addDimensionGroup",
         "addFilterView",
         "addNamedRange",
         "addProtectedRange",
@@ -46,7 +47,6 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
         "deleteBanding",
         "deleteDataSource",
         "deleteDeveloperMetadata",
-        "deleteDimensionGroup",
         "deleteDuplicates",
         "deleteFilterView",
         "deleteNamedRange",
@@ -60,14 +60,12 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
         "pasteData",
         "randomizeRange",
         "refreshDataSource",
-        "setDataValidation",
         "sortRange",
         "textToColumns",
         "trimWhitespace",
         "updateBanding",
         "updateDataSource",
         "updateDeveloperMetadata",
-        "updateDimensionGroup",
         "updateEmbeddedObjectBorder",
         "updateEmbeddedObjectPosition",
         "updateFilterView",

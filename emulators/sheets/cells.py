@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from emulators.google_rpc import RpcError, invalid
@@ -83,12 +84,35 @@ def _format_date(value: float, pattern: str) -> str:
     return "".join(out)
 
 
+def _sections(pattern: str) -> list[str]:
+    """A pattern's ``;``-separated sections (positive;negative;zero;text), ``;`` inside quotes kept."""
+    sections, current, quoted = [], "", False
+    for char in pattern:
+        if char == '"':
+            quoted = not quoted
+        if char == ";" and not quoted:
+            sections.append(current)
+            current = ""
+            continue
+        current += char
+    return [*sections, current]
+
+
 def _format_number(value: float, number_format: Mapping[str, Any] | None) -> str:
-    """Render a number like Sheets' FORMATTED_VALUE for simple patterns, else the automatic format."""
+    """Render a number like Sheets' FORMATTED_VALUE for simple patterns, else the automatic format.
+
+    A pattern with a negative section (``+0%;-0%``) renders a negative number through that section, with
+    no minus sign of its own (the section writes one if it wants one); a zero section renders zero.
+    """
     if not number_format:
         return _general_number(value)
     kind = number_format.get("type", "NUMBER")
-    pattern = str(number_format.get("pattern") or "").split(";", 1)[0]
+    sections = _sections(str(number_format.get("pattern") or ""))
+    pattern = sections[0]
+    if value < 0 and len(sections) > 1:
+        pattern, value = sections[1], abs(value)
+    elif value == 0 and len(sections) > 2:
+        pattern = sections[2]
     if kind in ("DATE", "TIME", "DATE_TIME") or (pattern and _DATE_TOKENS.search(pattern) and "0" not in pattern):
         if not pattern:
             pattern = {"DATE": "yyyy-mm-dd", "TIME": "hh:mm:ss", "DATE_TIME": "yyyy-mm-dd hh:mm:ss"}.get(
@@ -114,7 +138,10 @@ def _format_number(value: float, number_format: Mapping[str, Any] | None) -> str
     int_part, _, frac_part = core.partition(".")
     scaled = value * 100 if "%" in suffix or "%" in prefix else value
     decimals = len(frac_part)
-    text = f"{abs(scaled):,.{decimals}f}" if "," in int_part else f"{abs(scaled):.{decimals}f}"
+    # Sheets rounds the shown decimal digits half away from zero (30.25 shows as 30.3, 0.35 as 0.4), not
+    # to the nearest binary float as Python's formatting does.
+    rounded = Decimal(repr(abs(scaled))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}" if "," in int_part else f"{rounded:.{decimals}f}"
     optional = frac_part.count("#")
     if optional and "." in text:
         # '#' decimals are shown only when significant.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 
+from emulators.sheets.batch_groups import groups_json
 from emulators.sheets.cells import effective_value, formatted
 from emulators.sheets.fields import parse_fields, project, tree_has
 from emulators.sheets.params import EndpointCall, Params, flag
@@ -73,6 +74,10 @@ def _sheet_json(sheet: Sheet) -> JSON:
         entry["basicFilter"] = copy.deepcopy(sheet.basic_filter)
     if sheet.charts:
         entry["charts"] = copy.deepcopy(sheet.charts)
+    for key, dimension in (("rowGroups", "ROWS"), ("columnGroups", "COLUMNS")):
+        groups = groups_json(sheet, dimension)
+        if groups:
+            entry[key] = groups
     return entry
 
 

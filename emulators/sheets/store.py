@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import copy
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emulators.google_rpc import invalid
 from emulators.sheets.a1 import A1Range, a1_box, parse_a1_cells, quote_title_always, split_sheet
+from emulators.sheets.grouping import DimensionGroups
 
 JSON = dict[str, Any]
 Cell = dict[str, Any]
@@ -35,6 +36,8 @@ class Sheet:
     basic_filter: JSON | None
     row_sizes: dict[int, JSON]
     column_sizes: dict[int, JSON]
+    row_groups: DimensionGroups = field(default_factory=DimensionGroups)
+    column_groups: DimensionGroups = field(default_factory=DimensionGroups)
 
     @property
     def sheet_id(self) -> int:
@@ -167,6 +170,7 @@ def insert_rows(sheet: Sheet, at: int, count: int) -> None:
     """Shift cells at or below row ``at`` down by ``count`` and grow the grid."""
     sheet.cells = {((r + count if r >= at else r), c): cell for (r, c), cell in sheet.cells.items()}
     sheet.row_sizes = {(r + count if r >= at else r): p for r, p in sheet.row_sizes.items()}
+    sheet.row_groups.insert(at, count)
     sheet.properties["gridProperties"]["rowCount"] = sheet.rows + count
 
 
