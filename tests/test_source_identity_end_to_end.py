@@ -119,9 +119,10 @@ def test_a_live_run_against_another_portal_stops_until_the_source_is_reset(check
         assert "funnel-ledger reset-source hubspot --yes" in error and "sentinel" not in error
         assert _count(warehouse, hubspot_contacts) == contacts_before
         pd.testing.assert_frame_equal(warehouse.read_kpis(), kpis_before)
-        # Stopped after the one account-info call, before reading any record.
+        # Stopped after the one account-info call, before reading any record (the settings preflight before
+        # it reads the portal's stage property and pipelines: metadata, no record).
         calls = {k: v - calls_before.get(k, 0) for k, v in suite.hubspot.request_counts.items()}
-        assert {k: v for k, v in calls.items() if v} == {"account_info": 1}
+        assert {k: v for k, v in calls.items() if v} == {"account_info": 1, "properties": 1, "pipelines": 1}
 
         # The documented way out: say what would go, then reset and rerun.
         assert main(["reset-source", "hubspot"]) == 0

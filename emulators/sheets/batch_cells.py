@@ -11,12 +11,15 @@ from typing import Any
 
 from emulators.google_rpc import RpcError, invalid
 from emulators.sheets.batch_common import RequestHandler, grid, grid_range_json
-from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask
+from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask, tree_has
 from emulators.sheets.store import JSON, Sheet, Spreadsheet, store_cell
 
 
-def _mirror_color(fmt: JSON, given: Mapping[str, Any], color_key: str, style_key: str) -> None:
-    """Keep a colour and its ``*Style`` twin equal, as Sheets does: whichever the request set wins."""
+def _mirror_color(fmt: JSON, given: Mapping[str, Any], color_key: str, style_key: str, masked: bool) -> None:
+    """Keep a colour and its ``*Style`` twin equal, as Sheets does: whichever the request set wins.
+
+    The two are one property in Sheets: a field mask that clears one (selected but not given) clears both.
+    """
     if color_key in given and style_key not in given:
         if color_key in fmt:
             fmt[style_key] = {"rgbColor": copy.deepcopy(fmt[color_key])}
@@ -28,20 +31,30 @@ def _mirror_color(fmt: JSON, given: Mapping[str, Any], color_key: str, style_key
             fmt[color_key] = copy.deepcopy(rgb)
         else:
             fmt.pop(color_key, None)
+    elif masked and color_key not in given and style_key not in given:
+        fmt.pop(color_key, None)
+        fmt.pop(style_key, None)
 
 
-def _mirror_color_styles(cell: JSON, data: Mapping[str, Any]) -> None:
+def _mirror_color_styles(cell: JSON, data: Mapping[str, Any], tree: FieldTree | None) -> None:
     # Sheets answers a format written with backgroundColor / textFormat.foregroundColor with the
     # ...ColorStyle twin filled in too (gspread's recorded WorksheetTest.test_format cassette).
     given = data.get("userEnteredFormat")
     fmt = cell.get("userEnteredFormat")
-    if not isinstance(given, Mapping) or not isinstance(fmt, dict):
+    if not isinstance(fmt, dict):
         return
-    _mirror_color(fmt, given, "backgroundColor", "backgroundColorStyle")
+    given = given if isinstance(given, Mapping) else {}
+    path = ("userEnteredFormat",)
+    masked = tree_has(tree, *path, "backgroundColor") or tree_has(tree, *path, "backgroundColorStyle")
+    _mirror_color(fmt, given, "backgroundColor", "backgroundColorStyle", masked)
     given_text = given.get("textFormat")
     text = fmt.get("textFormat")
-    if isinstance(given_text, Mapping) and isinstance(text, dict):
-        _mirror_color(text, given_text, "foregroundColor", "foregroundColorStyle")
+    if isinstance(text, dict):
+        given_text = given_text if isinstance(given_text, Mapping) else {}
+        masked = tree_has(tree, *path, "textFormat", "foregroundColor") or tree_has(
+            tree, *path, "textFormat", "foregroundColorStyle"
+        )
+        _mirror_color(text, given_text, "foregroundColor", "foregroundColorStyle", masked)
 
 
 def _set_cell(sheet: Sheet, key: tuple[int, int], data: Mapping[str, Any], tree: FieldTree | None) -> None:
@@ -49,7 +62,7 @@ def _set_cell(sheet: Sheet, key: tuple[int, int], data: Mapping[str, Any], tree:
     apply_mask(cell, data, tree)
     for read_only in ("effectiveValue", "formattedValue", "effectiveFormat", "hyperlink"):
         cell.pop(read_only, None)
-    _mirror_color_styles(cell, data)
+    _mirror_color_styles(cell, data, tree)
     if cell.get("note") == "":
         # Writing an empty note removes it: the cell then has no note field at all (recorded by gspread's
         # WorksheetTest.test_worksheet_notes cassette), not an empty one.
