@@ -36,9 +36,13 @@ DIGEST_METADATA_KEY = "digest"
 def definition_rows(settings: Settings) -> list[DefinitionRow]:
     """The catalog as Definitions rows, each with its version for these settings."""
     inputs = settings.as_fingerprint_inputs()
+    defaults = Settings().as_fingerprint_inputs()
     rows = []
     for order, kpi in enumerate(active_catalog(settings.ga4.scroll_depth_events)):
-        used = "; ".join(f"{name}={_short(inputs.get(name))}" for name in kpi.settings_read)
+        used = "; ".join(
+            f"{name}={_short(inputs.get(name), is_default=inputs.get(name) == defaults.get(name))}"
+            for name in kpi.settings_read
+        )
         rows.append(
             DefinitionRow(
                 kpi_id=kpi.kpi_id,
@@ -56,11 +60,12 @@ def definition_rows(settings: Settings) -> list[DefinitionRow]:
     return rows
 
 
-def _short(value: object) -> str:
+def _short(value: object, *, is_default: bool) -> str:
+    """A setting's value as Definitions shows it: lists spelled out, mappings as default or custom."""
     if isinstance(value, list):
         return ",".join(str(item) for item in value)
     if isinstance(value, dict):
-        return "custom" if value else "default"
+        return "default" if is_default else "custom"
     return str(value)
 
 

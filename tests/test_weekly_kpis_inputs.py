@@ -85,3 +85,32 @@ def test_the_active_catalog_places_switched_on_kpis_in_catalog_order():
     at = ids.index("key_events")
     assert ids[at + 1 : at + 3] == ["scroll_depth_25", "scroll_depth_50"]
     assert len(ids) == len(CATALOG) + 2
+
+
+def test_definitions_name_a_mapping_setting_custom_only_when_it_differs_from_the_default():
+    from assets.tracker import definition_rows
+
+    def settings_of(kpi_id: str, raw: dict) -> str:
+        return next(row.settings for row in definition_rows(parse_settings(raw)) if row.kpi_id == kpi_id)
+
+    assert settings_of("sessions", {}) == (
+        "timezone=UTC; week_start=monday; ga4_channel_map=default; channel_groups=default"
+    )
+    moved = {
+        "channel_groups": {
+            "Inbound": ["Organic Search"],
+            "Outbound": [
+                "Paid Search",
+                "Paid Social",
+                "Organic Social",
+                "Email",
+                "Referral",
+                "Direct",
+                "Offline",
+                "Other",
+            ],
+        }
+    }
+    assert "channel_groups=custom" in settings_of("sessions", moved)
+    assert "ad_platform_channels=custom" in settings_of("ad_spend", {"ads": {"linkedin_channel": "Other"}})
+    assert "ad_platform_channels=default" in settings_of("ad_spend", {})
