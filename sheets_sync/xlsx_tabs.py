@@ -40,6 +40,7 @@ _TOP = Alignment(vertical="top")
 _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 _INSIGHTS_WIDTHS = {1: 12, 2: 14, 3: 24, 4: XLSX_DETAIL_WIDTH, 5: 12, 6: 38, 7: 22}
 _INSIGHTS_DETAIL_COLUMN = 4
+_INSIGHTS_PRINTED_COLUMNS = 5  # week_start, source, flag, detail, value
 
 
 def write_tracker(ws: Worksheet, update: TrackerUpdate, presentation: Presentation, notes: Sequence[CellNote]) -> None:
@@ -157,6 +158,10 @@ def write_insights(ws: Worksheet, grid: Grid) -> None:
         ws.row_dimensions[row_number].height = xlsx_row_height(row[_INSIGHTS_DETAIL_COLUMN - 1] if len(row) > 3 else "")
     for column, width in _INSIGHTS_WIDTHS.items():
         ws.column_dimensions[get_column_letter(column)].width = width
+    # Printed for a reader: one page wide, the header on every page, without the run id and time columns.
+    fit_to_width(ws)
+    ws.print_title_rows = "1:1"
+    ws.print_area = f"A1:{get_column_letter(_INSIGHTS_PRINTED_COLUMNS)}{max(len(grid), 1)}"
 
 
 def append_snapshots(ws: Worksheet, update: TrackerUpdate, existing_rows: int, *, fresh: bool) -> None:
