@@ -46,6 +46,7 @@ from assets.kpi_math import (
     visit_to_lead_rate,
     web_kpis,
 )
+from assets.kpi_math.deal_currency import deals_in_reporting_currency
 from assets.kpi_math.insights import (
     ANOMALY_TRAILING_WEEKS,
     TRAILING_WEEKS,
@@ -143,6 +144,16 @@ def ad_frame(ad_daily: pd.DataFrame, settings: Settings, currencies: dict[str, s
     return frame
 
 
+def deal_frame(deals: pd.DataFrame, settings: Settings, company_currency: str | None) -> pd.DataFrame:
+    """Deals with amounts in the reporting currency (fails clearly without a rate), like :func:`ad_frame`."""
+    return deals_in_reporting_currency(
+        deals,
+        company_currency=company_currency,
+        rate_to_reporting=settings.rate_to_reporting,
+        pipelines=settings.pipelines,
+    )
+
+
 def ga4_frames(
     sources: dict[str, pd.DataFrame], settings: Settings, cfg: FunnelConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -193,6 +204,11 @@ def compute_weekly_kpis_and_insights(
     context_weeks = [weeks[0] - timedelta(weeks=n) for n in range(context, 0, -1)] + list(weeks)
     status = _source_status(sources)
     configured = {name for name, row in status.items() if row["configured"]}
+    # Deal money is converted here, once, before any KPI or note reads it.
+    inputs = {
+        **inputs,
+        "deals": deal_frame(inputs["deals"], settings, _text(status.get("hubspot", {}).get("currency"))),
+    }
     hubspot = compute_hubspot_kpis(
         contacts=inputs["contacts"],
         deals=inputs["deals"],
