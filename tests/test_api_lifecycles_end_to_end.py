@@ -87,7 +87,7 @@ def _run_last_week(*options: str) -> int:
 def test_default_versions_work_on_2026_12_03(live: Live, capsys: pytest.CaptureFixture[str]):
     suite = live(DATA_DAY)
     assert _run_last_week() == 0
-    assert re.search(r"Marketing spend +[\d,]+\.\d\d\n", capsys.readouterr().out)  # a number, not "empty"
+    assert re.search(r"Marketing spend +\$[\d,]+\.\d\d\n", capsys.readouterr().out)  # a number, not "empty"
     # Both ad platforms were read with the default versions, and every call was answered.
     for name, endpoint in (("google_ads", "google_ads.searchStream"), ("linkedin", "linkedin.adAnalytics")):
         statuses = suite.app(name).counts_by_status()
