@@ -38,8 +38,20 @@ def hubspot_mirror(
 ) -> MaterializeResult:
     """Current copy of the HubSpot CRM (contacts and their stage dates, deals, meetings, pipelines)."""
     config = settings.load()
-    # Another portal than the one this warehouse mirrors stops the run here, before anything is written.
-    guard_source(warehouse, hubspot.source_identity(), context.log.info)
+    # One account-info call gives the portal (another portal than the one this warehouse mirrors stops the
+    # run here, before anything is written) and its company currency, which the KPI step converts deal
+    # amounts from (amount_in_home_currency, and amounts of deals without deal_currency_code).
+    details = hubspot.account_details()
+    guard_source(warehouse, hubspot.source_identity(details), context.log.info)
+    warehouse.set_source_status(
+        source="hubspot",
+        configured=True,
+        currency=details.company_currency,
+        time_zone=details.time_zone,
+        detail=f"HubSpot portal {details.portal_id}, company currency {details.company_currency or 'not given'}",
+        flags=None,
+        synced_at_ms=int(time.time() * 1000),
+    )
     mirror = HubSpotMirror(
         hubspot,
         warehouse,

@@ -5,7 +5,6 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -46,6 +45,7 @@ from assets.kpi_math import (
     visit_to_lead_rate,
     web_kpis,
 )
+from assets.kpi_math.deal_currency import deals_in_reporting_currency
 from assets.kpi_math.insights import (
     ANOMALY_TRAILING_WEEKS,
     TRAILING_WEEKS,
@@ -59,7 +59,7 @@ from assets.kpi_math.insights import (
     without_unpulled_weeks,
 )
 from assets.kpi_math.insights.silent_platforms import silent_platform_insights
-from assets.kpi_math.weeks import NAT, dates_to_days, day_to_date, week_start_days
+from assets.kpi_math.web import weeks_with_rows, without_unpulled_web_weeks
 from assets.radar import api_version_radar, legacy_property_radar, linkedin_token_radar
 from resources.api_versions import versions_in_use
 from resources.settings import SettingsResource
@@ -143,6 +143,16 @@ def ad_frame(ad_daily: pd.DataFrame, settings: Settings, currencies: dict[str, s
     return frame
 
 
+def deal_frame(deals: pd.DataFrame, settings: Settings, company_currency: str | None) -> pd.DataFrame:
+    """Deals with amounts in the reporting currency (fails clearly without a rate), like :func:`ad_frame`."""
+    return deals_in_reporting_currency(
+        deals,
+        company_currency=company_currency,
+        rate_to_reporting=settings.rate_to_reporting,
+        pipelines=settings.pipelines,
+    )
+
+
 def ga4_frames(
     sources: dict[str, pd.DataFrame], settings: Settings, cfg: FunnelConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -193,6 +203,11 @@ def compute_weekly_kpis_and_insights(
     context_weeks = [weeks[0] - timedelta(weeks=n) for n in range(context, 0, -1)] + list(weeks)
     status = _source_status(sources)
     configured = {name for name, row in status.items() if row["configured"]}
+    # Deal money is converted here, once, before any KPI or note reads it.
+    inputs = {
+        **inputs,
+        "deals": deal_frame(inputs["deals"], settings, _text(status.get("hubspot", {}).get("currency"))),
+    }
     hubspot = compute_hubspot_kpis(
         contacts=inputs["contacts"],
         deals=inputs["deals"],
@@ -239,8 +254,10 @@ def compute_weekly_kpis_and_insights(
         visit_to_lead_rate(hubspot, ga4_sessions_by_week_channel(ga4_daily, context_weeks, cfg), cfg),
     ]
     everything = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    if ga4_daily is not None:
+        everything = without_unpulled_web_weeks(everything, ga4_daily, ga4_events, cfg)
     pulled = {
-        name: _weeks_with_rows(frame, cfg)
+        name: weeks_with_rows(frame, cfg)
         for name, frame in (("ga4", ga4_daily), ("ads", ads if platform_channels else None))
         if frame is not None
     }
@@ -322,12 +339,6 @@ def _radar(
     )
     notes += api_version_radar(in_use, week)
     return notes
-
-
-def _weeks_with_rows(daily: pd.DataFrame, cfg: FunnelConfig) -> set[date]:
-    """The weeks holding at least one row of a daily source table (``date`` column)."""
-    days = week_start_days(dates_to_days(daily["date"]), cfg.week_start)
-    return {day_to_date(int(d)) for d in np.unique(days[days != NAT])}
 
 
 def _ga4_report_flags(ga4_weekly: pd.DataFrame) -> pd.DataFrame:

@@ -420,7 +420,12 @@ class HubSpotResource(ApiResource):
         return read_deal_contacts(self._request, deal_ids, batch_size=ASSOCIATION_BATCH_SIZE)
 
     def account_details(self) -> AccountDetails:
-        """The portal this token reaches (``GET /account-info/v3/details``): id, time zone, currency."""
+        """The portal this token reaches (``GET /account-info/v3/details``): id, time zone, currency.
+
+        ``companyCurrency`` is the portal's company (home) currency, the currency of every deal's
+        ``amount_in_home_currency`` and of an ``amount`` whose deal has no ``deal_currency_code``
+        (https://developers.hubspot.com/docs/api-reference/latest/account/account-information/get-account-details).
+        """
         payload = self._request("GET", "/account-info/v3/details", "account_info")
         portal_id = payload.get("portalId")
         if not isinstance(portal_id, int) or isinstance(portal_id, bool):
@@ -439,9 +444,14 @@ class HubSpotResource(ApiResource):
             account_type=payload.get("accountType"),
         )
 
-    def source_identity(self) -> SourceIdentity:
-        """The portal this token reaches, as the warehouse records it (one account-info call)."""
-        details = self.account_details()
+    def source_identity(self, details: AccountDetails | None = None) -> SourceIdentity:
+        """The portal this token reaches, as the warehouse records it (one account-info call).
+
+        Args:
+            details: The portal's account details when the caller has read them already (the mirror
+                reads them once for the identity and the company currency); else they are read here.
+        """
+        details = details or self.account_details()
         where = f" ({details.ui_domain})" if details.ui_domain else ""
         return SourceIdentity(
             "hubspot", str(details.portal_id), f"HubSpot portal {details.portal_id}{where}", "HUBSPOT_ACCESS_TOKEN"

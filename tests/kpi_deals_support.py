@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from assets.kpi_math import FunnelConfig, deal_kpis
+from assets.kpi_math.deal_currency import deals_in_reporting_currency
+from settings import Settings
 
 STAGES = pd.DataFrame(
     {
@@ -32,7 +34,11 @@ NO_CONTACTS = pd.DataFrame(
 
 
 def deals_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Deals with defaults: open deal of the default pipeline, no amount, no source."""
+    """Deals with defaults: open deal of the default pipeline, no amount, no source.
+
+    Amounts as the KPI step passes them: ``home`` (``amount_in_home_currency``) wins over ``amount``, the
+    portal's company currency being the reporting currency (see :func:`deals_in_reporting_currency`).
+    """
     records = [
         {
             "deal_id": row["id"],
@@ -59,7 +65,7 @@ def deals_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         frame[col] = frame[col].astype(float)
     for col in ("is_closed_won", "is_closed"):
         frame[col] = frame[col].astype(object)
-    return frame
+    return deals_in_reporting_currency(frame, company_currency=None, rate_to_reporting=Settings().rate_to_reporting)
 
 
 def won(deal_id: str, created: str, close: str, amount: float | None = None, **kw: Any) -> dict[str, Any]:

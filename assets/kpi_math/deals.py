@@ -149,7 +149,8 @@ def deal_facts(
     """Filter deals and derive amount, probability, won/lost/closed state and channel.
 
     Args:
-        deals: The deals frame.
+        deals: The deals frame, ``amount`` and ``mrr`` in the reporting currency
+            (:func:`~assets.kpi_math.deal_currency.deals_in_reporting_currency`).
         deal_contacts: Deal-contact associations.
         contacts: The contacts frame (for deal channels).
         pipeline_stages: ``pipeline_id, stage_id, is_closed, probability``.
@@ -166,9 +167,8 @@ def deal_facts(
         keep &= string_column(deals, "pipeline").astype(str).isin(list(cfg.pipelines)).to_numpy()
     d = deals.loc[keep]
 
-    home = numeric_column(d, "amount_in_home_currency")
-    raw = numeric_column(d, "amount")
-    amount = np.where(np.isnan(home), raw, home)
+    # Already in the reporting currency (deal_currency.deals_in_reporting_currency chose and converted it).
+    amount = numeric_column(d, "amount")
     amount_missing = np.isnan(amount)
     amount = np.where(amount_missing, 0.0, amount)
 
@@ -303,7 +303,7 @@ def deal_kpis(
     ``sales_velocity`` (13 trailing weeks).
 
     Args:
-        deals: The deals frame.
+        deals: The deals frame, amounts in the reporting currency (see :func:`deal_facts`).
         deal_contacts: Deal-contact associations.
         contacts: The contacts frame (for deal channels).
         pipeline_stages: Pipeline stage metadata.

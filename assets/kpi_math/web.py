@@ -15,12 +15,12 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-from .catalog import scroll_depth_kpi
+from .catalog import CATALOG_BY_ID, scroll_depth_kpi
 from .channels import bincount_2d, expand_slices, safe_ratio
 from .columns import numeric_column, string_column
 from .config import ALL, OTHER, FunnelConfig
 from .frame import Block, assemble
-from .weeks import dates_to_days, day_to_date, index_in, requested_weeks, week_start_days
+from .weeks import NAT, dates_to_days, day_to_date, index_in, requested_weeks, week_start_days
 
 WEEK_GRAIN_WEB_KPIS: tuple[str, ...] = ("users", "new_users", "avg_session_duration_s")
 """Non-additive web KPIs, taken as is from ``ga4_weekly`` (one GA4 query per week and slice)."""
@@ -309,3 +309,38 @@ def ga4_slice_filters(
     for channel in cfg.channels:
         filters[channel] = by_channel[channel]
     return filters
+
+
+def weeks_with_rows(daily: pd.DataFrame, cfg: FunnelConfig) -> set[date]:
+    """The weeks holding at least one row of a daily source table (``date`` column)."""
+    days = week_start_days(dates_to_days(daily["date"]), cfg.week_start)
+    return {day_to_date(int(d)) for d in np.unique(days[days != NAT])}
+
+
+def without_unpulled_web_weeks(
+    kpis_long: pd.DataFrame, ga4_daily: pd.DataFrame, ga4_events: pd.DataFrame | None, cfg: FunnelConfig
+) -> pd.DataFrame:
+    """Web KPIs of a week GA4 has not a single row for are empty, never 0 (called by the weekly KPI step).
+
+    GA4 reports a row for every day that had a session, so a week without one was never pulled (only the
+    KPIs were recomputed, or the property collected nothing yet): its input is missing, and a KPI whose
+    input is missing is empty, like every web KPI when GA4 is not configured. Scroll depth likewise needs
+    at least one row of its configured events in the week.
+
+    Args:
+        kpis_long: Long KPI frame (``week_start`` as ``datetime.date``).
+        ga4_daily: The daily GA4 rows (``date``) the web KPIs were computed from.
+        ga4_events: The daily event rows (``date``) of the configured scroll events, or None.
+        cfg: Configuration (week start).
+
+    Returns:
+        A copy with ``value`` NaN for the web KPIs (and visit → lead rate, which divides by sessions) of
+        those weeks.
+    """
+    kpi_id, week = kpis_long["kpi_id"].astype(str), kpis_long["week_start"]
+    web = kpi_id.isin([k for k, kpi in CATALOG_BY_ID.items() if kpi.source == "ga4"]) | (kpi_id == "visit_to_lead_rate")
+    scroll = kpi_id.str.startswith("scroll_depth_")
+    blank = (web | scroll) & ~week.isin(list(weeks_with_rows(ga4_daily, cfg)))
+    if ga4_events is not None:
+        blank |= scroll & ~week.isin(list(weeks_with_rows(ga4_events, cfg)))
+    return kpis_long.assign(value=kpis_long["value"].mask(blank))

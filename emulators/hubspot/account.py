@@ -9,7 +9,10 @@ wall clock, as HubSpot computes it at the time of the call.
 
 A fixture that names no ``portalId`` gets one derived from its record ids, so two different fixtures look
 like two portals (and a warehouse filled from one refuses the other) while reloading the same fixture is
-the same portal.
+the same portal. A fixture that names no ``additionalCurrencies`` gets the deal currencies
+(``deal_currency_code``) other than ``companyCurrency``: HubSpot accepts only the portal's currencies on
+a deal (validation enforced since 31 July 2023, HubSpot developer changelog "Enforcing Deal Currency Code
+Validation"), so the currencies its deals carry are the portal's currencies.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Request, Response
 
+from emulators.hubspot.properties import DEFAULT_COMPANY_CURRENCY, portal_currencies
 from emulators.hubspot.store import _ObjectStore
 from emulators.hubspot.wire import JSON
 from emulators.server import json_response
@@ -28,7 +32,7 @@ from emulators.server import json_response
 DEFAULT_ACCOUNT: JSON = {
     "accountType": "STANDARD",
     "timeZone": "UTC",
-    "companyCurrency": "USD",
+    "companyCurrency": DEFAULT_COMPANY_CURRENCY,
     "additionalCurrencies": [],
     "uiDomain": "app.hubspot.com",
     "dataHostingLocation": "na1",
@@ -68,6 +72,7 @@ class _AccountRoutes(_ObjectStore):
             details: dict[str, Any] = {**DEFAULT_ACCOUNT, **self._account}
             if "portalId" not in details:
                 details["portalId"] = derived_portal_id(self._records)
+            details["additionalCurrencies"] = portal_currencies(self._account, self._records.get("deals", {}))[1]
         offset, offset_ms = utc_offset(str(details["timeZone"]), self._wall_clock())
         details.setdefault("utcOffset", offset)
         details.setdefault("utcOffsetMilliseconds", offset_ms)

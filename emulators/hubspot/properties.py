@@ -45,6 +45,9 @@ _MEETING_OUTCOMES: tuple[tuple[str, str], ...] = (
     ("CANCELED", "Canceled"),
 )
 
+#: The company currency of a portal whose account-info the fixture does not give.
+DEFAULT_COMPANY_CURRENCY = "USD"
+
 _FIELD_TYPE_BY_TYPE = {
     "string": "text",
     "number": "number",
@@ -123,6 +126,20 @@ def _complete_definition(raw: Mapping[str, Any], object_type: str) -> JSON:
     return base
 
 
+def portal_currencies(account: Mapping[str, Any], deals: Mapping[str, JSON]) -> tuple[str, list[str]]:
+    """The portal's company currency and additional currencies, as account-info serves them.
+
+    Both come from the fixture's ``account`` when it gives them; the additional currencies otherwise are
+    the other ``deal_currency_code`` values of the stored deals, sorted (HubSpot accepts only the
+    portal's currencies on a deal).
+    """
+    company = str(account.get("companyCurrency") or DEFAULT_COMPANY_CURRENCY)
+    if "additionalCurrencies" in account:
+        return company, [str(code) for code in account["additionalCurrencies"] or []]
+    codes = {str(record["properties"].get("deal_currency_code") or "") for record in deals.values()}
+    return company, sorted(code for code in codes if code and code != company)
+
+
 def _infer_type(name: str, values: list[str]) -> str:
     """Guess a property's type from its name and the values seen in the fixture."""
     if _DATE_LIKE_NAME.search(name):
@@ -139,6 +156,7 @@ def _derive_property_definitions(
     records_by_type: Mapping[str, Mapping[str, JSON]],
     explicit_props: Mapping[str, list[JSON]],
     deal_pipelines: list[JSON],
+    currencies: Iterable[str] = (DEFAULT_COMPANY_CURRENCY,),
 ) -> dict[str, dict[str, JSON]]:
     """Derive property definitions: fixture definitions, standard ones, then anything seen on records.
 
@@ -146,6 +164,7 @@ def _derive_property_definitions(
         records_by_type: Object type -> id -> stored record.
         explicit_props: Object type -> the fixture's own definitions (replace the standard ones).
         deal_pipelines: The served deal pipelines (their stages are ``dealstage``'s options).
+        currencies: The portal's currencies, company currency first (``deal_currency_code``'s options).
 
     Returns:
         Object type -> property name -> definition.
@@ -166,7 +185,7 @@ def _derive_property_definitions(
                 definition = _complete_definition(raw, object_type)
                 defs[definition["name"]] = definition
         else:
-            for definition in _standard_definitions(object_type, seen, deal_pipelines):
+            for definition in _standard_definitions(object_type, seen, deal_pipelines, tuple(currencies)):
                 defs[definition["name"]] = definition
         for name, values in seen.items():
             if name not in defs:
@@ -193,7 +212,9 @@ def _derive_property_definitions(
     return props
 
 
-def _standard_definitions(object_type: str, seen: Mapping[str, list[str]], deal_pipelines: list[JSON]) -> list[JSON]:
+def _standard_definitions(
+    object_type: str, seen: Mapping[str, list[str]], deal_pipelines: list[JSON], currencies: tuple[str, ...]
+) -> list[JSON]:
     t = object_type
 
     def d(name: str, label: str, prop_type: str, **kw: Any) -> JSON:
@@ -259,7 +280,9 @@ def _standard_definitions(object_type: str, seen: Mapping[str, list[str]], deal_
             enum("hs_is_closed_lost", "Is closed lost", [("true", "True"), ("false", "False")]),
             d("hs_deal_stage_probability", "Deal probability", "number"),
             d("amount_in_home_currency", "Amount in company currency", "number"),
-            d("deal_currency_code", "Currency", "string"),
+            # An enumeration of the portal's currencies (HubSpot's definition: type enumeration, fieldType
+            # select); a code seen on a deal and not listed is added with the other seen values below.
+            enum("deal_currency_code", "Currency", [(code, code) for code in currencies]),
             d("hs_closed_amount", "Closed Deal Amount", "number"),
             d("hs_closed_won_count", "Closed won count", "number"),
             enum("hs_analytics_source", "Original Source Type", _ANALYTICS_SOURCES),

@@ -14,7 +14,7 @@ from typing import Any
 
 from emulators.hubspot.errors import _ApiError
 from emulators.hubspot.pipelines import _complete_pipeline, _default_deal_pipeline
-from emulators.hubspot.properties import _derive_property_definitions
+from emulators.hubspot.properties import _derive_property_definitions, portal_currencies
 from emulators.hubspot.wire import _OBJECT_ALIASES, _SINGULAR, JSON, _iso, _wire_string
 
 #: Associations embedded in a record of the objects API (``?associations=contacts``) before the cut.
@@ -234,8 +234,9 @@ class _ObjectStore:
 
     def _rebuild_properties(self) -> None:
         """Derive property definitions: fixture definitions, standard ones, then anything seen on records."""
+        company, additional = portal_currencies(self._account, self._records.get("deals", {}))
         self._props = _derive_property_definitions(
-            self._records, self._explicit_props, self._pipelines.get("deals", [])
+            self._records, self._explicit_props, self._pipelines.get("deals", []), [company, *additional]
         )
 
     # ------------------------------------------------------------------ rendering helpers
