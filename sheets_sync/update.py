@@ -30,6 +30,7 @@ from sheets_sync.owner_edits import (
 from sheets_sync.snapshots_tab import ValueKey, read_snapshots_tab, snapshot_timestamp
 from sheets_sync.tabs import FIRST_WEEK_COLUMN, SNAPSHOTS_HEADER, TabGrids
 from sheets_sync.tracker_layout import SliceTree, lay_out, repeats_total
+from sheets_sync.tracker_reshape import TrackerOrigin, tracker_origin
 from sheets_sync.tracker_tab import RowKey, TrackerRow, TrackerRowState, read_tracker_tab
 from sheets_sync.units import format_number
 
@@ -124,6 +125,8 @@ class TrackerUpdate:
             as it was read (possibly empty), which writers leave untouched.
         insights_replaced: True when the run passed insights and writers must (re)write the Insights tab
             from ``insights``; False means the tab is not the run's business and must not be touched.
+        origin: Where each Tracker row comes from on the tab as read, and the pipeline's block there (the
+            writers move the owner's cells around the block with it: :mod:`sheets_sync.tracker_reshape`).
     """
 
     tracker: Grid
@@ -138,6 +141,7 @@ class TrackerUpdate:
     summary: UpdateSummary
     insights: Grid = field(default_factory=list)
     insights_replaced: bool = False
+    origin: TrackerOrigin = field(default_factory=TrackerOrigin)
 
     @property
     def kpi_rows(self) -> int:
@@ -337,4 +341,5 @@ def build_update(
         ),
         insights=insights_grid,
         insights_replaced=insights is not None,
+        origin=tracker_origin(existing.tracker, tracker_rows, states, unresolved),
     )
