@@ -11,7 +11,7 @@ from typing import Any
 
 from emulators.google_rpc import RpcError, invalid
 from emulators.sheets.batch_common import RequestHandler, grid, grid_range_json
-from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask
+from emulators.sheets.fields import FieldTree, apply_mask, required_field_mask, tree_has
 from emulators.sheets.store import JSON, Sheet, Spreadsheet, store_cell
 
 
@@ -28,6 +28,29 @@ def _mirror_color(fmt: JSON, given: Mapping[str, Any], color_key: str, style_key
             fmt[color_key] = copy.deepcopy(rgb)
         else:
             fmt.pop(color_key, None)
+
+
+def _clear_twins(cell: JSON, data: Mapping[str, Any], tree: FieldTree | None) -> None:
+    """A colour the mask clears (named in ``fields``, absent from the data) takes its ``*Style`` twin along."""
+    fmt = cell.get("userEnteredFormat")
+    if tree is None or not isinstance(fmt, dict):
+        return
+    given = data.get("userEnteredFormat") if isinstance(data.get("userEnteredFormat"), Mapping) else {}
+    for path, color_key, style_key in (
+        ((), "backgroundColor", "backgroundColorStyle"),
+        (("textFormat",), "foregroundColor", "foregroundColorStyle"),
+    ):
+        node: Any = fmt
+        sent: Any = given
+        for name in path:
+            node = node.get(name) if isinstance(node, dict) else None
+            sent = sent.get(name) if isinstance(sent, Mapping) else None
+        if not isinstance(node, dict):
+            continue
+        sent = sent if isinstance(sent, Mapping) else {}
+        for key, twin in ((color_key, style_key), (style_key, color_key)):
+            if tree_has(tree, "userEnteredFormat", *path, key) and key not in sent and twin not in sent:
+                node.pop(twin, None)
 
 
 def _mirror_color_styles(cell: JSON, data: Mapping[str, Any]) -> None:
@@ -50,6 +73,7 @@ def _set_cell(sheet: Sheet, key: tuple[int, int], data: Mapping[str, Any], tree:
     for read_only in ("effectiveValue", "formattedValue", "effectiveFormat", "hyperlink"):
         cell.pop(read_only, None)
     _mirror_color_styles(cell, data)
+    _clear_twins(cell, data, tree)
     if cell.get("note") == "":
         # Writing an empty note removes it: the cell then has no note field at all (recorded by gspread's
         # WorksheetTest.test_worksheet_notes cassette), not an empty one.
