@@ -124,7 +124,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 targets_validation=targets_validation(config),
             )
             try:
-                tracker.write(update, presentation)
+                tracker.write(update, presentation, log=context.log.info)
                 break
             except StaleUpdateError as stale:
                 # Another writer (a run on another warehouse, a person saving the workbook) got there between

@@ -59,8 +59,17 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from resources.tracker import WorkbookUnreadableError
     from sheets_sync.owner_tabs import OwnerTabError
     from sheets_sync.tabs import TrackerLayoutError
+    from sheets_sync.workbook_lock import WorkbookLockedError
 
-    return (ApiError, FixtureError, OwnerTabError, RunLeaseHeldError, TrackerLayoutError, WorkbookUnreadableError)
+    return (
+        ApiError,
+        FixtureError,
+        OwnerTabError,
+        RunLeaseHeldError,
+        TrackerLayoutError,
+        WorkbookLockedError,
+        WorkbookUnreadableError,
+    )
 
 
 def _with_advice(error: BaseException) -> str:

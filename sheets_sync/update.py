@@ -125,6 +125,7 @@ class TrackerUpdate:
             as it was read (possibly empty), which writers leave untouched.
         insights_replaced: True when the run passed insights and writers must (re)write the Insights tab
             from ``insights``; False means the tab is not the run's business and must not be touched.
+        read_revision: The writer's token of the tracker as read (``TabGrids.revision``).
         origin: Where each Tracker row comes from on the tab as read, and the pipeline's block there (the
             writers move the owner's cells around the block with it: :mod:`sheets_sync.tracker_reshape`).
     """
@@ -142,6 +143,7 @@ class TrackerUpdate:
     insights: Grid = field(default_factory=list)
     insights_replaced: bool = False
     origin: TrackerOrigin = field(default_factory=TrackerOrigin)
+    read_revision: str = ""
 
     @property
     def kpi_rows(self) -> int:
@@ -342,4 +344,5 @@ def build_update(
         insights=insights_grid,
         insights_replaced=insights is not None,
         origin=tracker_origin(existing.tracker, tracker_rows, states, unresolved),
+        read_revision=existing.revision,
     )
