@@ -76,7 +76,7 @@ def _merge(kept: Worksheet, rendered: Worksheet, rows: int, columns: int) -> Non
             continue
         new.worksheet = kept
         if new.ht is None and old is not None:
-            new.ht, new.customHeight = old.ht, old.customHeight
+            new.ht = old.ht  # a height the owner set (customHeight follows from it)
         new.hidden = bool(new.hidden or owner_hidden)
         kept.row_dimensions[index] = new
     for letter, dimension in rendered.column_dimensions.items():
