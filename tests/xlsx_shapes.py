@@ -17,18 +17,19 @@ NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DRAWING_REL = f"{NS_R}/drawing"
 
 
-def _text_box(text: str, col: int, row: int) -> str:
+def _text_box(text: str, col: int, row: int, x: str = "xdr:") -> str:
+    """A text box anchor; ``x`` is the prefix of the spreadsheet-drawing namespace in the drawing it goes in."""
     return (
-        '<xdr:twoCellAnchor editAs="oneCell">'
-        f"<xdr:from><xdr:col>{col}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{row}</xdr:row><xdr:rowOff>0</xdr:rowOff>"
-        "</xdr:from>"
-        f"<xdr:to><xdr:col>{col + 3}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{row + 4}</xdr:row>"
-        "<xdr:rowOff>0</xdr:rowOff></xdr:to>"
-        '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="2" name="TextBox 1"/><xdr:cNvSpPr txBox="1"/>'
-        '</xdr:nvSpPr><xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="762000"/></a:xfrm>'
-        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr wrap="square" rtlCol="0" '
+        f'<{x}twoCellAnchor editAs="oneCell">'
+        f"<{x}from><{x}col>{col}</{x}col><{x}colOff>0</{x}colOff><{x}row>{row}</{x}row><{x}rowOff>0</{x}rowOff>"
+        f"</{x}from>"
+        f"<{x}to><{x}col>{col + 3}</{x}col><{x}colOff>0</{x}colOff><{x}row>{row + 4}</{x}row>"
+        f"<{x}rowOff>0</{x}rowOff></{x}to>"
+        f'<{x}sp macro="" textlink=""><{x}nvSpPr><{x}cNvPr id="2" name="TextBox 1"/><{x}cNvSpPr txBox="1"/>'
+        f'</{x}nvSpPr><{x}spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1828800" cy="762000"/></a:xfrm>'
+        f'<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></{x}spPr><{x}txBody><a:bodyPr wrap="square" rtlCol="0" '
         f'anchor="t"/><a:lstStyle/><a:p><a:r><a:rPr lang="en-US" sz="1100"/><a:t>{text}</a:t></a:r></a:p>'
-        "</xdr:txBody></xdr:sp><xdr:clientData/></xdr:twoCellAnchor>"
+        f"</{x}txBody></{x}sp><{x}clientData/></{x}twoCellAnchor>"
     )
 
 
@@ -56,7 +57,8 @@ def _drawing_of(names: dict[str, bytes], sheet: str) -> str | None:
     ):
         found = re.search(pattern, rels)
         if found:
-            return posixpath.normpath(posixpath.join(folder, found.group(1)))
+            target = found.group(1)
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
     return None
 
 
@@ -68,8 +70,15 @@ def add_text_box(path: Path, title: str, text: str, *, col: int = 6, row: int = 
     existing = _drawing_of(names, sheet)
     if existing is not None:
         drawing_xml = names[existing].decode()
+        root = re.search(r"<(?:(\w+):)?wsDr\b[^>]*>", drawing_xml)
+        assert root is not None
+        prefix = f"{root.group(1)}:" if root.group(1) else ""
+        if 'xmlns:a="' not in root.group(0):
+            opened = root.group(0)[:-1] + ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            drawing_xml = drawing_xml.replace(root.group(0), opened, 1)
         closing = drawing_xml.rindex("</")
-        names[existing] = (drawing_xml[:closing] + _text_box(text, col, row) + drawing_xml[closing:]).encode()
+        box = _text_box(text, col, row, prefix)
+        names[existing] = (drawing_xml[:closing] + box + drawing_xml[closing:]).encode()
         _rezip(path, names)
         return
     number = 900
@@ -124,11 +133,13 @@ def text_boxes(path: Path, title: str) -> list[tuple[str, int, int]]:
     found = []
     if part is not None:
         drawing = names[part].decode()
-        for anchor in re.findall(r"<xdr:twoCellAnchor\b.*?</xdr:twoCellAnchor>", drawing, re.DOTALL):
+        for anchor in re.findall(r"<(?:\w+:)?twoCellAnchor\b.*?</(?:\w+:)?twoCellAnchor>", drawing, re.DOTALL):
             if 'txBox="1"' not in anchor:
                 continue
             text = "".join(re.findall(r"<a:t>([^<]*)</a:t>", anchor))
-            start = re.search(r"<xdr:from><xdr:col>(\d+)</xdr:col>.*?<xdr:row>(\d+)</xdr:row>", anchor, re.DOTALL)
+            start = re.search(
+                r"<(?:\w+:)?from><(?:\w+:)?col>(\d+)</(?:\w+:)?col>.*?<(?:\w+:)?row>(\d+)</", anchor, re.DOTALL
+            )
             assert start is not None
             found.append((text, int(start.group(1)), int(start.group(2))))
     return found
