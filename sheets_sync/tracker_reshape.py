@@ -29,43 +29,53 @@ class TrackerOrigin:
 
     Attributes:
         sources: For each row of the new grid (header first), its row on the old tab, ``None`` when new.
-        old_height: Rows of the old tab that were the pipeline's (header included), up to its last row with a
-            cell in the pipeline's columns.
+        old_height: Rows of the old tab that were the pipeline's (header included), up to its last KPI row;
+            rows below are the owner's.
         old_width: Columns of the old tab that were the pipeline's (labels and weeks).
+        foreign_rows: Rows inside the old block that are not the pipeline's (a line of the owner's text among
+            the KPI rows): kept, not deleted, when they leave the layout.
     """
 
     sources: list[int | None] = field(default_factory=list)
     old_height: int = 0
     old_width: int = 0
+    foreign_rows: frozenset[int] = frozenset()
 
 
 def tracker_origin(
     old_grid: Grid,
+    old_rows: Sequence[TrackerRowState],
     rows: Sequence[TrackerRow],
     states: Mapping[RowKey, TrackerRowState],
     unresolved: Sequence[TrackerRowState],
+    section_titles: Set[str],
 ) -> TrackerOrigin:
     """Match the rows of the new layout to the rows of the tab as read.
 
     Args:
         old_grid: The Tracker as read (header first; empty = no tab).
+        old_rows: Every row the model read from it (with the tab row each came from).
         rows: The new layout's rows below the header.
         states: The KPI rows by key, with the tab row each was read from.
         unresolved: The rows kept verbatim, in the order the layout writes them.
+        section_titles: The titles a section header row of the pipeline can have.
     """
     width = block_width(old_grid)
     if not width:
         return TrackerOrigin([None] * (len(rows) + 1), 0, 0)
-    height = 1
+    height = 1 + max((row.source_row for row in old_rows if row.source_row is not None), default=0)
+    read = {row.source_row for row in old_rows}
     sections: dict[str, list[int]] = {}
-    for index, cells in enumerate(old_grid[1:], start=1):
-        block = cells[:width]
-        if is_blank_row(block):
+    foreign: set[int] = set()
+    for index in range(1, height):
+        block = old_grid[index][:width] if index < len(old_grid) else []
+        if is_blank_row(block) or index in read:
             continue
-        height = index + 1
         label, channel = cell_text(block[0]) if block else "", cell_text(block[1]) if len(block) > 1 else ""
-        if label and not channel and is_blank_row(block[2:]):
+        if label in section_titles and not channel and is_blank_row(block[2:]):
             sections.setdefault(label, []).append(index)
+        else:
+            foreign.add(index)  # the owner's line among the KPI rows
     sources: list[int | None] = [0]
     pending_unresolved = iter(unresolved)
     for row in rows:
@@ -78,7 +88,7 @@ def tracker_origin(
         else:
             known = states.get(row.key) if row.key is not None else None
             sources.append(known.source_row if known is not None else None)
-    return TrackerOrigin(sources, height, width)
+    return TrackerOrigin(sources, height, width, frozenset(foreign))
 
 
 Step = tuple[Literal["move", "insert", "delete"], int, int]
@@ -130,9 +140,11 @@ def plan_reshape(origin: TrackerOrigin, new_width: int, owner_rows: Set[int]) ->
     Args:
         origin: Where each new row comes from (:func:`tracker_origin`).
         new_width: Columns of the new Tracker.
-        owner_rows: Old rows with something of the owner's beside the block (a value or a note right of it).
+        owner_rows: Old rows with something of the owner's beside the block (a value or a note right of it);
+            the origin's foreign rows count too.
     """
     target = [_NEW if source is None else source for source in origin.sources]
+    owner_rows = set(owner_rows) | origin.foreign_rows
     if origin.old_height == 0:
         return Reshape([], 0, 0, len(target), [None] * len(target), 0)
     current = list(range(origin.old_height))

@@ -29,7 +29,7 @@ from sheets_sync.owner_edits import (
 )
 from sheets_sync.snapshots_tab import ValueKey, read_snapshots_tab, snapshot_timestamp
 from sheets_sync.tabs import FIRST_WEEK_COLUMN, SNAPSHOTS_HEADER, TabGrids
-from sheets_sync.tracker_layout import SliceTree, lay_out, repeats_total
+from sheets_sync.tracker_layout import EARLIER_SECTION, SliceTree, lay_out, repeats_total
 from sheets_sync.tracker_reshape import TrackerOrigin, tracker_origin
 from sheets_sync.tracker_tab import RowKey, TrackerRow, TrackerRowState, read_tracker_tab
 from sheets_sync.units import format_number
@@ -343,6 +343,13 @@ def build_update(
         ),
         insights=insights_grid,
         insights_replaced=insights is not None,
-        origin=tracker_origin(existing.tracker, tracker_rows, states, unresolved),
+        origin=tracker_origin(
+            existing.tracker,
+            old_rows,
+            tracker_rows,
+            states,
+            unresolved,
+            {info.section for info in infos.values()} | {EARLIER_SECTION},
+        ),
         read_revision=existing.revision,
     )

@@ -95,3 +95,18 @@ def test_the_model_says_where_each_row_came_from_and_new_weeks_go_at_the_block_e
     assert (plan.columns_at, plan.columns_added) == (4, 1)
     assert plan.column_after(5) == 6 and plan.column_after(3) == 3
     assert replay(plan.row_steps, list(range(origin.old_height))) == origin.sources
+
+
+def test_a_line_of_the_owners_among_the_kpi_rows_is_kept_below_and_rows_under_the_tracker_are_theirs():
+    first = run(RUN1_VALUES, TabGrids(), RUN1_AT)
+    tabs = applied(TabGrids(), first)
+    grid = [list(row) for row in tabs.tracker]
+    grid.insert(4, ["see the Q3 note", None])  # the owner's line among the KPI rows (above Engagement rate)
+    grid += [[None], ["my own table"]]  # and below the Tracker, after a blank row
+    later = run(RUN1_VALUES, TabGrids(tracker=grid, snapshots=tabs.snapshots, definitions=tabs.definitions), RUN1_AT)
+    origin = later.origin
+    assert origin.foreign_rows == frozenset({4})
+    assert origin.old_height == len(tabs.tracker) + 1  # the rows under the Tracker are the owner's
+    plan = plan_reshape(origin, len(later.tracker[0]), frozenset())
+    assert plan.row_after(4) == len(later.tracker)  # right below the Tracker, not deleted
+    assert plan.row_after(len(grid) - 1) == len(grid) - 1  # the table below keeps its place
