@@ -5,6 +5,7 @@ by the revision marker, re-read and merged. Either way the tracker ends with eve
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,6 +149,34 @@ def test_two_warehouses_writing_one_tracker_merge_instead_of_overwriting(
         assert tracker == clean[target][1]
         keys = _snapshot_keys(tracker)
         assert len(keys) == len(set(keys))
+    finally:
+        first_may_write.set()
+        live.stop()
+
+
+def test_a_second_run_told_not_to_wait_stops_naming_the_run_that_holds_the_warehouse(
+    gated, tmp_path: Path, monkeypatch, capsys
+):
+    live = LiveRun(tmp_path, monkeypatch, target="sheet").start()
+    runs = Runs()
+    first_may_write = _event(gated, "run-a-may-write")
+    try:
+        runs.start("run-a")
+        assert _event(gated, "run-a-at-write").wait(LIMIT_S)
+        tracker_before = live.tracker()
+        monkeypatch.setenv(run_lease.LEASE_WAIT_ENV, "0")
+        capsys.readouterr()
+        code = main(RUN_ARGS)  # the second run, in this thread
+        err = capsys.readouterr().err
+        assert code == 1
+        stop = [line for line in err.splitlines() if line.startswith("funnel-ledger: another run is writing")]
+        assert len(stop) == 1
+        assert re.search(r"writing this warehouse: run [0-9a-f-]{36} on \S+ \(pid \d+\), holding it since ", stop[0])
+        assert "this run waited 0 s and stopped before writing anything -- rerun when that run has finished" in stop[0]
+        assert live.tracker() == tracker_before  # the second run wrote nothing
+        first_may_write.set()
+        runs.join()
+        assert runs.codes == {"run-a": 0}
     finally:
         first_may_write.set()
         live.stop()
