@@ -10,9 +10,9 @@ drop-downs).
 The write carries the values, the formats, the notes, the charts and the next revision marker together
 because a batchUpdate is atomic: either all of it lands or none of it does, so a failure never leaves a
 half-written tracker, and a write computed from a sheet another run has written since is refused whole
-(:mod:`sheets_sync.gsheets_revision`). Only the pipeline's cells are written: the Tracker's block, the
-tables' own columns on Definitions and Snapshots; what the owner typed, noted, filtered or formatted
-elsewhere is left as it is.
+(:mod:`sheets_sync.gsheets_revision`). Only the pipeline's cells are written: the Scorecard, the Tracker's
+block, the tables' own columns on Definitions and Snapshots, the Insights rows; what the owner typed,
+noted, filtered or formatted elsewhere is left as it is.
 Values go in as typed ``userEnteredValue`` cells, which Sheets never parses: CRM text such as
 ``=HYPERLINK(...)`` stays text, exactly like a RAW values write.
 """
@@ -176,8 +176,8 @@ class GoogleSheetTracker:
         if update.insights_replaced:
             plan.requests.extend(insights_layout.sheets_requests(plan.ids[INSIGHTS_TAB], len(update.insights)))
         if scorecard is not None:
-            previous = [row[: scorecard.width] for row in state.grids.get(SCORECARD_TAB, [])]
-            write_styled_tab(plan, scorecard, previous=previous)
+            # The Scorecard is the pipeline's whole (re-laid out every run): all it held before is blanked.
+            write_styled_tab(plan, scorecard, previous=state.grids.get(SCORECARD_TAB, []))
         if presentation is not None:
             kpi_ids = {str(row[0]) for row in update.definitions[1:] if row and row[0]}
             present_tracker(plan, update, presentation, kpi_ids, reshape.extent)

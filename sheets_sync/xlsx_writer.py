@@ -274,7 +274,11 @@ class XlsxTracker:
                 wb,
                 SCORECARD_TAB,
                 lambda ws: write_styled_tab(ws, scorecard),
-                lambda rendered, kept: (_rows_used(rendered, kept, scorecard.width), scorecard.width),
+                # The pipeline's whole tab, re-laid out every run: everything it held before is cleared.
+                lambda rendered, kept: (
+                    _rows_used(rendered, kept, kept.max_column),
+                    max(scorecard.width, kept.max_column),
+                ),
             )
         shift = self._reshape_tracker(wb, update)
         notes = merge_notes(kept_notes, presentation.notes)
