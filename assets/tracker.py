@@ -25,10 +25,13 @@ from sheets_sync.insights_tab import InsightRow
 from sheets_sync.presentation import build_presentation
 from sheets_sync.scorecard import Scorecard, build_scorecard, digest_text
 from sheets_sync.scorecard_tab import scorecard_tab
+from sheets_sync.tabs import StaleUpdateError
 from sheets_sync.units import format_change, format_number
 from sheets_sync.update import build_update
 
 TRACKER_KEY = ["tracker", "weekly_tracker"]
+# Writes refused because the tracker changed since it was read are merged again this many times in all.
+WRITE_ATTEMPTS = 3
 # The tracker materialization's metadata entry holding the weekly digest text (sent by pipelines/digest.py).
 DIGEST_METADATA_KEY = "digest"
 
@@ -91,44 +94,62 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         weeks = [date.fromisoformat(key) for key in context.partition_keys]
         as_of = parse_as_of(context.run.tags.get(AS_OF_TAG))
         values = warehouse.read_kpis(weeks)
-        update = build_update(
-            values,
-            definition_rows(config),
-            tracker.read_tabs(),
-            run_id=context.run_id,
-            snapshot_at=datetime.now(UTC),
-            channel_order=config.slice_order(),
-            tracker_channels=set(config.tracker_channels) if config.tracker_channels is not None else None,
-            channel_groups=config.resolved_channel_groups(),
-            row_slices=tracker_row_slices(config),
-            insights=[
-                InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
-                for row in read_insights(warehouse, weeks)
-            ],
-        )
-        targets, _costs = tracker.read_owner_tabs()
-        guard_source(warehouse, tracker.source_identity(), context.log.info)
+        insights = [
+            InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
+            for row in read_insights(warehouse, weeks)
+        ]
         contacts = read_hubspot_inputs(warehouse, stage_property_names(config.stages))["contacts"]
         maturity = cohort_maturity(contacts, funnel_config(config), as_of)
-        card = build_scorecard(
-            update, targets, kpi_ids=headline_kpis, currency=config.currency, as_of=as_of.date(), maturity=maturity
-        )
-        presentation = build_presentation(
-            update,
-            targets,
-            currency=config.currency,
-            as_of=as_of.date(),
-            maturity=maturity,
-            headline_kpis=headline_kpis,
-            scorecard=scorecard_tab(card),
-            targets_validation=targets_validation(config),
-        )
-        tracker.write(update, presentation)
+        guard_source(warehouse, tracker.source_identity(), context.log.info)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            update = build_update(
+                values,
+                definition_rows(config),
+                tracker.read_tabs(),
+                run_id=context.run_id,
+                snapshot_at=datetime.now(UTC),
+                channel_order=config.slice_order(),
+                tracker_channels=set(config.tracker_channels) if config.tracker_channels is not None else None,
+                channel_groups=config.resolved_channel_groups(),
+                row_slices=tracker_row_slices(config),
+                insights=insights,
+            )
+            targets, _costs = tracker.read_owner_tabs()
+            card = build_scorecard(
+                update, targets, kpi_ids=headline_kpis, currency=config.currency, as_of=as_of.date(), maturity=maturity
+            )
+            presentation = build_presentation(
+                update,
+                targets,
+                currency=config.currency,
+                as_of=as_of.date(),
+                maturity=maturity,
+                headline_kpis=headline_kpis,
+                scorecard=scorecard_tab(card),
+                targets_validation=targets_validation(config),
+            )
+            try:
+                tracker.write(update, presentation, log=context.log.info)
+                break
+            except StaleUpdateError as stale:
+                # Another writer (a run on another warehouse, a person saving the workbook) got there between
+                # this run's read and its write, and nothing of this write landed: merge into what is there now.
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                context.log.warning(
+                    f"{stale} -- reading the tracker again and merging this run's values into it "
+                    f"(attempt {attempt + 1} of {WRITE_ATTEMPTS})"
+                )
         summary = update.summary
         context.log.info(
             f"tracker {tracker.location}: {summary.cells_changed} cells changed, "
             f"{summary.weeks_added} weeks added, "
             f"{summary.snapshot_rows_appended} snapshot rows appended, {len(summary.restatements)} restated"
+            + (
+                f", {summary.owner_edits_restored} cells changed by hand written back (listed on Insights)"
+                if summary.owner_edits_restored
+                else ""
+            )
         )
         return MaterializeResult(
             metadata={
@@ -142,6 +163,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 "restated_cells": len(summary.restatements),
                 "definitions_added": summary.definitions_added,
                 "insights_rows": summary.insights_rows,
+                "owner_edits_restored": summary.owner_edits_restored,
                 "cohort_maturity_days": maturity.min_age_days,
                 "scorecard": MetadataValue.md(scorecard_preview(card)),
                 # What the weekly digest sends after a scheduled run (pipelines/digest.py).

@@ -116,13 +116,14 @@ def run_pipeline(
     if as_of:
         tags[AS_OF_TAG] = as_of
     print(f"funnel-ledger: {len(keys)} weeks, {keys[0]} to {keys[-1]}", flush=True)
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        tags=tags,
-        instance=instance,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        raise_on_error=True,
-    )
+    # Disposed when the run ends, in this thread: the throwaway instance's storage is an in-memory SQLite.
+    with DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            tags=tags,
+            instance=instance,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=True,
+        )
     return {"run_id": result.run_id, "weeks": keys, "success": result.success}
 
 

@@ -17,6 +17,7 @@ from dagster import (
     ScheduleEvaluationContext,
     define_asset_job,
     definitions,
+    in_process_executor,
     schedule,
 )
 
@@ -32,12 +33,17 @@ from resources.ga4 import GA4Resource
 from resources.google_ads import GoogleAdsResource
 from resources.hubspot import HubSpotResource
 from resources.linkedin_ads import LinkedInAdsResource
+from resources.run_lease import RunLeaseResource, lease_wait_seconds
 from resources.settings import SettingsResource
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource
 from settings import RuntimeEnv, Settings, load_settings, resolve_config_path
 
 WEEKLY_JOB = "weekly_tracker_job"
+# Every run of the job carries this tag; deploy/dagster.yaml limits runs with it to one at a time, so the
+# schedule, the UI and backfills of the job queue instead of writing the warehouse and the tracker at once.
+WRITER_TAG = "funnel-ledger/writer"
+WRITER_TAG_VALUE = "warehouse-and-tracker"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 
@@ -99,7 +105,12 @@ def build_definitions(
     kpis = build_weekly_kpis_asset(partitions)
     tracker = build_tracker_asset(partitions)
     assets = [hubspot_mirror, *build_ads_assets(partitions), *build_ga4_assets(partitions), kpis, tracker]
-    job = define_asset_job(WEEKLY_JOB, selection=assets)
+    # One process runs every step, so the run lease taken when the run starts is held until it ends (a
+    # multiprocess run has no process that lives for the whole run). The sources are pulled one after the
+    # other; for a weekly run that costs seconds, and the steps no longer pay a process start each.
+    job = define_asset_job(
+        WEEKLY_JOB, selection=assets, executor_def=in_process_executor, tags={WRITER_TAG: WRITER_TAG_VALUE}
+    )
 
     # The week ends at midnight; the schedule runs the next morning and recomputes the trailing weeks,
     # because cohort numbers and ad conversions keep changing after a week closes.
@@ -123,7 +134,12 @@ def build_definitions(
     sources.update(source_resources or {})
     # Every asset requires the settings resource, so its setup (settings re-read, stages and pipelines
     # confirmed by the portal) runs before anything of the run is fetched or written.
-    preflight = SettingsResource(config_path=str(config_path) if config_path else None, portal=sources["hubspot"])
+    # The run lease is nested in it too, so it is taken before the preflight and before any step.
+    preflight = SettingsResource(
+        config_path=str(config_path) if config_path else None,
+        portal=sources["hubspot"],
+        lease=RunLeaseResource(url=runtime.warehouse_url, wait_seconds=lease_wait_seconds()),
+    )
     return Definitions(
         assets=assets,
         jobs=[job],

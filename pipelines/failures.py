@@ -55,11 +55,21 @@ def error_chain(error: BaseException) -> Iterator[BaseException]:
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from emulators.fixture import FixtureError
     from resources.http import ApiError
+    from resources.run_lease import RunLeaseHeldError
     from resources.tracker import WorkbookUnreadableError
     from sheets_sync.owner_tabs import OwnerTabError
     from sheets_sync.tabs import TrackerLayoutError
+    from sheets_sync.workbook_lock import WorkbookLockedError
 
-    return (ApiError, FixtureError, OwnerTabError, TrackerLayoutError, WorkbookUnreadableError)
+    return (
+        ApiError,
+        FixtureError,
+        OwnerTabError,
+        RunLeaseHeldError,
+        TrackerLayoutError,
+        WorkbookLockedError,
+        WorkbookUnreadableError,
+    )
 
 
 def _with_advice(error: BaseException) -> str:

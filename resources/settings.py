@@ -1,9 +1,10 @@
 """The Dagster resource that hands the validated settings to the assets that need them.
 
 Every asset of the weekly job requires it, so its setup is the run's preflight: Dagster sets resources up
-before the first step runs (once per run in-process, once per step process otherwise), and a settings file
-that no longer validates, or a ``stages``/``pipelines`` value the HubSpot portal does not have, fails the
-run there, before any source is read or any row written.
+before the first step runs (once per run: the weekly job executes its steps in one process), and a settings
+file that no longer validates, or a ``stages``/``pipelines`` value the HubSpot portal does not have, fails
+the run there, before any source is read or any row written. Its nested ``lease`` takes the warehouse's run
+lease first (:mod:`resources.run_lease`), so no two runs write at once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dagster import ConfigurableResource, InitResourceContext
 
 from resources.hubspot import HubSpotResource
 from resources.preflight import check_portal
+from resources.run_lease import RunLeaseResource
 from settings import Settings, load_settings
 
 
@@ -22,10 +24,13 @@ class SettingsResource(ConfigurableResource):
         config_path: The settings file; None = ``FUNNEL_LEDGER_CONFIG`` or ./funnel-ledger.yaml.
         portal: The HubSpot portal the settings are checked against before the run writes; None skips
             that check (a job without HubSpot).
+        lease: The warehouse's run lease, set up (taken) before this resource and released when the run
+            ends; None takes no lease (tests of a single asset).
     """
 
     config_path: str | None = None
     portal: HubSpotResource | None = None
+    lease: RunLeaseResource | None = None
 
     def load(self) -> Settings:
         return load_settings(self.config_path)

@@ -91,8 +91,10 @@ class WorkbookTrackerResource(ConfigurableResource):
         """The owner's tabs validated against ``rules``: valid rows and a problem per row left out."""
         return self._opened(lambda: self._workbook().owner_tabs(rules))
 
-    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
-        return self._opened(lambda: self._workbook().write(update, presentation))
+    def write(
+        self, update: TrackerUpdate, presentation: Presentation | None = None, log: Callable[[str], None] | None = None
+    ) -> Any:
+        return self._opened(lambda: self._workbook().write(update, presentation, log=log))
 
 
 class TrackerResource(ConfigurableResource):
@@ -146,8 +148,14 @@ class TrackerResource(ConfigurableResource):
     def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
         return self.backend().owner_tabs(rules)
 
-    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> Any:
-        return self.backend().write(update, presentation)
+    def write(
+        self, update: TrackerUpdate, presentation: Presentation | None = None, log: Callable[[str], None] | None = None
+    ) -> Any:
+        """Write the update; ``log`` hears when the write waits for another writer (the workbook's lock)."""
+        backend = self.backend()
+        if isinstance(backend, WorkbookTrackerResource):
+            return backend.write(update, presentation, log)
+        return backend.write(update, presentation)
 
     def source_identity(self) -> SourceIdentity | None:
         """The Google Sheet written (its Costs and Targets are read), or None for a local workbook.

@@ -97,8 +97,10 @@ def read_definitions_tab(grid: Grid) -> KpiInfos:
     if not grid or is_blank_row(grid[0]):
         return infos
     index = _header_index(grid[0], DEFINITIONS_HEADER, DEFINITIONS_TAB)
+    # Cells the owner typed right of the table neither make a row part of it nor stop it being read.
+    width = max(index.values()) + 1
     for row_number, row in enumerate(grid[1:], start=2):
-        if is_blank_row(row):
+        if is_blank_row(row[:width]):
             continue
         values = {
             column: cell_text(cell_at(row, index[column])) if column in index else "" for column in DEFINITIONS_HEADER

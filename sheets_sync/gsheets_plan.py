@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sheets_sync.cells import Cell, Grid
+from sheets_sync.gsheets_revision import Revision, read_revision
 from sheets_sync.tabs import TRACKER_TAB
 
 CELL_LIMIT = 10_000_000  # Google Sheets' limit per spreadsheet
@@ -68,13 +69,17 @@ def date_cell(day: date) -> dict[str, Any]:
 
 @dataclass
 class SheetState:
-    """What one read found: tabs by title with their properties, values, row groups and (Tracker) notes."""
+    """What one read found: tabs by title with their properties, values, row groups, basic filters and
+    conditional formats, the Tracker's notes, and the sheet's revision marker."""
 
     sheets: dict[str, dict[str, Any]] = field(default_factory=dict)
     grids: dict[str, Grid] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     chart_ids: set[int] = field(default_factory=set)
     row_groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    basic_filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conditional_formats: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    revision: Revision = field(default_factory=lambda: Revision(0))
 
     @property
     def total_cells(self) -> int:
@@ -86,13 +91,16 @@ class SheetState:
 
 def parse_spreadsheet(payload: Mapping[str, Any]) -> SheetState:
     """The spreadsheets.get answer as grids of cells (trailing empties trimmed, like values.get)."""
-    state = SheetState()
+    state = SheetState(revision=read_revision(payload))
     for sheet in payload.get("sheets", []):
         props = sheet.get("properties", {})
         title = str(props.get("title", ""))
         props.setdefault("gridProperties", {"rowCount": 1000, "columnCount": 26})
         state.sheets[title] = props
         state.row_groups[title] = list(sheet.get("rowGroups", []) or [])
+        if sheet.get("basicFilter"):
+            state.basic_filters[title] = sheet["basicFilter"]
+        state.conditional_formats[title] = list(sheet.get("conditionalFormats", []) or [])
         for chart in sheet.get("charts", []) or []:
             state.chart_ids.add(int(chart.get("chartId", 0)))
         grid: Grid = []
@@ -177,12 +185,25 @@ class Plan:
     def write_rows(self, title: str, start_row: int, rows: Sequence[Sequence[Cell]]) -> None:
         self.write_cells(title, start_row, [[cell_data(value) for value in row] for row in rows], "userEnteredValue")
 
-    def replace_grid(self, title: str, grid: Grid, *, previous: Grid) -> None:
-        """Write the whole grid; cells the previous grid used beyond it are blanked (our range only)."""
+    def replace_grid(self, title: str, grid: Grid, *, previous: Grid, width_limit: int | None = None) -> None:
+        """Write the whole grid; cells the previous grid used beyond it are blanked.
+
+        Args:
+            width_limit: Columns of the previous grid that were the pipeline's (a table's header width); the
+                owner's cells right of them are left alone. None: every column of the previous grid.
+        """
+        if width_limit is not None:
+            previous = [row[:width_limit] for row in previous]
+            while previous and not any(cell not in (None, "") for cell in previous[-1]):
+                previous.pop()
         height = max(len(grid), len(previous))
         width = max([len(row) for row in grid] + [len(row) for row in previous] + [1])
-        padded = [list(row) + [None] * (width - len(row)) for row in grid]
-        padded += [[None] * width for _ in range(height - len(grid))]
+        self.write_block(title, grid, height, width)
+
+    def write_block(self, title: str, grid: Grid, height: int, width: int) -> None:
+        """Write ``grid`` from A1 over ``height`` × ``width`` cells, blanking the part it does not fill."""
+        padded = [list(row) + [None] * (width - len(row)) for row in grid[:height]]
+        padded += [[None] * width for _ in range(height - len(padded))]
         self.write_rows(title, 0, padded)
 
     def freeze(self, title: str, *, rows: int, columns: int) -> None:

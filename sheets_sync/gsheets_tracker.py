@@ -41,14 +41,21 @@ def _text_format(*, bold: bool = False, italic: bool = False, color: str | None 
     return text
 
 
-def present_tracker(plan: Plan, update: TrackerUpdate, presentation: Presentation, kpi_ids: Iterable[str]) -> None:
+def present_tracker(
+    plan: Plan, update: TrackerUpdate, presentation: Presentation, kpi_ids: Iterable[str], extent: int
+) -> None:
     """Formats, colours, notes, widths, row groups and charts of the Tracker (and the Charts tab).
+
+    Only the pipeline's block is touched: the owner's cells right of the weeks and below the Tracker keep
+    their formats and notes (the reshape, :mod:`sheets_sync.gsheets_reshape`, already moved them and deleted
+    the old row groups).
 
     Args:
         plan: The write's batch.
         update: The update whose Tracker the plan writes.
         presentation: How it looks.
         kpi_ids: Every KPI id known (trend charts of KPIs no longer on the Scorecard are removed).
+        extent: Rows of the block after the reshape (the Tracker plus rows that left it, to be cleared).
     """
     tracker = plan.ids[TRACKER_TAB]
     width = max((len(row) for row in update.tracker), default=0)
@@ -68,8 +75,8 @@ def present_tracker(plan: Plan, update: TrackerUpdate, presentation: Presentatio
             }
         }
     )
-    _cell_formats(plan, update, presentation, width)
-    _notes(plan, update, presentation, tracker)
+    _cell_formats(plan, update, presentation, width, extent)
+    _notes(plan, update, presentation, tracker, extent)
     for column, pixels in enumerate(presentation.column_widths):
         plan.dimension_size(TRACKER_TAB, "COLUMNS", column, pixels)
     _row_groups(plan, presentation, tracker)
@@ -81,11 +88,10 @@ def present_tracker(plan: Plan, update: TrackerUpdate, presentation: Presentatio
         _chart(plan, spec, tracker)
 
 
-def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation, width: int) -> None:
-    """Formats of every Tracker cell below the header; cells the previous Tracker used beyond the new one
-    (rows, or the earlier layout's four extra columns) are cleared too."""
-    old = plan.state.grids.get(TRACKER_TAB, [])
-    old_width = max((len(row) for row in old), default=0)
+def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation, width: int, extent: int) -> None:
+    """Formats of every Tracker cell below the header; cells of the previous block beyond the new one (rows
+    that left it, or the earlier layout's four extra columns) are cleared too."""
+    old_width = update.origin.old_width
     fills = {(fill.row, fill.col): fill.color_hex for fill in presentation.fills}
     units = dict(presentation.row_units)
     sections, blocks, muted = set(presentation.section_rows), set(presentation.block_rows), set(presentation.muted)
@@ -111,7 +117,7 @@ def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation,
                     fmt["textFormat"] = _text_format(italic=True, color=CHANNEL_TEXT)
             cells.append({"userEnteredFormat": fmt} if fmt and c < width else {})
         rows.append({"values": cells})
-    rows += [{"values": [{} for _ in range(max(width, old_width))]} for _ in range(len(update.tracker), len(old))]
+    rows += [{"values": [{} for _ in range(max(width, old_width))]} for _ in range(len(update.tracker), extent)]
     if rows and width:
         plan.requests.append(
             {
@@ -124,23 +130,30 @@ def _cell_formats(plan: Plan, update: TrackerUpdate, presentation: Presentation,
         )
 
 
-def _notes(plan: Plan, update: TrackerUpdate, presentation: Presentation, tracker_id: int) -> None:
-    """Every note of the Tracker, moved with its row and week when rows or weeks were inserted.
+def _notes(plan: Plan, update: TrackerUpdate, presentation: Presentation, tracker_id: int, extent: int) -> None:
+    """Every note of the Tracker's block, moved with its row and week when rows or weeks were inserted.
 
-    A note the owner typed stays (it is never overwritten by ours); our restatement notes are added.
+    A note the owner typed stays (it is never overwritten by ours); our restatement notes are added. Notes
+    outside the block are the owner's and were moved by the reshape.
     """
     old_grid = plan.state.grids.get(TRACKER_TAB, [])
-    carried = {(n.row, n.col): n.text for n in carry_notes(old_grid, plan.state.notes, update)}
+    origin = update.origin
+    block_notes = {
+        (row, col): text
+        for (row, col), text in plan.state.notes.items()
+        if row < origin.old_height and col < origin.old_width
+    }
+    carried = {(n.row, n.col): n.text for n in carry_notes(old_grid, block_notes, update)}
     final = dict(carried)
     for note in presentation.notes:
         existing = carried.get((note.row, note.col))
         if existing and not existing.startswith(OUR_NOTE_PREFIX):
             continue
         final[(note.row, note.col)] = note.text
-    if not final and not plan.state.notes:
+    if not final and not block_notes:
         return
-    height = max(len(update.tracker), len(old_grid))
-    width = max([len(row) for row in update.tracker] + [len(row) for row in old_grid])
+    height = extent
+    width = max([len(row) for row in update.tracker] + [origin.old_width])
     rows = [
         {"values": [{"note": final[(r, c)]} if (r, c) in final else {} for c in range(width)]} for r in range(height)
     ]
@@ -156,21 +169,7 @@ def _notes(plan: Plan, update: TrackerUpdate, presentation: Presentation, tracke
 
 
 def _row_groups(plan: Plan, presentation: Presentation, tracker_id: int) -> None:
-    """Replace the Tracker's row groups: the rows move between runs, so groups are rebuilt, collapsed."""
-    for existing in plan.state.row_groups.get(TRACKER_TAB, []):
-        rng = existing.get("range") or {}
-        plan.requests.append(
-            {
-                "deleteDimensionGroup": {
-                    "range": {
-                        "sheetId": tracker_id,
-                        "dimension": "ROWS",
-                        "startIndex": int(rng.get("startIndex", 0)),
-                        "endIndex": int(rng["endIndex"]),
-                    }
-                }
-            }
-        )
+    """Add the Tracker's row groups, collapsed (the reshape deleted the old ones: rows move between runs)."""
     # The +/- of a group sits on the row above it: the group's own row (Inbound, Outbound).
     plan.requests.append(
         {

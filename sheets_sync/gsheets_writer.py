@@ -1,12 +1,18 @@
 """The Google Sheet writer: the tracker model written with gspread in one read and one atomic batchUpdate.
 
 Per run the writer makes exactly one read (``spreadsheets.get`` with grid data: every tab's values, the
-Tracker's notes and row groups, the charts) and one write (``spreadsheets.batchUpdate``) whatever the number
-of weeks; the requests are built by :mod:`sheets_sync.gsheets_plan`, :mod:`sheets_sync.gsheets_tracker`
-(the Tracker's presentation and charts) and :mod:`sheets_sync.gsheets_styled` (the Scorecard, the Targets
-tab's drop-downs).
-The write carries the values, the formats, the notes and the charts together because a batchUpdate is
-atomic: either all of it lands or none of it does, so a failure never leaves a half-written tracker.
+Tracker's notes, row groups, basic filter and conditional formats, the charts, the revision marker) and one
+write (``spreadsheets.batchUpdate``) whatever the number of weeks; the requests are built by
+:mod:`sheets_sync.gsheets_plan`, :mod:`sheets_sync.gsheets_reshape` (the Tracker's rows and columns moved
+first, so the owner's cells around the pipeline's move with them), :mod:`sheets_sync.gsheets_tracker` (the
+Tracker's presentation and charts) and :mod:`sheets_sync.gsheets_styled` (the Scorecard, the Targets tab's
+drop-downs).
+The write carries the values, the formats, the notes, the charts and the next revision marker together
+because a batchUpdate is atomic: either all of it lands or none of it does, so a failure never leaves a
+half-written tracker, and a write computed from a sheet another run has written since is refused whole
+(:mod:`sheets_sync.gsheets_revision`). Only the pipeline's cells are written: the Scorecard, the Tracker's
+block, the tables' own columns on Definitions and Snapshots, the Insights rows; what the owner typed,
+noted, filtered or formatted elsewhere is left as it is.
 Values go in as typed ``userEnteredValue`` cells, which Sheets never parses: CRM text such as
 ``=HYPERLINK(...)`` stays text, exactly like a RAW values write.
 """
@@ -21,6 +27,8 @@ import pandas as pd
 
 from sheets_sync import insights_layout
 from sheets_sync.gsheets_plan import CELL_LIMIT, Plan, SheetState, TrackerLimitError, parse_spreadsheet
+from sheets_sync.gsheets_reshape import reshape_tracker
+from sheets_sync.gsheets_revision import read_revision, revision_requests, stale_error
 from sheets_sync.gsheets_styled import apply_targets_validation, write_owner_template, write_styled_tab
 from sheets_sync.gsheets_tracker import chart_id, present_tracker
 from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs, read_owner_tabs_from_grids
@@ -29,6 +37,7 @@ from sheets_sync.tabs import (
     CHARTS_TAB,
     COSTS_TAB,
     COSTS_TEMPLATE,
+    DEFINITIONS_HEADER,
     DEFINITIONS_TAB,
     INSIGHTS_TAB,
     SCORECARD_TAB,
@@ -51,8 +60,9 @@ __all__ = [
 ]
 
 READ_FIELDS = (
+    "developerMetadata(metadataId,metadataKey,metadataValue),"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),charts(chartId),rowGroups,"
-    "data(rowData(values(effectiveValue,effectiveFormat(numberFormat(type)),note))))"
+    "basicFilter,conditionalFormats,data(rowData(values(effectiveValue,effectiveFormat(numberFormat(type)),note))))"
 )
 
 
@@ -99,9 +109,37 @@ class GoogleSheetTracker:
     # --- writing ---------------------------------------------------------------------------------
 
     def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> dict[str, Any]:
-        """Bring the sheet up to date in one atomic batchUpdate; returns the request counts and sizes."""
+        """Bring the sheet up to date in one atomic batchUpdate; returns the request counts and sizes.
+
+        Raises:
+            StaleUpdateError: Another run wrote the sheet after this one read it; nothing was written.
+        """
         state = self.read()
+        try:
+            plan = self._plan(state, update, presentation)
+            plan.check_cell_limit()
+            self.client.http_client.batch_update(self.spreadsheet_id, {"requests": plan.requests})
+            self.requests += 1
+        except gspread.exceptions.APIError as refused:
+            if refused.code != 400:
+                raise
+            # A refused batch changed nothing; if the marker moved on, another run wrote first.
+            self.requests += 1
+            now = read_revision(
+                self.client.http_client.spreadsheets_get(self.spreadsheet_id, params={"fields": "developerMetadata"})
+            )
+            stale = stale_error(state.revision, now, f"Google Sheet {self.spreadsheet_id}")
+            if stale is not None:
+                raise stale from None
+            raise
+        finally:
+            self._state = None
+        return {"batch_requests": len(plan.requests), "api_requests": self.requests}
+
+    def _plan(self, state: SheetState, update: TrackerUpdate, presentation: Presentation | None) -> Plan:
         plan = Plan(state)
+        _, marker = revision_requests(state.revision, update.run_id, update.snapshot_at)
+        plan.requests.extend(marker)
         scorecard = presentation.scorecard if presentation is not None else None
         if scorecard is not None and SCORECARD_TAB not in state.sheets:
             plan.add_sheet(SCORECARD_TAB, index=0)  # first in tab order: the Monday read
@@ -112,14 +150,18 @@ class GoogleSheetTracker:
                 or (title == CHARTS_TAB and presentation and presentation.charts)
             ):
                 plan.add_sheet(title)
-        grids = {
-            TRACKER_TAB: update.tracker,
-            DEFINITIONS_TAB: update.definitions,
-            INSIGHTS_TAB: update.insights if update.insights_replaced else None,
-        }
-        for title, grid in grids.items():
-            if grid is not None:
-                plan.replace_grid(title, grid, previous=state.grids.get(title, []))
+        reshape = reshape_tracker(plan, update)
+        tracker_width = max([len(row) for row in update.tracker] + [update.origin.old_width])
+        plan.write_block(TRACKER_TAB, update.tracker, reshape.extent, tracker_width)
+        plan.replace_grid(
+            DEFINITIONS_TAB,
+            update.definitions,
+            previous=state.grids.get(DEFINITIONS_TAB, []),
+            width_limit=len(DEFINITIONS_HEADER),
+        )
+        if update.insights_replaced:
+            # Insights rows carry the owner's cells right of the table with them (the model keeps them).
+            plan.replace_grid(INSIGHTS_TAB, update.insights, previous=state.grids.get(INSIGHTS_TAB, []))
         snapshot_rows = update.snapshot_rows_to_write
         if snapshot_rows:
             start = update.snapshots_existing_rows if not update.snapshots_header_needed else 0
@@ -134,19 +176,14 @@ class GoogleSheetTracker:
         if update.insights_replaced:
             plan.requests.extend(insights_layout.sheets_requests(plan.ids[INSIGHTS_TAB], len(update.insights)))
         if scorecard is not None:
+            # The Scorecard is the pipeline's whole (re-laid out every run): all it held before is blanked.
             write_styled_tab(plan, scorecard, previous=state.grids.get(SCORECARD_TAB, []))
         if presentation is not None:
             kpi_ids = {str(row[0]) for row in update.definitions[1:] if row and row[0]}
-            present_tracker(plan, update, presentation, kpi_ids)
+            present_tracker(plan, update, presentation, kpi_ids, reshape.extent)
             if presentation.targets_validation is not None:
                 apply_targets_validation(plan, presentation.targets_validation)
-        plan.check_cell_limit()
-        body = {"requests": plan.requests}
-        if plan.requests:
-            self.client.http_client.batch_update(self.spreadsheet_id, body)
-            self.requests += 1
-        self._state = None
-        return {"batch_requests": len(plan.requests), "api_requests": self.requests}
+        return plan
 
 
 _PIPELINE_GRIDS = (TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB)

@@ -69,11 +69,17 @@ def merge_insights(
 ) -> tuple[Grid, int]:
     """Replace the Insights rows of the weeks this run computed with ``insights``; keep the rest.
 
+    Columns the owner added right of the pipeline's keep their header and, on kept rows, their cells (a
+    note beside a row follows the row); this run's new rows leave them empty.
+
     Returns:
         The full new grid (header first) and the number of rows noted by this run.
     """
+    width = len(INSIGHTS_HEADER)
+    owner_header: list[Cell] = []
     if grid and not is_blank_row(grid[0]):
-        header = [cell_text(cell).lower() for cell in trimmed_row(grid[0])]
+        header = [cell_text(cell).lower() for cell in trimmed_row(grid[0][:width])]
+        owner_header = [label_cell(cell) for cell in trimmed_row(grid[0])[width:]]
         if header != list(INSIGHTS_HEADER):
             raise TrackerLayoutError(
                 f"{INSIGHTS_TAB} tab row 1: expected columns {', '.join(INSIGHTS_HEADER)}, "
@@ -119,4 +125,4 @@ def merge_insights(
     rows: list[tuple[date | None, list[Cell]]] = [*kept, *new_rows]
     # sort() is stable: the notes of a week keep their order (tab order for kept weeks, rank order for new).
     rows.sort(key=lambda item: _insight_sort_key(item[0]))
-    return [list(INSIGHTS_HEADER), *(cells for _, cells in rows)], len(new_rows)
+    return [[*INSIGHTS_HEADER, *owner_header], *(cells for _, cells in rows)], len(new_rows)

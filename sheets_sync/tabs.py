@@ -99,10 +99,12 @@ class TabGrids:
     """What the tracker currently holds in the pipeline's tabs, header rows included.
 
     An empty list means the tab does not exist (or is empty). Rows may be ragged (trailing empty cells
-    trimmed, as the Sheets API returns them).
+    trimmed, as the Sheets API returns them). ``revision`` is the writer's token for what was read (the
+    workbook writer refuses to write when it moved); empty when the writer keeps its own.
     """
 
     tracker: Grid = field(default_factory=list)
     snapshots: Grid = field(default_factory=list)
     definitions: Grid = field(default_factory=list)
     insights: Grid = field(default_factory=list)
+    revision: str = ""

@@ -86,11 +86,15 @@ class TrackerRow:
 
 @dataclass
 class TrackerRowState:
-    """A Tracker row while a run is merged into it: its label cells as read and its values by week."""
+    """A Tracker row while a run is merged into it: its label cells as read and its values by week.
+
+    ``source_row`` is the row's index on the tab as read (header = 0); ``None`` for a row new to the tab.
+    """
 
     key: RowKey | None
     fixed: list[Cell]
     cells: dict[date, Cell]
+    source_row: int | None = None
 
 
 def versioned_label(name: str, kpi_version: str) -> str:
@@ -134,8 +138,10 @@ def read_tracker_tab(
     rows: list[TrackerRowState] = []
     seen: set[RowKey] = set()
     carried_name = ""
-    for row in grid[1:]:
-        if is_blank_row(row):
+    width = first_week + len(weeks)
+    for source_row, row in enumerate(grid[1:], start=1):
+        # Only the pipeline's columns count: what the owner typed right of the weeks is theirs.
+        if is_blank_row(row[:width]):
             continue
         cells: dict[date, Cell] = {}
         for i, week in enumerate(weeks):
@@ -163,23 +169,53 @@ def read_tracker_tab(
             key = None  # a duplicated row is kept verbatim rather than merged (never drop history)
         if key is not None:
             seen.add(key)
-        rows.append(TrackerRowState(key=key, fixed=fixed, cells=cells))
+        rows.append(TrackerRowState(key=key, fixed=fixed, cells=cells, source_row=source_row))
     return weeks, rows
 
 
 def _read_weeks(header: list[Cell], first_week: int) -> list[date]:
+    """The week columns: the dates right of the label columns, up to the first column that is not one.
+
+    A column the owner headed with their own text right of the weeks ends them (it is theirs); a date after
+    such a column, or a week twice, means the header was damaged.
+    """
     weeks: list[date] = []
+    ended_at: int | None = None
     for column, cell in enumerate(trimmed_row(header)[first_week:], start=first_week):
         week = parse_week(cell)
         if week is None:
+            if not weeks and cell_text(cell):
+                raise TrackerLayoutError(
+                    f"{TRACKER_TAB} tab row 1, column {_column_letter(column)}: {cell!r} is not a week start "
+                    "date (YYYY-MM-DD)"
+                )
+            ended_at = column if ended_at is None else ended_at
+            continue
+        if ended_at is not None:
             raise TrackerLayoutError(
-                f"{TRACKER_TAB} tab row 1, column {_column_letter(column)}: {cell!r} is not a week start "
-                "date (YYYY-MM-DD)"
+                f"{TRACKER_TAB} tab row 1, column {_column_letter(ended_at)}: "
+                f"{cell_text(header[ended_at]) or '(empty)'!s} sits between week columns; put the week start date "
+                "(YYYY-MM-DD) back, or move your column right of the last week"
             )
         if week in weeks:
             raise TrackerLayoutError(f"{TRACKER_TAB} tab row 1: week {week.isoformat()} appears twice")
         weeks.append(week)
     return weeks
+
+
+def block_width(grid: Grid) -> int:
+    """Columns of the Tracker that are the pipeline's (labels and weeks, either layout); 0 for no tab."""
+    if not grid or is_blank_row(grid[0]):
+        return 0
+    header = grid[0]
+    legacy = [cell_text(cell) for cell in header[: len(LEGACY_TRACKER_HEADER)]] == list(LEGACY_TRACKER_HEADER)
+    first_week = len(LEGACY_TRACKER_HEADER) if legacy else FIRST_WEEK_COLUMN
+    count = 0
+    for cell in header[first_week:]:
+        if parse_week(cell) is None:
+            break
+        count += 1
+    return first_week + count
 
 
 class _Resolver:

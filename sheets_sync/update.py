@@ -20,9 +20,17 @@ from sheets_sync.cells import Cell, Grid, kpi_cell, parse_week, same_value, to_n
 from sheets_sync.definitions_tab import DefinitionRow, definitions_grid, merge_definitions, read_definitions_tab
 from sheets_sync.insights_tab import InsightRow, merge_insights
 from sheets_sync.ordering import CatalogOrdering
+from sheets_sync.owner_edits import (
+    definitions_cells,
+    fill_from_history,
+    restore_tracker_values,
+    restored_note,
+    tracker_cells,
+)
 from sheets_sync.snapshots_tab import ValueKey, read_snapshots_tab, snapshot_timestamp
 from sheets_sync.tabs import FIRST_WEEK_COLUMN, SNAPSHOTS_HEADER, TabGrids
-from sheets_sync.tracker_layout import SliceTree, lay_out, repeats_total
+from sheets_sync.tracker_layout import EARLIER_SECTION, SliceTree, lay_out, repeats_total
+from sheets_sync.tracker_reshape import TrackerOrigin, tracker_origin
 from sheets_sync.tracker_tab import RowKey, TrackerRow, TrackerRowState, read_tracker_tab
 from sheets_sync.units import format_number
 
@@ -80,6 +88,8 @@ class UpdateSummary:
         definitions_added: New Definitions rows (new KPI versions).
         unresolved_rows: Existing Tracker rows whose identity could not be recovered (kept, not updated).
         insights_rows: Insights rows noted by this run (0 when the run passed no insights).
+        owner_edits_restored: Tracker and Definitions cells the owner had changed, written back
+            (:mod:`sheets_sync.owner_edits`).
     """
 
     snapshot_rows_appended: int
@@ -91,6 +101,7 @@ class UpdateSummary:
     unresolved_rows: int
     # Defaulted so summaries built before the Insights tab existed stay valid.
     insights_rows: int = 0
+    owner_edits_restored: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,9 @@ class TrackerUpdate:
             as it was read (possibly empty), which writers leave untouched.
         insights_replaced: True when the run passed insights and writers must (re)write the Insights tab
             from ``insights``; False means the tab is not the run's business and must not be touched.
+        read_revision: The writer's token of the tracker as read (``TabGrids.revision``).
+        origin: Where each Tracker row comes from on the tab as read, and the pipeline's block there (the
+            writers move the owner's cells around the block with it: :mod:`sheets_sync.tracker_reshape`).
     """
 
     tracker: Grid
@@ -128,6 +142,8 @@ class TrackerUpdate:
     summary: UpdateSummary
     insights: Grid = field(default_factory=list)
     insights_replaced: bool = False
+    origin: TrackerOrigin = field(default_factory=TrackerOrigin)
+    read_revision: str = ""
 
     @property
     def kpi_rows(self) -> int:
@@ -230,13 +246,9 @@ def build_update(
         return row_slices is None or kpi_id not in row_slices or channel in row_slices[kpi_id]
 
     history = read_snapshots_tab(existing.snapshots)
-    if insights is None:
-        insights_grid: Grid = [list(row) for row in existing.insights]
-        insights_noted = 0
-    else:
-        insights_grid, insights_noted = merge_insights(
-            existing.insights, insights, {key[0] for key in computed}, run_id=run_id, stamp=stamp
-        )
+
+    def tracked_row(key: RowKey) -> bool:
+        return (tracker_channels is None or key.channel in tracker_channels) and fillable(key.kpi_id, key.channel)
 
     # ---- Tracker
     tracked = {
@@ -249,6 +261,9 @@ def build_update(
         row.key: row for row in old_rows if row.key is not None and fillable(row.key.kpi_id, row.key.channel)
     }
     unresolved = [row for row in old_rows if row.key is None]
+    # Cells the owner typed over or cleared get their latest snapshot back before the run's values apply, so
+    # a hand edit is never mistaken for the value being restated.
+    restored_values = restore_tracker_values(states, old_weeks, history, tracked_row)
     rows_added = 0
     cells_changed = 0
     restatements: list[Restatement] = []
@@ -257,6 +272,7 @@ def build_update(
         state = states.get(key)
         if state is None:
             state = states[key] = TrackerRowState(key=key, fixed=[], cells={})
+            fill_from_history(state, key, old_weeks, history)
             rows_added += 1
         unit = infos[(kpi_id, kpi_version)].unit
         new = kpi_cell(raw, unit)
@@ -274,6 +290,25 @@ def build_update(
         states, unresolved, infos, definitions, ordering, tree, weeks, collapsed=repeats_total(states, tree)
     )
     restatements.sort(key=lambda r: (ordering.row_key(r.key), r.week_start))
+    definitions_out = definitions_grid(sorted(infos.values(), key=ordering.definition_key))
+
+    # ---- Insights (with a note per tab whose hand-edited cells were written back)
+    row_of = {row.key: index + 1 for index, row in enumerate(tracker_rows) if row.key is not None}
+    column_of = {week: index + FIRST_WEEK_COLUMN for index, week in enumerate(weeks)}
+    names = {key: info.name for key, info in infos.items()}
+    restored_cells = [
+        tracker_cells(restored_values, lambda key, week: (row_of[key], column_of[week]), names),
+        definitions_cells(tab_infos, infos, definitions_out),
+    ]
+    if insights is None:
+        insights_grid: Grid = [list(row) for row in existing.insights]
+        insights_noted = 0
+    else:
+        last_week = max((key[0] for key in computed), default=None)
+        notes = [note for cells in restored_cells if last_week and (note := restored_note(cells, last_week))]
+        insights_grid, insights_noted = merge_insights(
+            existing.insights, [*insights, *notes], {key[0] for key in computed}, run_id=run_id, stamp=stamp
+        )
 
     # ---- Snapshots
     appended: Grid = []
@@ -289,7 +324,7 @@ def build_update(
         tracker=tracker,
         tracker_rows=tracker_rows,
         weeks=weeks,
-        definitions=definitions_grid(sorted(infos.values(), key=ordering.definition_key)),
+        definitions=definitions_out,
         snapshots_append=appended,
         snapshots_header_needed=history.rows == 0,
         snapshots_existing_rows=history.rows,
@@ -304,7 +339,17 @@ def build_update(
             definitions_added=definitions_added,
             unresolved_rows=len(unresolved),
             insights_rows=insights_noted,
+            owner_edits_restored=sum(len(cells) for cells in restored_cells),
         ),
         insights=insights_grid,
         insights_replaced=insights is not None,
+        origin=tracker_origin(
+            existing.tracker,
+            old_rows,
+            tracker_rows,
+            states,
+            unresolved,
+            {info.section for info in infos.values()} | {EARLIER_SECTION},
+        ),
+        read_revision=existing.revision,
     )

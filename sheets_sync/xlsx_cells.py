@@ -82,13 +82,13 @@ def with_uncomputed_formulas(values: Grid, formulas: Grid) -> Grid:
     return merged
 
 
-def last_used_row(ws: Worksheet) -> int:
-    """1-based index of the last row holding a value (0 for an empty sheet).
+def last_used_row(ws: Worksheet, max_col: int | None = None) -> int:
+    """1-based index of the last row holding a value in the first ``max_col`` columns (0 for an empty sheet).
 
     Scans upwards from the bottom: on an append-only tab the last row is almost always used, so this reads
     one row instead of every cell of a 100k-row tab.
     """
-    bottom, width = ws.max_row, ws.max_column
+    bottom, width = ws.max_row, min(ws.max_column, max_col or ws.max_column)
     for index in range(bottom, 0, -1):
         for row in ws.iter_rows(min_row=index, max_row=index, min_col=1, max_col=width, values_only=True):
             if any(value is not None and value != "" for value in row):

@@ -1,10 +1,15 @@
 """Local ``.xlsx`` tracker: reads and writes the tracker workbook with openpyxl (the tracker resource's writer).
 
 The workbook is updated in place: every tab the pipeline does not own (the owner's Targets and Costs, and
-any sheet the team added) is loaded and saved back untouched. Tracker and Definitions (and Insights, when the
-run passed insights) are rewritten from the model's grids, Snapshots only gets rows appended. The new file is
-written next to the old one and swapped in with ``os.replace``, so a crash mid-save never leaves a
-half-written workbook.
+any sheet the team added) is loaded and saved back untouched. On the Scorecard, Tracker, Definitions (and
+Insights, when the run passed insights) only the pipeline's region is rewritten from the model's grids
+(:mod:`sheets_sync.xlsx_merge`): on the Tracker the owner's cells, rows and ranges first move with the
+pipeline's rows and weeks (:mod:`sheets_sync.xlsx_reshape`). Snapshots only gets rows appended. Text boxes and
+other shapes openpyxl cannot read are put back into the saved package (:mod:`sheets_sync.xlsx_drawings`).
+One writer at a time: the write holds an exclusive lock on the workbook (:mod:`sheets_sync.workbook_lock`)
+while it checks that the file is still the one the update was computed from (its revision properties,
+:mod:`sheets_sync.xlsx_revision`), writes and swaps the new file in. The new file is written next to the
+old one and swapped in with ``os.replace``, so a crash mid-save never leaves a half-written workbook.
 
 Presentation (colours against targets, restatement comments, number formats, widths, frozen panes and the
 Charts tab) follows a :class:`~sheets_sync.presentation.Presentation`, the same plan the Google Sheet writer
@@ -21,11 +26,12 @@ lean (see :mod:`sheets_sync.xlsx_cells`).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import secrets
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +54,7 @@ from sheets_sync.tabs import (
     CHARTS_TAB,
     COSTS_TAB,
     COSTS_TEMPLATE,
+    DEFINITIONS_HEADER,
     DEFINITIONS_TAB,
     INSIGHTS_TAB,
     SCORECARD_TAB,
@@ -60,10 +67,16 @@ from sheets_sync.tabs import (
     StaleUpdateError,
     TabGrids,
 )
+from sheets_sync.tracker_reshape import plan_reshape
 from sheets_sync.units import UNITS_SHOWN
 from sheets_sync.update import TrackerUpdate
+from sheets_sync.workbook_lock import workbook_lock
 from sheets_sync.xlsx_cells import grid_from_rows, last_used_row, with_uncomputed_formulas
 from sheets_sync.xlsx_charts import write_charts
+from sheets_sync.xlsx_drawings import AnchorShift, SheetShapes, read_shapes, restore_shapes
+from sheets_sync.xlsx_merge import rewrite_region
+from sheets_sync.xlsx_reshape import TrackerShift, apply_reshape
+from sheets_sync.xlsx_revision import WorkbookRevision, check_unchanged, revision_token
 from sheets_sync.xlsx_styled import write_styled_tab
 from sheets_sync.xlsx_tabs import (
     COMMENT_AUTHOR,
@@ -124,15 +137,19 @@ class XlsxTracker:
 
     # ---------------------------------------------------------------------------------------------- reads
 
-    def _read_grids(self, titles: Sequence[str], *, data_only: bool) -> dict[str, Grid]:
+    def _read_grids(self, titles: Sequence[str], *, data_only: bool) -> tuple[dict[str, Grid], str]:
+        """The tabs' cells and the revision token of the file read (empty when there is no workbook)."""
         if not self.path.exists():
-            return {title: [] for title in titles}
+            return {title: [] for title in titles}, ""
         wb = openpyxl.load_workbook(self.path, read_only=True, data_only=data_only)
         try:
-            return {
+            # Taken before the cells: a write landing meanwhile then shows as a changed file.
+            token = revision_token(self.path, WorkbookRevision.of(wb))
+            grids = {
                 title: grid_from_rows(wb[title].iter_rows(values_only=True)) if title in wb.sheetnames else []
                 for title in titles
             }
+            return grids, token
         finally:
             wb.close()
 
@@ -140,14 +157,16 @@ class XlsxTracker:
         """Read the pipeline tabs (Tracker, Snapshots, Definitions, Insights); a missing workbook reads as empty.
 
         Returns:
-            The tabs' cells, header rows included; dates typed into cells come back as ``YYYY-MM-DD``.
+            The tabs' cells, header rows included (dates typed into cells come back as ``YYYY-MM-DD``), and the
+            revision token :meth:`write` checks.
         """
-        grids = self._read_grids((TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB), data_only=True)
+        grids, token = self._read_grids((TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, INSIGHTS_TAB), data_only=True)
         return TabGrids(
             tracker=grids[TRACKER_TAB],
             snapshots=grids[SNAPSHOTS_TAB],
             definitions=grids[DEFINITIONS_TAB],
             insights=grids[INSIGHTS_TAB],
+            revision=token,
         )
 
     def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
@@ -161,8 +180,8 @@ class XlsxTracker:
             empty frames when a tab or the workbook is missing.
         """
         titles = (TARGETS_TAB, COSTS_TAB)
-        values = self._read_grids(titles, data_only=True)
-        formulas = self._read_grids(titles, data_only=False)
+        values, _ = self._read_grids(titles, data_only=True)
+        formulas, _ = self._read_grids(titles, data_only=False)
         # A formula saved by a tool that does not compute it (openpyxl included) has no cached value; show
         # the formula so the problem explains itself instead of calling the cell empty.
         merged = {title: with_uncomputed_formulas(values[title], formulas[title]) for title in titles}
@@ -179,8 +198,14 @@ class XlsxTracker:
 
     # --------------------------------------------------------------------------------------------- write
 
-    def write(self, update: TrackerUpdate, presentation: Presentation | None = None) -> WriteResult:
-        """Apply a :class:`~sheets_sync.update.TrackerUpdate` to the workbook, atomically.
+    def write(
+        self,
+        update: TrackerUpdate,
+        presentation: Presentation | None = None,
+        *,
+        log: Callable[[str], None] | None = None,
+    ) -> WriteResult:
+        """Apply a :class:`~sheets_sync.update.TrackerUpdate` to the workbook, atomically and one writer at a time.
 
         Tabs the pipeline does not own are left as they are; missing Targets and Costs tabs are created
         once with a header and an example row; the Targets tab's drop-downs are refreshed when the
@@ -188,30 +213,43 @@ class XlsxTracker:
         order and the workbook opens on it. The Insights tab is rewritten only when the update carries
         insights (``update.insights_replaced``); otherwise it is left as it is, or not created. The Charts
         tab is created once when the Tracker has rows to chart; the pipeline's charts on it are rebuilt on
-        every write. Comments already on Tracker cells follow their cells to their new positions.
+        every write. Comments already on Tracker cells follow their cells to their new positions; what the
+        owner put around the pipeline's cells stays, moved with its row or column on the Tracker.
 
         Args:
             update: The update computed by :func:`~sheets_sync.update.build_update` from :meth:`read_tabs`.
             presentation: How to present the Tracker (:func:`~sheets_sync.presentation.build_presentation`
                 for this update). ``None`` builds it from the workbook's own Targets tab (no colours when the
                 tab is missing or invalid) and this tracker's currency.
+            log: Told when the write waits for another writer's lock.
 
         Returns:
             What was written.
 
         Raises:
-            StaleUpdateError: Snapshots changed since the update was computed (another run wrote).
+            StaleUpdateError: The workbook changed since the update was computed (another run wrote, or
+                someone saved it); nothing was written.
+            WorkbookLockedError: Another writer kept the workbook locked; nothing was written.
         """
+        with workbook_lock(self.path, holder=f"run {update.run_id}", log=log):
+            return self._write_locked(update, presentation)
+
+    def _write_locked(self, update: TrackerUpdate, presentation: Presentation | None) -> WriteResult:
+        shapes: dict[str, SheetShapes] = {}
         if self.path.exists():
+            shapes = read_shapes(self.path)
             wb = openpyxl.load_workbook(self.path)
             active_title: str | None = wb.active.title if wb.active is not None else None
         else:
             wb = Workbook()
             wb.remove(wb.active)
             active_title = None
+        revision = WorkbookRevision.of(wb)
+        if update.read_revision or self.path.exists():
+            check_unchanged(self.path, update.read_revision, revision)
 
         snapshots = wb[SNAPSHOTS_TAB] if SNAPSHOTS_TAB in wb.sheetnames else None
-        existing_rows = last_used_row(snapshots) if snapshots is not None else 0
+        existing_rows = last_used_row(snapshots, len(SNAPSHOTS_HEADER)) if snapshots is not None else 0
         if existing_rows != update.snapshots_existing_rows:
             raise StaleUpdateError(
                 f"{self.path}: the {SNAPSHOTS_TAB} tab has {existing_rows} rows but the update was computed "
@@ -230,15 +268,45 @@ class XlsxTracker:
             written.append(CHARTS_TAB)
         created = [title for title in WORKBOOK_TAB_ORDER if title in written and title not in wb.sheetnames]
 
-        if presentation.scorecard is not None:
-            write_styled_tab(self._replace_sheet(wb, SCORECARD_TAB), presentation.scorecard)
-        tracker = self._replace_sheet(wb, TRACKER_TAB)
-        write_tracker(tracker, update, presentation, merge_notes(kept_notes, presentation.notes))
-        definitions = self._replace_sheet(wb, DEFINITIONS_TAB)
-        write_definitions(definitions, update.definitions)
+        scorecard = presentation.scorecard
+        if scorecard is not None:
+            rewrite_region(
+                wb,
+                SCORECARD_TAB,
+                lambda ws: write_styled_tab(ws, scorecard),
+                # The pipeline's whole tab, re-laid out every run: everything it held before is cleared.
+                lambda rendered, kept: (
+                    _rows_used(rendered, kept, kept.max_column),
+                    max(scorecard.width, kept.max_column),
+                ),
+            )
+        shift = self._reshape_tracker(wb, update)
+        notes = merge_notes(kept_notes, presentation.notes)
+        shown = presentation
+        tracker = rewrite_region(
+            wb,
+            TRACKER_TAB,
+            lambda ws: write_tracker(ws, update, shown, notes),
+            lambda rendered, kept: (shift.reshape.extent, max(shift.new_width, shift.old_width)),
+        )
+        definitions = rewrite_region(
+            wb,
+            DEFINITIONS_TAB,
+            lambda ws: write_definitions(ws, update.definitions),
+            lambda rendered, kept: (_rows_used(rendered, kept, len(DEFINITIONS_HEADER)), len(DEFINITIONS_HEADER)),
+        )
         fit_to_width(definitions)
         if update.insights_replaced:
-            write_insights(self._replace_sheet(wb, INSIGHTS_TAB), update.insights)
+            rewrite_region(
+                wb,
+                INSIGHTS_TAB,
+                lambda ws: write_insights(ws, update.insights),
+                # The rows carry the owner's cells right of the table with them: the whole width is rewritten.
+                lambda rendered, kept: (
+                    _rows_used(rendered, kept, kept.max_column),
+                    max(rendered.max_column, kept.max_column),
+                ),
+            )
         new_snapshots = snapshots is None
         if snapshots is None:
             snapshots = wb.create_sheet(SNAPSHOTS_TAB)
@@ -262,7 +330,13 @@ class XlsxTracker:
         if wb.calculation is None:
             wb.calculation = CalcProperties()
         wb.calculation.fullCalcOnLoad = True
-        self._save_atomically(wb)
+        revision.next(wb, update.run_id, update.snapshot_at)
+
+        def anchor_shift(row: int, column: int) -> tuple[int, int]:
+            moved = shift.row(row)
+            return (row if moved is None else moved, shift.column(column))
+
+        self._save_atomically(wb, shapes, {TRACKER_TAB: anchor_shift} if shift.moves_anything else {})
         return WriteResult(
             path=self.path,
             tracker_rows=update.kpi_rows,
@@ -270,6 +344,23 @@ class XlsxTracker:
             snapshot_rows_appended=len(update.snapshots_append),
             created_tabs=created,
         )
+
+    @staticmethod
+    def _reshape_tracker(wb: Workbook, update: TrackerUpdate) -> TrackerShift:
+        """Move the owner's cells and ranges on the Tracker with the pipeline's rows and weeks."""
+        origin = update.origin
+        new_width = max((len(row) for row in update.tracker), default=0)
+        owner_rows: set[int] = set()
+        if TRACKER_TAB in wb.sheetnames:
+            for (row, column), cell in wb[TRACKER_TAB]._cells.items():
+                if column > origin.old_width and (cell.value not in (None, "") or cell.comment is not None):
+                    owner_rows.add(row - 1)
+        shift = TrackerShift(
+            plan_reshape(origin, new_width, owner_rows), origin.old_width, new_width, len(update.tracker)
+        )
+        if TRACKER_TAB in wb.sheetnames:
+            apply_reshape(wb[TRACKER_TAB], shift)
+        return shift
 
     @staticmethod
     def _workbook_targets(wb: Workbook) -> pd.DataFrame:
@@ -299,16 +390,6 @@ class XlsxTracker:
         return carry_notes(grid_from_rows(ws.iter_rows(values_only=True)), notes, update)
 
     @staticmethod
-    def _replace_sheet(wb: Workbook, title: str) -> Worksheet:
-        # The pipeline owns these tabs: a fresh sheet drops stale cells, widths and outline levels at once.
-        if title in wb.sheetnames:
-            old = wb[title]
-            index = wb.index(old)
-            wb.remove(old)
-            return wb.create_sheet(title, index)
-        return wb.create_sheet(title)
-
-    @staticmethod
     def _order_tabs(wb: Workbook, active_title: str | None) -> None:
         # Positions count only the tabs present, so a missing Insights tab leaves no gap before Targets.
         present = [title for title in WORKBOOK_TAB_ORDER if title in wb.sheetnames]
@@ -323,10 +404,11 @@ class XlsxTracker:
         for sheet in wb.worksheets:
             sheet.sheet_view.tabSelected = sheet is active
 
-    def _save_atomically(self, wb: Workbook) -> None:
+    def _save_atomically(self, wb: Workbook, shapes: dict[str, SheetShapes], shifts: dict[str, AnchorShift]) -> None:
         directory = self.path.parent
         # A run killed between writing its temp file and renaming it leaves the temp file behind; the
-        # workbook itself was never touched, so the leftover is only clutter (one writer at a time).
+        # workbook itself was never touched, so the leftover is only clutter. The workbook's lock is held,
+        # so no other writer's temp file is in the making.
         for stale in directory.glob(f".{self.path.name}.*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()
@@ -335,7 +417,13 @@ class XlsxTracker:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:
-                _save_closing_on_failure(wb, handle)
+                if shapes:
+                    # Serialise in memory, put the shapes openpyxl dropped back, then write the package.
+                    buffer = io.BytesIO()
+                    _save_closing_on_failure(wb, buffer)
+                    handle.write(restore_shapes(buffer.getvalue(), shapes, shifts))
+                else:
+                    _save_closing_on_failure(wb, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             if self.path.exists():
@@ -346,6 +434,11 @@ class XlsxTracker:
                 temp.unlink()
             raise
         _fsync_directory(directory)
+
+
+def _rows_used(rendered: Worksheet, kept: Worksheet, columns: int) -> int:
+    """Rows of a table's region: the new table's, or the old one's in the same columns when it was longer."""
+    return max(rendered.max_row, last_used_row(kept, columns))
 
 
 def _save_closing_on_failure(wb: Workbook, handle: BinaryIO) -> None:

@@ -385,9 +385,15 @@ def test_foreign_tracker_layout_and_unknown_kpi_are_refused() -> None:
     with pytest.raises(TrackerLayoutError, match=r"Tracker tab row 1: expected columns KPI, Channel first"):
         run(RUN1_VALUES, foreign, RUN1_AT)
 
-    bad_week = TabGrids(tracker=[[*HEADER, "2026-11-02", "Notes"]])
-    with pytest.raises(TrackerLayoutError, match=r"column D: 'Notes' is not a week start date"):
+    bad_week = TabGrids(tracker=[[*HEADER, "Notes", "2026-11-02"]])
+    with pytest.raises(TrackerLayoutError, match=r"column C: 'Notes' is not a week start date"):
         run(RUN1_VALUES, bad_week, RUN1_AT)
+    # A column of the owner's right of the weeks is theirs; one between weeks means a damaged header.
+    between = TabGrids(tracker=[[*HEADER, "2026-11-02", "Notes", "2026-11-09"]])
+    with pytest.raises(TrackerLayoutError, match=r"column D: Notes sits between week columns"):
+        run(RUN1_VALUES, between, RUN1_AT)
+    owner_column = run(RUN1_VALUES, TabGrids(tracker=[[*HEADER, "2026-11-02", "Notes"]]), RUN1_AT)
+    assert owner_column.tracker[0] == [*HEADER, "2026-11-02", "2026-11-09"]
 
     with pytest.raises(ValueError, match=r"KPI mystery version 1\.x has no definition"):
         run(frame([(W1, "mystery", "1.x", "All", 1.0)]), TabGrids(), RUN1_AT)

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.unit
 W1, W2 = date(2026, 11, 2), date(2026, 11, 9)
 RUN1_AT = datetime(2026, 11, 10, 6, 0, tzinfo=UTC)
 RUN2_AT = datetime(2026, 11, 17, 6, 0, tzinfo=UTC)
+RUN3_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 CHANNELS = ["All", "Inbound", "Outbound"]
 
 
@@ -375,7 +376,8 @@ def test_atomic_write_leaves_original_untouched_on_failure(book: XlsxTracker, mo
         book.write(next_update)
 
     assert book.path.read_bytes() == original
-    assert sorted(p.name for p in book.path.parent.iterdir()) == ["tracker.xlsx"]
+    # Nothing left behind but the workbook and its (hidden) lock file, which the OS unlocked.
+    assert sorted(p.name for p in book.path.parent.iterdir()) == [".tracker.xlsx.lock", "tracker.xlsx"]
     monkeypatch.undo()
     book.write(next_update)
     assert sheet_values(book.path, "Tracker")[2][2] == 200
@@ -396,10 +398,23 @@ def test_stale_update_is_refused(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN2_AT, values(scale=2.0)))  # another run wrote in between
     snapshots = sheet_values(book.path, "Snapshots")
 
-    with pytest.raises(StaleUpdateError, match="Snapshots tab has 12 rows but the update was computed from 11"):
+    with pytest.raises(
+        StaleUpdateError,
+        match=r"the workbook was written by run run-1117 at 2026-11-17T06:00:00Z after this run read it "
+        r"\(revision 1, now 2\); nothing of this run's write landed",
+    ):
         book.write(stale)
-
     assert sheet_values(book.path, "Snapshots") == snapshots
+
+    # Saved by someone else (Excel keeps the revision properties): refused all the same.
+    fresh = update_for(book, RUN3_AT, values(scale=3.0))
+    wb = openpyxl.load_workbook(book.path)
+    wb["Costs"]["F1"] = "owner was here"
+    wb.save(book.path)
+    with pytest.raises(StaleUpdateError, match=r"the workbook was saved \(by a person or another program\)"):
+        book.write(fresh)
+    book.write(update_for(book, RUN3_AT, values(scale=3.0)))
+    assert openpyxl.load_workbook(book.path)["Costs"]["F1"].value == "owner was here"
 
 
 def test_owner_tab_errors_and_uncomputed_formulas(book: XlsxTracker) -> None:

@@ -1,4 +1,7 @@
-"""batchUpdate requests on rows and columns: sizes, auto-resize, append, insert and delete dimensions.
+"""batchUpdate requests on rows and columns: sizes, auto-resize, append, insert, delete and move dimensions.
+
+Cells, sizes (with ``hiddenByUser``), groups and the ranges of conditional formats, the basic filter and merges
+(:mod:`emulators.sheets.range_shift`) follow the rows and columns they are on.
 
 Registered in :data:`DIMENSION_REQUESTS` for :mod:`emulators.sheets.batch_update`.
 """
@@ -10,6 +13,7 @@ from emulators.sheets.batch_common import RequestHandler, dimension_range
 from emulators.sheets.cells import formatted
 from emulators.sheets.fields import apply_mask, required_field_mask
 from emulators.sheets.params import DIMENSIONS
+from emulators.sheets.range_shift import deleted, inserted, moved, shift_sheet_ranges
 from emulators.sheets.store import DEFAULT_ROW_PX, JSON, Cell, Spreadsheet, insert_rows
 
 
@@ -61,6 +65,7 @@ def insert_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
     start, end = int(raw.get("startIndex", 0)), int(raw.get("endIndex", 0))
     if dimension not in DIMENSIONS or start < 0 or end <= start or start > size:
         raise invalid(f"Invalid {where}: Invalid dimension range [{start}, {end})")
+    shift_sheet_ranges(sheet, dimension, inserted(start, end - start))
     if dimension == "ROWS":
         insert_rows(sheet, start, end - start)
     else:
@@ -79,19 +84,20 @@ def delete_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
         noun = "rows" if dimension == "ROWS" else "columns"
         raise invalid(f"Invalid {where}: You can't delete all the {noun} on the sheet.")
     axis = 0 if dimension == "ROWS" else 1
+    shift_sheet_ranges(sheet, dimension, deleted(start, end))
 
-    def moved(i: int) -> int | None:
+    def gone(i: int) -> int | None:
         return None if start <= i < end else (i - count if i >= end else i)
 
     cells: dict[tuple[int, int], Cell] = {}
     for key, cell in sheet.cells.items():
-        new = moved(key[axis])
+        new = gone(key[axis])
         if new is not None:
             cells[(new, key[1]) if axis == 0 else (key[0], new)] = cell
     sheet.cells = cells
     (sheet.row_groups if axis == 0 else sheet.column_groups).remove(start, end)
     sizes = sheet.row_sizes if axis == 0 else sheet.column_sizes
-    shifted = {moved(i): p for i, p in sizes.items()}
+    shifted = {gone(i): p for i, p in sizes.items()}
     shifted.pop(None, None)
     if axis == 0:
         sheet.row_sizes = {int(k): v for k, v in shifted.items() if k is not None}
@@ -100,10 +106,39 @@ def delete_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
     sheet.properties["gridProperties"]["rowCount" if axis == 0 else "columnCount"] = size - count
 
 
+def move_dimension(work: Spreadsheet, payload: JSON, where: str) -> None:
+    """``moveDimension``: ``destinationIndex`` counts positions before the source is taken out of the grid."""
+    sheet, dimension, start, end = dimension_range(work, payload.get("source"), where)
+    size = sheet.rows if dimension == "ROWS" else sheet.cols
+    destination = int(payload.get("destinationIndex", -1))
+    if not 0 <= destination <= size:
+        raise invalid(f"Invalid {where}: destinationIndex {destination} is out of range [0, {size}]")
+    if start < destination < end:
+        raise invalid(f"Invalid {where}: Cannot move dimensions into the range being moved.")
+    count = end - start
+    landing = destination - count if destination > start else destination
+    order = [i for i in range(size) if not start <= i < end]
+    order[landing:landing] = list(range(start, end))
+    new_index = {old: new for new, old in enumerate(order)}
+    axis = 0 if dimension == "ROWS" else 1
+    shift_sheet_ranges(sheet, dimension, moved(start, end, destination))
+    sheet.cells = {
+        ((new_index[r], c) if axis == 0 else (r, new_index[c])): cell for (r, c), cell in sheet.cells.items()
+    }
+    if axis == 0:
+        sheet.row_sizes = {new_index[i]: p for i, p in sheet.row_sizes.items()}
+    else:
+        sheet.column_sizes = {new_index[i]: p for i, p in sheet.column_sizes.items()}
+    groups = sheet.row_groups if axis == 0 else sheet.column_groups
+    groups.remove(start, end)  # moved rows leave their groups
+    groups.insert(landing, count)
+
+
 DIMENSION_REQUESTS: dict[str, RequestHandler] = {
     "updateDimensionProperties": update_dimension_properties,
     "autoResizeDimensions": auto_resize_dimensions,
     "appendDimension": append_dimension,
     "insertDimension": insert_dimension,
     "deleteDimension": delete_dimension,
+    "moveDimension": move_dimension,
 }

@@ -9,6 +9,7 @@ import copy
 
 from emulators.google_rpc import invalid
 from emulators.sheets.batch_common import RequestHandler
+from emulators.sheets.batch_metadata import forget_sheet
 from emulators.sheets.fields import apply_mask, required_field_mask
 from emulators.sheets.store import DEFAULT_COLUMNS, DEFAULT_ROWS, JSON, Spreadsheet, new_sheet
 
@@ -55,6 +56,7 @@ def delete_sheet(work: Spreadsheet, payload: JSON, where: str) -> None:
     if len(work.sheets) == 1:
         raise invalid(f"Invalid {where}: You can't remove all the sheets in a document.")
     work.sheets.remove(sheet)
+    forget_sheet(work, sheet.sheet_id)
     work.reindex()
 
 

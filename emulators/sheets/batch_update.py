@@ -12,6 +12,7 @@ from emulators.sheets.batch_cells import CELL_REQUESTS
 from emulators.sheets.batch_common import RequestHandler
 from emulators.sheets.batch_dimensions import DIMENSION_REQUESTS
 from emulators.sheets.batch_groups import GROUP_REQUESTS
+from emulators.sheets.batch_metadata import METADATA_REQUESTS
 from emulators.sheets.batch_objects import OBJECT_REQUESTS
 from emulators.sheets.batch_sheets import SHEET_REQUESTS
 from emulators.sheets.params import EndpointCall, flag
@@ -24,6 +25,7 @@ _REQUEST_HANDLERS: dict[str, RequestHandler] = {
     **DIMENSION_REQUESTS,
     **GROUP_REQUESTS,
     **OBJECT_REQUESTS,
+    **METADATA_REQUESTS,
 }
 
 #: batchUpdate request kinds the emulator applies (anything else is a 400, as for an unknown field).
@@ -42,11 +44,9 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
         "autoFill",
         "cancelDataSourceRefresh",
         "copyPaste",
-        "createDeveloperMetadata",
         "cutPaste",
         "deleteBanding",
         "deleteDataSource",
-        "deleteDeveloperMetadata",
         "deleteDuplicates",
         "deleteFilterView",
         "deleteNamedRange",
@@ -56,7 +56,6 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
         "duplicateSheet",
         "findReplace",
         "insertRange",
-        "moveDimension",
         "pasteData",
         "randomizeRange",
         "refreshDataSource",
@@ -65,7 +64,6 @@ _KNOWN_UNSUPPORTED_REQUESTS = frozenset(
         "trimWhitespace",
         "updateBanding",
         "updateDataSource",
-        "updateDeveloperMetadata",
         "updateEmbeddedObjectBorder",
         "updateEmbeddedObjectPosition",
         "updateFilterView",
@@ -124,11 +122,12 @@ def batch_update(call: EndpointCall) -> JSON:
         if after > call.cell_limit and after > before:
             raise invalid(f"Invalid {where}: {CELL_LIMIT_MESSAGE.format(call.cell_limit)}")
         replies.append(reply or {})
-    book.properties, book.sheets, book.rng, book.next_chart_id = (
+    book.properties, book.sheets, book.rng, book.next_chart_id, book.developer_metadata = (
         work.properties,
         work.sheets,
         work.rng,
         work.next_chart_id,
+        work.developer_metadata,
     )
     result: JSON = {"spreadsheetId": book.spreadsheet_id, "replies": replies}
     if flag(body.get("includeSpreadsheetInResponse", False)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 
 from emulators.sheets.batch_groups import groups_json
+from emulators.sheets.batch_metadata import sheet_metadata, spreadsheet_metadata
 from emulators.sheets.cells import effective_value, formatted
 from emulators.sheets.fields import parse_fields, project, tree_has
 from emulators.sheets.params import EndpointCall, Params, flag
@@ -52,6 +53,9 @@ def spreadsheet_json(book: Spreadsheet, params: Params) -> JSON:
     sheets_json = []
     for sheet, boxes in selected:
         entry = _sheet_json(sheet)
+        metadata = sheet_metadata(book, sheet.sheet_id)
+        if metadata:
+            entry["developerMetadata"] = metadata
         if include_grid:
             entry["data"] = [_grid_data(sheet, *box) for box in boxes]
         sheets_json.append(entry)
@@ -59,8 +63,10 @@ def spreadsheet_json(book: Spreadsheet, params: Params) -> JSON:
         "spreadsheetId": book.spreadsheet_id,
         "properties": copy.deepcopy(book.properties),
         "sheets": sheets_json,
-        "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
     }
+    if book.developer_metadata and (listed := spreadsheet_metadata(book)):
+        result["developerMetadata"] = listed
+    result["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit"
     return project(result, fields) if fields is not None else result
 
 

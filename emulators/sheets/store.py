@@ -81,6 +81,7 @@ class Spreadsheet:
     sheets: list[Sheet]
     rng: random.Random
     next_chart_id: int
+    developer_metadata: list[JSON] = field(default_factory=list)
 
     def sheet_by_title(self, title: str) -> Sheet | None:
         return next((s for s in self.sheets if s.title == title), None)
