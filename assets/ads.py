@@ -1,7 +1,9 @@
 """Ad platform assets: daily campaign facts from LinkedIn Ads and Google Ads, re-pulled over a lookback.
 
 Each sync first checks that the platform account is the one the warehouse mirrors, and notes the days
-that had spend and now come back empty (``ad_silent_days``, flagged on the Insights tab).
+that had spend and now come back empty (``ad_silent_days``, flagged on the Insights tab). Campaign-days
+that cannot be read (a cost of Infinity, NaN impressions) are quarantined for the range pulled, or stop
+the run before anything is written with ``bad_records: stop``.
 """
 
 import time
@@ -26,6 +28,7 @@ from dagster import (
 from assets.keys import GOOGLE_ADS_KEY, LINKEDIN_KEY
 from resources.google_ads import GoogleAdsResource
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow, LinkedInAdsResource
+from resources.quarantine import BadRecordsError, ParsedRecords, replace_quarantined
 from resources.settings import SettingsResource
 from resources.source_identity import SourceIdentity, guard_source
 from resources.warehouse import WarehouseResource, ad_daily, ad_silent_days, upsert
@@ -51,12 +54,13 @@ def sync_ad_platform(
     missing: Sequence[str],
     account_info: Callable[[], AdAccountInfo],
     identity: Callable[[], SourceIdentity],
-    fetch: Callable[[date, date], list[AdDailyRow]],
+    fetch: Callable[[date, date], ParsedRecords[AdDailyRow]],
     calls: Callable[[], dict[str, int]],
     warehouse: WarehouseResource,
     first: date,
     last: date,
     log: Callable[[str], None],
+    stop_on_bad_records: bool = False,
 ) -> MaterializeResult:
     """Pull one platform's campaign-days for [first, last] and replace that range in the warehouse."""
     now_ms = int(time.time() * 1000)
@@ -82,6 +86,8 @@ def sync_ad_platform(
     # Another account than the one this warehouse mirrors stops the run before anything is written.
     guard_source(warehouse, identity(), log)
     rows = fetch(first, last)
+    if rows.quarantined and stop_on_bad_records:
+        raise BadRecordsError(rows.quarantined)
     info = account_info()
     records: list[dict[str, Any]] = [
         {
@@ -102,12 +108,25 @@ def sync_ad_platform(
     unique = {(r["campaign_id"], r["date"]): r for r in records}
     # Noted before the replace: a run killed in between leaves a flag on data still there, which the next
     # run settles, rather than spend deleted without a flag.
-    silent = note_silent_days(warehouse, platform, first, last, {row.date for row in rows}, now_ms)
+    # A day whose rows were quarantined is named as such, not as a day the platform went silent on.
+    reported = {row.date for row in rows} | {r.record_date for r in rows.quarantined if r.record_date is not None}
+    silent = note_silent_days(warehouse, platform, first, last, reported, now_ms)
     if silent:
         log(
             f"{platform}: no rows for {len(silent)} day(s) that had spend before ({silent[0]} to {silent[-1]}): "
             "they now count 0 spend and are flagged on the Insights tab"
         )
+    with warehouse.engine.begin() as conn:
+        replace_quarantined(
+            conn,
+            rows.quarantined,
+            source=platform,
+            record_types=["campaign_day"],
+            seen_at_ms=now_ms,
+            days=(first, last),
+        )
+    for record in rows.quarantined:
+        log(f"{platform}: quarantined {record.describe()}: left out of the numbers")
     warehouse.replace_range(
         ad_daily, list(unique.values()), column="date", start=first, end=last, where={"platform": platform}
     )
@@ -131,6 +150,8 @@ def sync_ad_platform(
             "rows_written": landed,
             "currency": info.currency or "",
             "days_gone_silent": len(silent),
+            # Campaign-days that could not be read, kept in quarantined_records and named on Insights.
+            "records_quarantined": len(rows.quarantined),
             "api_calls": MetadataValue.json(calls()),
             "preview": MetadataValue.md(_preview(list(unique.values()))),
         },
@@ -208,13 +229,14 @@ def _pull(
     context: AssetExecutionContext,
     platform: str,
     client: LinkedInAdsResource | GoogleAdsResource,
-    fetch: Callable[[date, date], list[AdDailyRow]],
+    fetch: Callable[[date, date], ParsedRecords[AdDailyRow]],
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ) -> MaterializeResult:
     window = context.partition_time_window
+    config = settings.load()
     first, last = fetch_window(
-        window.start.date(), window.end.date(), settings.load().ads.lookback_days, datetime.now(UTC).date()
+        window.start.date(), window.end.date(), config.ads.lookback_days, datetime.now(UTC).date()
     )
     return sync_ad_platform(
         platform=platform,
@@ -228,6 +250,7 @@ def _pull(
         first=first,
         last=last,
         log=context.log.info,
+        stop_on_bad_records=config.bad_records == "stop",
     )
 
 

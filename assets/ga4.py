@@ -1,7 +1,12 @@
-"""GA4 assets: daily sessions by channel group, scroll events, and week-grain users for every slice."""
+"""GA4 assets: daily sessions by channel group, scroll events, and week-grain users for every slice.
+
+A row GA4 answers that cannot be read (a metric NaN or out of range, an impossible date) is quarantined for
+the days or weeks pulled, or stops the run before anything is written with ``bad_records: stop``.
+"""
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +28,7 @@ from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY
 from assets.kpi_math.web import ga4_slice_filters
 from assets.weekly_kpis import funnel_config
 from resources.ga4 import GA4Resource, ReportMetadata
+from resources.quarantine import BadRecordsError, QuarantinedRecord, replace_quarantined
 from resources.settings import SettingsResource
 from resources.source_identity import guard_source
 from resources.warehouse import WarehouseResource, ga4_daily, ga4_daily_events, ga4_weekly
@@ -41,6 +47,22 @@ def _skipped(ga4: GA4Resource, warehouse: WarehouseResource, context: AssetExecu
         synced_at_ms=int(time.time() * 1000),
     )
     return MaterializeResult(metadata={"skipped": detail})
+
+
+def _quarantine(
+    warehouse: WarehouseResource,
+    records: list[QuarantinedRecord],
+    *,
+    record_types: list[str],
+    days: tuple[date, date],
+    now_ms: int,
+    log: Callable[[str], None],
+) -> None:
+    """Keep the GA4 rows of ``days`` that cannot be read in ``quarantined_records`` (replacing the last pull's)."""
+    with warehouse.engine.begin() as conn:
+        replace_quarantined(conn, records, source="ga4", record_types=record_types, seen_at_ms=now_ms, days=days)
+    for record in records:
+        log(f"ga4: quarantined {record.describe()}: left out of the numbers")
 
 
 def _flags(metadata: list[ReportMetadata]) -> dict[str, bool]:
@@ -84,6 +106,19 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         )
         now_ms = int(time.time() * 1000)
         report = ga4.daily_by_channel_group(first, last)
+        names = sorted(set(config.ga4.scroll_depth_events.values()))
+        event_report = ga4.daily_events(first, last, names) if names else None
+        quarantined = report.quarantined + (event_report.quarantined if event_report else [])
+        if quarantined and config.bad_records == "stop":
+            raise BadRecordsError(quarantined)
+        _quarantine(
+            warehouse,
+            quarantined,
+            record_types=["ga4_day", "ga4_event_day"],
+            days=(first, last),
+            now_ms=now_ms,
+            log=context.log.info,
+        )
         rows = [
             {
                 "date": datetime.strptime(str(row["date"]), "%Y%m%d").date(),
@@ -99,9 +134,7 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         warehouse.replace_range(ga4_daily, rows, column="date", start=first, end=last)
         written = warehouse.count_range(ga4_daily, column="date", start=first, end=last, where={})
         events: list[dict[str, Any]] = []
-        names = sorted(set(config.ga4.scroll_depth_events.values()))
-        if names:
-            event_report = ga4.daily_events(first, last, names)
+        if event_report is not None:
             events = [
                 {
                     "date": datetime.strptime(str(row["date"]), "%Y%m%d").date(),
@@ -131,6 +164,7 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
                 "rows_fetched": len(rows),
                 "rows_written": written,
                 "event_rows": len(events),
+                "records_quarantined": len(quarantined),
                 "time_zone": meta.time_zone or "",
                 "api_calls": MetadataValue.json(ga4.calls.counts),
             },
@@ -168,7 +202,17 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
         known_groups = {row["channel_group"] for row in warehouse.read_frame(ga4_daily).to_dict("records")}
         filters = ga4_slice_filters(known_groups, config.ga4.channel_map, funnel_config(config))
         found, metadata = ga4.week_grain(weeks, filters)
+        if found.quarantined and config.bad_records == "stop":
+            raise BadRecordsError(found.quarantined)
         now_ms = int(time.time() * 1000)
+        _quarantine(
+            warehouse,
+            found.quarantined,
+            record_types=["ga4_week"],
+            days=(weeks[0], weeks[-1]),
+            now_ms=now_ms,
+            log=context.log.info,
+        )
         rows = [
             {
                 "week_start": item.week_start,
@@ -193,6 +237,7 @@ def build_ga4_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]
                 "weeks": len(weeks),
                 "slices": len(filters),
                 "rows_written": len(rows),
+                "records_quarantined": len(found.quarantined),
                 "api_calls": MetadataValue.json(ga4.calls.counts),
                 **{key: value for key, value in flags.items()},
                 "first_week_end": str(weeks[0] + timedelta(days=6)),

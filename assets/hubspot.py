@@ -59,6 +59,7 @@ def hubspot_mirror(
         now_ms=int(time.time() * 1000),
         reconcile_every_days=config.hubspot.reconcile_every_days,
         log=context.log.info,
+        stop_on_bad_records=config.bad_records == "stop",
     )
     report = mirror.run()
     streams = report.streams
@@ -68,6 +69,8 @@ def hubspot_mirror(
             **{f"{name}_fetched": s.fetched for name, s in streams.items()},
             **{f"{name}_sync_mode": s.mode for name, s in streams.items()},
             **{f"{name}_marked_deleted": s.marked_deleted for name, s in streams.items()},
+            # Records that could not be read, kept in quarantined_records and named on the Insights tab.
+            "records_quarantined": report.quarantined,
             "pipeline_stages": report.pipeline_stages,
             "stage_date_properties": len(report.stage_properties),
             "api_calls_total": sum(report.api_calls.values()),

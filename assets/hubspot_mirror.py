@@ -4,7 +4,9 @@ Incremental passes use search (200 a page, sorted by id, re-anchored past the 10
 modified since the watermark; a full reconciliation lists every live and archived record (100 a page)
 and marks the ones that vanished (deleted or merged away) as deleted. Each object type is written in
 one transaction together with its new watermark, so a failed sync leaves the previous state intact and
-a rerun picks up from there.
+a rerun picks up from there. A record that cannot be read (an impossible date, an amount out of range)
+is quarantined in that same transaction: out of the mirror, into ``quarantined_records``, until a sync
+reads it fixed; with ``bad_records: stop`` the sync stops on it instead, before writing the type.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from resources.hubspot import (
     CONTACT_PROPERTIES,
     DEAL_PROPERTIES,
     MEETING_PROPERTIES,
+    RECORD_TYPES,
     DealRecord,
     HubSpotResource,
     ObjectType,
-    parse_contact,
-    parse_deal,
-    parse_meeting,
+    parse_page,
 )
+from resources.quarantine import BadRecordsError, ParsedRecords, QuarantinedRecord, replace_quarantined
 from resources.warehouse import (
     OBJECT_TABLES,
     WarehouseResource,
@@ -57,6 +59,7 @@ class StreamReport:
     written: int = 0
     archived: int = 0
     marked_deleted: int = 0
+    quarantined: int = 0
     watermark_ms: int | None = None
 
 
@@ -74,6 +77,10 @@ class SyncReport:
     @property
     def written(self) -> int:
         return sum(stream.written for stream in self.streams.values())
+
+    @property
+    def quarantined(self) -> int:
+        return sum(stream.quarantined for stream in self.streams.values())
 
 
 def stage_date_properties(hubspot: HubSpotResource, stages: Sequence[str], log: Log) -> list[str]:
@@ -185,6 +192,7 @@ class HubSpotMirror:
         now_ms: int,
         reconcile_every_days: int = 7,
         log: Log = print,
+        stop_on_bad_records: bool = False,
     ):
         self.hubspot = hubspot
         self.warehouse = warehouse
@@ -192,6 +200,7 @@ class HubSpotMirror:
         self.now_ms = now_ms
         self.reconcile_every_ms = reconcile_every_days * DAY_MS
         self.log = log
+        self.stop_on_bad_records = stop_on_bad_records
         self._distinct = 0
 
     def run(self, *, force_full: bool = False) -> SyncReport:
@@ -220,27 +229,33 @@ class HubSpotMirror:
             or (object_type == "contacts" and state.get("stage_properties") != properties_key)
         )
         properties = self._properties(object_type, stage_properties)
+        records: ParsedRecords[Any] = ParsedRecords()
         if full:
-            live = self._fetch_list(object_type, properties, archived=False)
+            records.extend_parsed(self._fetch_list(object_type, properties, archived=False))
             archived = self._fetch_list(object_type, properties, archived=True)
-            records = live + archived
+            records.extend_parsed(archived)
             report = StreamReport(mode="full", fetched=len(records), archived=len(archived))
         else:
             since = max(0, int(state["watermark_ms"]) - WATERMARK_OVERLAP_MS)
-            records = []
             for page in self.hubspot.search_modified_since(object_type, properties, since):
-                records.extend(self._parse(object_type, page, stage_properties))
+                records.extend_parsed(parse_page(object_type, page, stage_properties))
             report = StreamReport(mode="incremental", fetched=len(records))
+        quarantined = _still_bad(records, OBJECT_TABLES[object_type][1])
+        if quarantined and self.stop_on_bad_records:
+            raise BadRecordsError(quarantined)
+        report.quarantined = len(quarantined)
         if object_type == "deals":
             # Search results carry no associations, and a listed deal embeds at most 100 contacts (HubSpot
             # says so with a cursor): those deals are read through the associations API, every page.
             unread = [r.deal_id for r in records if not full or r.more_contacts]
             associations = self.hubspot.deal_contact_ids(unread) if unread else {}
-            records = [_with_contacts(r, associations[r.deal_id]) if r.deal_id in associations else r for r in records]
+            records = ParsedRecords(
+                _with_contacts(r, associations[r.deal_id]) if r.deal_id in associations else r for r in records
+            )
         # An empty stream (a portal without meetings) still gets a watermark, so the next run searches
         # instead of listing everything again; the overlap covers records created meanwhile.
         watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or self.now_ms
-        report.written, report.marked_deleted = self._write(object_type, records, full=full)
+        report.written, report.marked_deleted = self._write(object_type, records, quarantined, full=full)
         report.distinct = self._distinct
         with self.warehouse.engine.begin() as conn:
             upsert(
@@ -259,7 +274,10 @@ class HubSpotMirror:
         self.log(
             f"hubspot {object_type}: {report.mode} sync, {report.fetched} fetched, {report.written} written, "
             f"{report.archived} archived, {report.marked_deleted} marked deleted"
+            + (f", {report.quarantined} quarantined (cannot be read)" if report.quarantined else "")
         )
+        for record in quarantined:
+            self.log(f"hubspot: quarantined {record.describe()}: left out of the numbers until fixed in HubSpot")
         return report
 
     @staticmethod
@@ -268,30 +286,39 @@ class HubSpotMirror:
             return [*CONTACT_PROPERTIES, *stage_properties]
         return list(DEAL_PROPERTIES if object_type == "deals" else MEETING_PROPERTIES)
 
-    @staticmethod
-    def _parse(object_type: ObjectType, page: list[dict[str, Any]], stage_properties: list[str]) -> list[Any]:
-        if object_type == "contacts":
-            return [parse_contact(raw, stage_properties) for raw in page]
-        if object_type == "deals":
-            return [parse_deal(raw) for raw in page]
-        return [parse_meeting(raw) for raw in page]
-
-    def _fetch_list(self, object_type: ObjectType, properties: list[str], *, archived: bool) -> list[Any]:
+    def _fetch_list(self, object_type: ObjectType, properties: list[str], *, archived: bool) -> ParsedRecords[Any]:
         associations = ("contacts",) if object_type == "deals" else ()
         stage_properties = properties[len(CONTACT_PROPERTIES) :] if object_type == "contacts" else []
-        records: list[Any] = []
+        records: ParsedRecords[Any] = ParsedRecords()
         for page in self.hubspot.list_pages(object_type, properties, archived=archived, associations=associations):
-            records.extend(self._parse(object_type, page, stage_properties))
+            records.extend_parsed(parse_page(object_type, page, stage_properties))
         return records
 
-    def _write(self, object_type: ObjectType, records: list[Any], *, full: bool) -> tuple[int, int]:
+    def _write(
+        self, object_type: ObjectType, records: list[Any], quarantined: list[QuarantinedRecord], *, full: bool
+    ) -> tuple[int, int]:
         table, key = OBJECT_TABLES[object_type]
         # The same id can come back on two pages when a record changes mid-sync; the last copy wins.
         records = list({getattr(r, key): r for r in records}.values())
         self._distinct = len(records)
         ids = [getattr(r, key) for r in records]
+        bad_ids = [record.record_id for record in quarantined]
         marked_deleted = 0
         with self.warehouse.engine.begin() as conn:
+            # A quarantined record leaves the mirror (and so the KPIs) until a sync reads it fixed.
+            _delete_in(conn, table.c[key], bad_ids)
+            if object_type == "contacts":
+                _delete_in(conn, hubspot_contact_stage_dates.c.contact_id, bad_ids)
+            elif object_type == "deals":
+                _delete_in(conn, hubspot_deal_contacts.c.deal_id, bad_ids)
+            replace_quarantined(
+                conn,
+                quarantined,
+                source="hubspot",
+                record_types=[RECORD_TYPES[object_type]],
+                seen_at_ms=self.now_ms,
+                record_ids=None if full else ids,
+            )
             if object_type == "contacts":
                 rows, dates = _contact_rows(records, self.now_ms)
                 if full:
@@ -328,6 +355,13 @@ class HubSpotMirror:
                 sa.select(sa.func.count()).select_from(table).where(table.c.synced_at_ms == self.now_ms)
             ).scalar_one()
         return int(landed), marked_deleted
+
+
+def _still_bad(records: ParsedRecords[Any], key: str) -> list[QuarantinedRecord]:
+    """The quarantined records, once each, without those a later page brought back readable."""
+    readable = {getattr(record, key) for record in records}
+    unique = {record.record_id: record for record in records.quarantined if record.record_id not in readable}
+    return list(unique.values())
 
 
 def _with_contacts(record: DealRecord, contact_ids: tuple[str, ...]) -> DealRecord:

@@ -1,7 +1,9 @@
-"""Checks that ship with every KPI materialization (pure functions over the long KPI frame)."""
+"""Checks that ship with every KPI materialization (pure functions over the long KPI frame and the
+quarantine table); ``assets/weekly_kpis.py`` reports them as the asset's checks."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -105,3 +107,11 @@ def ratio_violations(values: pd.DataFrame) -> list[dict[str, Any]]:
     bad = bounded[(bounded["value"] < -TOLERANCE) | (bounded["value"] > 1 + TOLERANCE)]
     records: list[dict[str, Any]] = bad.astype({"week_start": str}).to_dict("records")  # type: ignore[assignment]
     return records
+
+
+def quarantined_by_source(records: pd.DataFrame | None, sources: Collection[str]) -> dict[str, int]:
+    """How many records of each source (of ``sources``) are quarantined: left out because unreadable."""
+    if records is None or records.empty:
+        return {}
+    counts = records[records["source"].isin(list(sources))]["source"].value_counts()
+    return {str(source): int(n) for source, n in sorted(counts.items())}

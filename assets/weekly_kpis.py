@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetsDefinition,
@@ -20,7 +21,7 @@ from dagster import (
 
 from assets.hubspot import MIRROR_KEY
 from assets.keys import GA4_DAILY_KEY, GA4_WEEKLY_KEY, GOOGLE_ADS_KEY, LINKEDIN_KEY
-from assets.kpi_checks import additivity_violations, duplicate_keys, ratio_violations
+from assets.kpi_checks import additivity_violations, duplicate_keys, quarantined_by_source, ratio_violations
 from assets.kpi_math import (
     CATALOG_BY_ID,
     FunnelConfig,
@@ -54,6 +55,7 @@ from assets.kpi_math.insights import (
     implausible_date_insights,
     kpi_anomaly_insights,
     owner_tab_insights,
+    quarantine_insights,
     ranked,
     stored_row,
     without_unpulled_weeks,
@@ -268,8 +270,14 @@ def compute_weekly_kpis_and_insights(
         insights += silent_platform_insights(
             sources.get("ad_silent_days"), weeks, settings.week_start, platforms=platform_channels.keys()
         )
+        insights += quarantine_insights(sources.get("quarantined_records"), weeks, sources=read_sources(status))
     requested = everything[everything["week_start"].isin(list(weeks))]
     return with_versions(requested, settings).reset_index(drop=True), ranked(insights)
+
+
+def read_sources(status: dict[str, dict[str, object]]) -> set[str]:
+    """The sources whose records count: HubSpot always, the others when configured."""
+    return {"hubspot", *(name for name, row in status.items() if row["configured"])}
 
 
 def _source_status(sources: dict[str, pd.DataFrame] | None) -> dict[str, dict[str, object]]:
@@ -374,6 +382,12 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
             AssetCheckSpec("unique_keys", asset=KPIS_KEY),
             AssetCheckSpec("all_equals_groups_equals_channels", asset=KPIS_KEY),
             AssetCheckSpec("ratios_within_0_1", asset=KPIS_KEY),
+            # Not blocking: the run goes on without the records; the check says they are missing.
+            AssetCheckSpec(
+                "no_records_quarantined",
+                asset=KPIS_KEY,
+                description="every record the sources sent could be read (none left out of the numbers)",
+            ),
         ],
     )
     def weekly_kpis(
@@ -393,6 +407,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         owner = tracker.owner_tabs(owner_tab_rules(config))
         for problem in owner.problems:
             context.log.warning(f"{problem}; the row is left out of the numbers")
+        sources = read_source_inputs(warehouse)
         values, insights = compute_weekly_kpis_and_insights(
             inputs,
             settings=config,
@@ -400,9 +415,10 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
             as_of=as_of,
             targets=owner.targets,
             costs=owner.costs,
-            sources=read_source_inputs(warehouse),
+            sources=sources,
             owner_problems=owner.problems,
         )
+        quarantined = quarantined_by_source(sources["quarantined_records"], read_sources(_source_status(sources)))
         written = warehouse.replace_kpi_weeks(
             values, weeks, run_id=context.run_id, computed_at_ms=int(time.time() * 1000)
         )
@@ -425,6 +441,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
                 "rows_written": written,
                 "insights": noted,
                 "owner_rows_left_out": len({(p.tab, p.row) for p in owner.problems}),
+                "records_quarantined": sum(quarantined.values()),
                 "contacts_in": len(inputs["contacts"]),
                 "deals_in": len(inputs["deals"]),
                 "preview": MetadataValue.md(_preview(values, weeks[-1], config.currency)),
@@ -442,6 +459,12 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
                     check_name="ratios_within_0_1",
                     passed=not ratios,
                     metadata={"violations": MetadataValue.json(ratios[:20])},
+                ),
+                AssetCheckResult(
+                    check_name="no_records_quarantined",
+                    passed=not quarantined,
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"by_source": MetadataValue.json(quarantined)},
                 ),
             ],
         )

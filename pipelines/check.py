@@ -28,6 +28,7 @@ from pipelines.sensors import ALERT_WEBHOOK_ENV, redact_secrets
 from resources.api_versions import SUNSET_WARNING_DAYS, utc_today, versions_in_use
 from resources.http import ApiError, Sleeper, redact_url, url_host
 from resources.preflight import check_portal
+from resources.quarantine import quarantined_lines
 from resources.sheets import GoogleSheetTrackerResource
 from resources.tracker import WorkbookTrackerResource
 from settings import RuntimeEnv, Settings, SettingsError, load_settings, resolve_config_path
@@ -249,25 +250,32 @@ def check_api_versions(context: CheckContext) -> CheckResult:
 
 @register_check("Warehouse")
 def check_warehouse(context: CheckContext) -> CheckResult:
-    """Connect and create the tables (idempotent), as the first run would."""
-    import sqlalchemy as sa
+    """Connect and report the schema version against this version's migrations; nothing is changed.
 
-    from resources.warehouse import metadata
+    An empty, unversioned or older warehouse is fine (the next run creates or migrates it); one carrying a
+    revision this version does not know, or missing a table or column, fails as the run would.
+    """
+    import sqlalchemy as sa
 
     warehouse = context.resources["warehouse"]
     shown = sa.engine.make_url(warehouse.url).render_as_string(hide_password=True)
     try:
-        with warehouse.engine.connect() as connection:  # creates the tables on first use
-            connection.execute(sa.text("SELECT 1"))
+        status = warehouse.schema_status()
     except sa.exc.SQLAlchemyError as error:
         # The driver's text can hold the URL; show the error class and its first line only.
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         return CheckResult(
             "Warehouse", FAILED, f"cannot use {shown} ({type(error).__name__}: {reason}): check WAREHOUSE_URL"
         )
-    finally:
-        warehouse.dispose()
-    return CheckResult("Warehouse", OK, f"{shown}: connected, {len(metadata.tables)} tables ready")
+    if status.state in ("newer", "damaged"):
+        return CheckResult("Warehouse", FAILED, status.describe())
+    detail = f"{shown}: connected, {status.describe()}"
+    quarantined = quarantined_lines(warehouse) if status.state == "current" else []
+    if quarantined:
+        # Records the last runs could not read: a person should fix them at the source (exit code stays 0).
+        count = _plural(len(quarantined), "record")
+        return CheckResult("Warehouse", WARNING, f"{detail}; {count} quarantined (cannot be read)", tuple(quarantined))
+    return CheckResult("Warehouse", OK, detail)
 
 
 def _tracker_is(kind: type) -> Callable[[CheckContext], bool]:

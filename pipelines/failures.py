@@ -55,6 +55,7 @@ def error_chain(error: BaseException) -> Iterator[BaseException]:
 def _expected_errors() -> tuple[type[BaseException], ...]:
     from emulators.fixture import FixtureError
     from resources.http import ApiError
+    from resources.migrations import WarehouseSchemaError
     from resources.run_lease import RunLeaseHeldError
     from resources.tracker import WorkbookUnreadableError
     from sheets_sync.owner_tabs import OwnerTabError
@@ -67,6 +68,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         OwnerTabError,
         RunLeaseHeldError,
         TrackerLayoutError,
+        WarehouseSchemaError,
         WorkbookLockedError,
         WorkbookUnreadableError,
     )

@@ -10,8 +10,8 @@ of week-grain numbers costs about thirteen requests.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -27,6 +27,14 @@ from resources.google_auth import (
     token_url,
 )
 from resources.http import ApiError
+from resources.quarantine import (
+    BadValue,
+    ParsedRecords,
+    QuarantinedRecord,
+    field_value,
+    read_count,
+    read_number,
+)
 from resources.source_identity import SourceIdentity
 
 ANALYTICS_SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
@@ -48,32 +56,66 @@ class ReportMetadata:
 
 @dataclass
 class Report:
-    """A parsed report: one dict per row, dimension values as strings and metrics typed by their header."""
+    """A parsed report: one dict per row, dimension values as strings and metrics typed by their header.
+
+    Rows whose date or a metric cannot be read (NaN, Infinity, out of range) are not in ``rows`` but in
+    ``quarantined``, named by their dimension values (e.g. ``20240102 / Organic Search``).
+    """
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     metadata: ReportMetadata = field(default_factory=ReportMetadata)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
 
 
 def _typed(value: str, metric_type: str) -> float | int:
+    """A metric value by its header's type: whole for ``TYPE_INTEGER``; raises ValueError when unreadable."""
     if metric_type == "TYPE_INTEGER":
-        return int(float(value))
-    return float(value)
+        return read_count(value)
+    number = read_number(value)
+    if number is None:
+        raise ValueError("is missing")
+    return number
 
 
-def parse_report(payload: Mapping[str, Any]) -> Report:
+def _row_date(parsed: Mapping[str, Any]) -> date | None:
+    """The day (``date``, YYYYMMDD) or week (``dateRange`` named by its first day) a row is about."""
+    try:
+        if "date" in parsed:
+            return datetime.strptime(str(parsed["date"]), "%Y%m%d").date()
+        if "dateRange" in parsed:
+            return date.fromisoformat(str(parsed["dateRange"]))
+    except ValueError:
+        raise BadValue(
+            "date" if "date" in parsed else "dateRange", parsed.get("date", parsed.get("dateRange")), "is not a date"
+        ) from None
+    return None
+
+
+def parse_report(payload: Mapping[str, Any], record_type: str = "ga4_day") -> Report:
+    """A report answer; ``record_type`` names what a quarantined row is (``ga4_day``, ``ga4_week``, ...)."""
     dimensions = [header["name"] for header in payload.get("dimensionHeaders", [])]
     metrics = [(header["name"], header.get("type", "TYPE_FLOAT")) for header in payload.get("metricHeaders", [])]
     rows = []
+    quarantined: list[QuarantinedRecord] = []
     for row in payload.get("rows", []):
         parsed: dict[str, Any] = {
             name: value.get("value") for name, value in zip(dimensions, row.get("dimensionValues", []), strict=False)
         }
-        for (name, metric_type), value in zip(metrics, row.get("metricValues", []), strict=False):
-            parsed[name] = _typed(str(value.get("value", "0")), metric_type)
+        day: date | None = None
+        try:
+            day = _row_date(parsed)
+            for (name, metric_type), value in zip(metrics, row.get("metricValues", []), strict=False):
+                raw = value.get("value", "0")
+                parsed[name] = field_value(name, raw, lambda text, kind=metric_type: _typed(str(text), kind))
+        except BadValue as error:
+            record_id = " / ".join(str(parsed.get(name)) for name in dimensions)
+            quarantined.append(QuarantinedRecord.of("ga4", record_type, record_id, error, day))
+            continue
         rows.append(parsed)
     meta = payload.get("metadata") or {}
     return Report(
         rows=rows,
+        quarantined=quarantined,
         metadata=ReportMetadata(
             time_zone=meta.get("timeZone"),
             currency=meta.get("currencyCode"),
@@ -198,14 +240,15 @@ class GA4Resource(ApiResource):
             category=status or None,
         )
 
-    def run_report(self, body: dict[str, Any]) -> Report:
+    def run_report(self, body: dict[str, Any], record_type: str = "ga4_day") -> Report:
         """One report, every page (``offset`` until ``rowCount``)."""
         report = Report()
         offset = 0
         while True:
             payload = self._post("runReport", {**body, "limit": PAGE_LIMIT, "offset": offset})
-            page = parse_report(payload)
+            page = parse_report(payload, record_type)
             report.rows.extend(page.rows)
+            report.quarantined.extend(page.quarantined)
             report.metadata = page.metadata
             offset += PAGE_LIMIT
             if offset >= int(payload.get("rowCount", 0) or 0):
@@ -229,27 +272,29 @@ class GA4Resource(ApiResource):
                 "dimensions": [{"name": "date"}, {"name": "sessionDefaultChannelGroup"}, {"name": "eventName"}],
                 "metrics": [{"name": "eventCount"}],
                 "dimensionFilter": _in_list("eventName", event_names),
-            }
+            },
+            record_type="ga4_event_day",
         )
 
     def week_grain(
         self, weeks: Iterable[date], slice_filters: Mapping[str, list[str] | None]
-    ) -> tuple[list[WeekSlice], list[ReportMetadata]]:
+    ) -> tuple[ParsedRecords[WeekSlice], list[ReportMetadata]]:
         """Users, new users and average session duration for each week and slice, asked at week grain.
 
         ``slice_filters`` maps a slice to the GA4 channel groups it covers (None = the whole property;
         [] = none, so zero users without asking). Slices covering exactly one group are answered by one
-        report broken down by channel group; the others get a report filtered to their groups.
+        report broken down by channel group; the others get a report filtered to their groups. A week and
+        slice whose row cannot be read gets no row (never 0 users) and comes back in ``.quarantined``.
         """
         weeks = sorted(set(weeks))
         single = {name: groups[0] for name, groups in slice_filters.items() if groups is not None and len(groups) == 1}
         filtered = {name: groups for name, groups in slice_filters.items() if groups is None or len(groups) > 1}
-        results: list[WeekSlice] = [
+        results: ParsedRecords[WeekSlice] = ParsedRecords(
             WeekSlice(week, name, 0, 0, None)
             for week in weeks
             for name, groups in slice_filters.items()
             if groups is not None and not groups
-        ]
+        )
         metadata: list[ReportMetadata] = []
         for start in range(0, len(weeks), RANGES_PER_REPORT):
             chunk = weeks[start : start + RANGES_PER_REPORT]
@@ -281,23 +326,37 @@ class GA4Resource(ApiResource):
                 batch = requests_[batch_start : batch_start + REPORTS_PER_BATCH]
                 payload = self._post("batchRunReports", {"requests": [body for _, body in batch]})
                 for (slice_name, _), raw in zip(batch, payload.get("reports", []), strict=True):
-                    report = parse_report(raw)
+                    report = parse_report(raw, "ga4_week")
                     metadata.append(report.metadata)
-                    results.extend(self._week_rows(report, slice_name, single, chunk))
+                    results.extend_parsed(self._week_rows(report, slice_name, single, chunk))
         return results, metadata
 
     @staticmethod
     def _week_rows(
         report: Report, slice_name: str | None, single: Mapping[str, str], weeks: Sequence[date]
-    ) -> list[WeekSlice]:
+    ) -> ParsedRecords[WeekSlice]:
         by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
         for parsed in report.rows:
             week = parsed.get("dateRange") or (weeks[0].isoformat() if len(weeks) == 1 else None)
             by_key[(str(week), parsed.get("sessionDefaultChannelGroup"))] = parsed
-        out = []
+        out: ParsedRecords[WeekSlice] = ParsedRecords()
         targets: list[tuple[str, str | None]] = [(slice_name, None)] if slice_name is not None else list(single.items())
+        unreadable: dict[tuple[str, str | None], QuarantinedRecord] = {}
+        for record in report.quarantined:
+            # Its week is the date range it answers (the only one when GA4 leaves that dimension out); its
+            # group, in a report broken down by group, the other dimension value (record_id joins them).
+            week = record.record_date or (weeks[0] if len(weeks) == 1 else None)
+            if week is None:
+                continue
+            others = [part for part in record.record_id.split(" / ") if part != week.isoformat()]
+            group = others[0] if slice_name is None and others else None
+            unreadable[(week.isoformat(), group)] = record
         for week in weeks:
             for name, group in targets:
+                bad = unreadable.get((week.isoformat(), group))
+                if bad is not None:
+                    out.quarantined.append(replace(bad, record_id=f"{name} in the week of {week.isoformat()}"))
+                    continue
                 found = by_key.get((week.isoformat(), group))
                 row: dict[str, Any] = found or {}
                 out.append(

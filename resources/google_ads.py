@@ -8,6 +8,7 @@ call answers a whole date range (one API operation per query).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from resources.base import ApiResource, json_body
 from resources.google_auth import AccessTokenProvider, refresh_token_provider, token_url
 from resources.http import ApiError
 from resources.linkedin_ads import AdAccountInfo, AdDailyRow
+from resources.quarantine import BadRecord, BadValue, ParsedRecords, QuarantinedRecord, read_count, read_number
 from resources.source_identity import SourceIdentity
 
 ADWORDS_SCOPE = "https://www.googleapis.com/auth/adwords"
@@ -40,18 +42,57 @@ LOGIN_CUSTOMER_ENV = "GOOGLE_ADS_LOGIN_CUSTOMER_ID"
 
 
 def parse_row(row: dict[str, Any]) -> AdDailyRow:
+    """One campaign-day row of ``searchStream``.
+
+    The REST API leaves out a metric that is 0 (proto3 JSON omits default values), so a missing metric is
+    0 here; int64 metrics come as strings, ``conversions`` as a double.
+
+    Raises:
+        BadRecord: The date, a count or the cost cannot be read, or ``conversions`` is NaN, Infinity or out
+            of range; it names the campaign and day, and the row is quarantined.
+    """
     metrics = row.get("metrics") or {}
+    campaign_id = str((row.get("campaign") or {}).get("id", "")) or "?"
+    raw_day = (row.get("segments") or {}).get("date")
+    try:
+        day: date | None = date.fromisoformat(str(raw_day))
+    except ValueError:
+        day = None
+    record_id = f"{campaign_id} on {day or raw_day or '?'}"
+
+    def read(name: str, reader: Callable[[object], Any]) -> Any:
+        value = metrics.get(name)
+        try:
+            return reader(0 if value is None else value)
+        except ValueError as error:
+            bad = BadValue(name, value, str(error))
+            raise BadRecord(QuarantinedRecord.of("google_ads", "campaign_day", record_id, bad, day)) from None
+
+    if day is None:
+        bad = BadValue("segments.date", raw_day, "is not a date")
+        raise BadRecord(QuarantinedRecord.of("google_ads", "campaign_day", record_id, bad, None))
     return AdDailyRow(
         platform="google_ads",
-        date=date.fromisoformat(str((row.get("segments") or {})["date"])),
-        campaign_id=str((row.get("campaign") or {}).get("id", "")),
-        impressions=int(metrics.get("impressions") or 0),
-        clicks=int(metrics.get("clicks") or 0),
+        date=day,
+        campaign_id=campaign_id,
+        impressions=read("impressions", read_count),
+        clicks=read("clicks", read_count),
         # Micros are exact integers; dividing as decimals keeps every cent.
-        cost=Decimal(int(metrics.get("costMicros") or 0)) / Decimal(1_000_000),
-        conversions=float(metrics.get("conversions") or 0.0),
+        cost=Decimal(read("costMicros", read_count)) / Decimal(1_000_000),
+        conversions=read("conversions", read_number),
         platform_leads=0,
     )
+
+
+def parse_rows(rows: Iterable[dict[str, Any]]) -> ParsedRecords[AdDailyRow]:
+    """The rows of a ``searchStream`` answer: those that parse, and the others quarantined."""
+    parsed: ParsedRecords[AdDailyRow] = ParsedRecords()
+    for row in rows:
+        try:
+            parsed.append(parse_row(row))
+        except BadRecord as error:
+            parsed.quarantined.append(error.record)
+    return parsed
 
 
 class GoogleAdsResource(ApiResource):
@@ -192,8 +233,9 @@ class GoogleAdsResource(ApiResource):
         customer = (rows[0].get("customer") if rows else None) or {}
         return AdAccountInfo(currency=customer.get("currencyCode"), time_zone=customer.get("timeZone"))
 
-    def daily_campaign_metrics(self, start: date, end: date) -> list[AdDailyRow]:
-        """Campaign-day metrics for [start, end] (inclusive) in one searchStream operation.
+    def daily_campaign_metrics(self, start: date, end: date) -> ParsedRecords[AdDailyRow]:
+        """Campaign-day metrics for [start, end] (inclusive) in one searchStream operation; rows that cannot
+        be read come back quarantined (``.quarantined``).
 
         The rows also carry the account's currency and time zone, so :meth:`account_info` needs no
         second call afterwards.
@@ -203,4 +245,4 @@ class GoogleAdsResource(ApiResource):
         if rows:
             customer = rows[0].get("customer") or {}
             self._account = AdAccountInfo(currency=customer.get("currencyCode"), time_zone=customer.get("timeZone"))
-        return [parse_row(row) for row in rows]
+        return parse_rows(rows)

@@ -7,10 +7,8 @@ shared session factory; a refused call raises :class:`~resources.http.ApiError` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Literal
 
 import requests
@@ -18,6 +16,15 @@ import requests
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
 from resources.hubspot_associations import read_deal_contacts
+from resources.quarantine import (
+    BadValue,
+    ParsedRecords,
+    QuarantinedRecord,
+    field_value,
+    read_decimal,
+    read_instant_ms,
+    read_number,
+)
 from resources.source_identity import SourceIdentity
 
 ObjectType = Literal["contacts", "deals", "meetings"]
@@ -59,32 +66,25 @@ MODIFIED_PROPERTY: dict[str, str] = {
 SCOPES_HELP = "crm.objects.contacts.read, crm.objects.deals.read and crm.objects.appointments.read (meetings)"
 
 
-def parse_instant_ms(value: str | None) -> int | None:
-    """HubSpot datetime string (ISO-8601, with or without milliseconds, or epoch ms) → epoch ms UTC."""
-    if value is None or value == "":
-        return None
-    if value.isdigit():
-        return int(value)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:  # date-only and naive values are UTC in HubSpot
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+def parse_instant_ms(value: str | int | None) -> int | None:
+    """HubSpot datetime string (ISO-8601, with or without milliseconds, or epoch ms) → epoch ms UTC.
+
+    Raises:
+        ValueError: Not a date, or outside 1970-2199 (:func:`resources.quarantine.read_instant_ms`).
+    """
+    return read_instant_ms(value)
 
 
 def parse_decimal(value: str | float | None) -> str | None:
-    """Validate an amount string and keep it exact (as normalised text); blank → None."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # HubSpot sends every property as a string; a number here is schema drift, read the same way.
-        value = str(value)
-    if not isinstance(value, str) or value.strip() == "":
-        return None
-    try:
-        number = Decimal(value.strip())
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
-        return None
-    return format(number, "f")
+    """An amount kept exact (as normalised text); blank → None.
+
+    HubSpot sends every property as a string; a JSON number is schema drift, read the same way.
+
+    Raises:
+        ValueError: Not a number, NaN or Infinity, or beyond ±10^18.
+    """
+    number = read_decimal(value)
+    return None if number is None else format(number, "f")
 
 
 def parse_bool(value: str | bool | None) -> bool | None:
@@ -96,16 +96,12 @@ def parse_bool(value: str | bool | None) -> bool | None:
 
 
 def parse_float(value: str | float | None) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # Drift, read like parse_decimal and parse_bool do: a JSON number where HubSpot sends a string
-        # (Airbyte's recorded HubSpot records carry hs_deal_stage_probability as 0.2).
-        return float(value)
-    if not isinstance(value, str) or value.strip() == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
+    """A number (drift: a JSON number where HubSpot sends a string, as in Airbyte's recorded records).
+
+    Raises:
+        ValueError: Not a number, NaN or Infinity, or beyond ±10^18.
+    """
+    return read_number(value)
 
 
 @dataclass(frozen=True)
@@ -181,17 +177,25 @@ class PropertyDef:
     options: tuple[tuple[str, str], ...] = ()  # (value, label)
 
 
-def _created_ms(props: dict[str, Any], raw: dict[str, Any], name: str) -> int | None:
-    return parse_instant_ms(props.get(name)) or parse_instant_ms(raw.get("createdAt"))
+def _instant(props: dict[str, Any], raw: dict[str, Any], name: str, fallback: str) -> int | None:
+    """A property's instant, else the record's own (``createdAt``/``updatedAt``); epoch 0 counts as unset."""
+    return field_value(name, props.get(name), parse_instant_ms) or field_value(
+        fallback, raw.get(fallback), parse_instant_ms
+    )
 
 
 def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> ContactRecord:
+    """One contact. Raises :class:`~resources.quarantine.BadValue` naming a date that cannot be read."""
     props = raw.get("properties") or {}
-    dates = {name: ms for name in stage_properties if (ms := parse_instant_ms(props.get(name))) is not None}
+    dates = {
+        name: ms
+        for name in stage_properties
+        if (ms := field_value(name, props.get(name), parse_instant_ms)) is not None
+    }
     return ContactRecord(
         contact_id=str(raw["id"]),
-        created_at_ms=_created_ms(props, raw, "createdate"),
-        updated_at_ms=parse_instant_ms(props.get("lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
+        created_at_ms=_instant(props, raw, "createdate", "createdAt"),
+        updated_at_ms=_instant(props, raw, "lastmodifieddate", "updatedAt"),
         lifecyclestage=props.get("lifecyclestage") or None,
         analytics_source=props.get("hs_analytics_source") or None,
         analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
@@ -201,6 +205,7 @@ def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> Conta
 
 
 def parse_deal(raw: dict[str, Any]) -> DealRecord:
+    """One deal. Raises :class:`~resources.quarantine.BadValue` naming a date or number that cannot be read."""
     props = raw.get("properties") or {}
     contact_ids: tuple[str, ...] | None = None
     more_contacts = False
@@ -211,18 +216,22 @@ def parse_deal(raw: dict[str, Any]) -> DealRecord:
         more_contacts = bool(((contacts.get("paging") or {}).get("next") or {}).get("after"))
     return DealRecord(
         deal_id=str(raw["id"]),
-        created_at_ms=_created_ms(props, raw, "createdate"),
-        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
-        close_date_ms=parse_instant_ms(props.get("closedate")),
-        amount=parse_decimal(props.get("amount")),
-        amount_in_home_currency=parse_decimal(props.get("amount_in_home_currency")),
+        created_at_ms=_instant(props, raw, "createdate", "createdAt"),
+        updated_at_ms=_instant(props, raw, "hs_lastmodifieddate", "updatedAt"),
+        close_date_ms=field_value("closedate", props.get("closedate"), parse_instant_ms),
+        amount=field_value("amount", props.get("amount"), parse_decimal),
+        amount_in_home_currency=field_value(
+            "amount_in_home_currency", props.get("amount_in_home_currency"), parse_decimal
+        ),
         currency_code=props.get("deal_currency_code") or None,
         pipeline=props.get("pipeline") or None,
         dealstage=props.get("dealstage") or None,
         is_closed=parse_bool(props.get("hs_is_closed")),
         is_closed_won=parse_bool(props.get("hs_is_closed_won")),
-        deal_stage_probability=parse_float(props.get("hs_deal_stage_probability")),
-        mrr=parse_decimal(props.get("hs_mrr")),
+        deal_stage_probability=field_value(
+            "hs_deal_stage_probability", props.get("hs_deal_stage_probability"), parse_float
+        ),
+        mrr=field_value("hs_mrr", props.get("hs_mrr"), parse_decimal),
         analytics_source=props.get("hs_analytics_source") or None,
         analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
         archived=bool(raw.get("archived", False)),
@@ -232,14 +241,45 @@ def parse_deal(raw: dict[str, Any]) -> DealRecord:
 
 
 def parse_meeting(raw: dict[str, Any]) -> MeetingRecord:
+    """One meeting. Raises :class:`~resources.quarantine.BadValue` naming a date that cannot be read."""
     props = raw.get("properties") or {}
     return MeetingRecord(
         meeting_id=str(raw["id"]),
-        created_at_ms=_created_ms(props, raw, "hs_createdate"),
-        updated_at_ms=parse_instant_ms(props.get("hs_lastmodifieddate")) or parse_instant_ms(raw.get("updatedAt")),
+        created_at_ms=_instant(props, raw, "hs_createdate", "createdAt"),
+        updated_at_ms=_instant(props, raw, "hs_lastmodifieddate", "updatedAt"),
         outcome=props.get("hs_meeting_outcome") or None,
         archived=bool(raw.get("archived", False)),
     )
+
+
+RecordParser = Callable[[dict[str, Any]], Any]
+RECORD_TYPES: dict[str, str] = {"contacts": "contact", "deals": "deal", "meetings": "meeting"}
+
+
+def parse_page(
+    object_type: ObjectType, page: Iterable[dict[str, Any]], stage_properties: Sequence[str]
+) -> ParsedRecords[Any]:
+    """A page of records: those that parse, and the others quarantined (naming the field that failed)."""
+    parse: RecordParser = {
+        "contacts": lambda raw: parse_contact(raw, stage_properties),
+        "deals": parse_deal,
+        "meetings": parse_meeting,
+    }[object_type]
+    parsed: ParsedRecords[Any] = ParsedRecords()
+    for raw in page:
+        try:
+            parsed.append(parse(raw))
+        except BadValue as error:
+            parsed.quarantined.append(QuarantinedRecord.of("hubspot", RECORD_TYPES[object_type], str(raw["id"]), error))
+    return parsed
+
+
+def _stage_probability(value: object) -> float | None:
+    """A pipeline stage's win probability; one that is not a number is unknown (portal settings, not a record)."""
+    try:
+        return read_number(value if value is None else str(value))
+    except ValueError:
+        return None
 
 
 class HubSpotResource(ApiResource):
@@ -342,9 +382,7 @@ class HubSpotResource(ApiResource):
                         stage_label=str(stage.get("label", "")),
                         display_order=int(stage.get("displayOrder", 0)),
                         is_closed=str(metadata.get("isClosed", "false")).lower() == "true",
-                        probability=parse_float(
-                            None if metadata.get("probability") is None else str(metadata["probability"])
-                        ),
+                        probability=_stage_probability(metadata.get("probability")),
                     )
                 )
         return stages

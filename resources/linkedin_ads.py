@@ -11,10 +11,10 @@ Query strings are built by hand: Rest.li keeps ``( ) , :`` literal and wants URN
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -23,6 +23,15 @@ import requests
 from resources.api_versions import LINKEDIN, retired_version_message
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
+from resources.quarantine import (
+    BadRecord,
+    BadValue,
+    ParsedRecords,
+    QuarantinedRecord,
+    read_count,
+    read_decimal,
+    read_number,
+)
 from resources.source_identity import SourceIdentity
 
 ANALYTICS_FIELDS = (
@@ -83,48 +92,46 @@ def round_cost(value: Decimal) -> Decimal:
     return Decimal(0) if value.is_zero() else value
 
 
-def _parse_error(record: str, problem: str) -> ApiError:
-    return ApiError(
-        f"LinkedIn adAnalytics {record}: {problem}; nothing was written (read as 0 it would record a day "
-        "that was never reported): rerun later, and report this line if it persists",
-        service="LinkedIn",
-        status=200,
-        category="PARSE_ERROR",
-    )
-
-
 def parse_analytics_element(element: dict[str, Any]) -> AdDailyRow:
     """One campaign-day element of ``adAnalytics`` (pivot CAMPAIGN, DAILY) as a typed row.
 
     Raises:
-        ApiError: When the date, the campaign, or one of :data:`REQUIRED_METRICS` is missing or not a
-            number; the message names the record (campaign and date), because reading it as 0 would
-            record a day without spend that was never reported.
+        BadRecord: When the date or the campaign cannot be read, or one of :data:`REQUIRED_METRICS` is
+            missing, or a metric is not a number, NaN, Infinity or out of range; it names the record
+            (campaign and date), which is quarantined: reading it as 0 would record a day without spend
+            that was never reported.
     """
     start = (element.get("dateRange") or {}).get("start") or {}
     pivots = element.get("pivotValues") or [element.get("pivotValue", "")]
     urn = str(pivots[0]) if pivots else ""
     campaign_id = urn.rsplit(":", 1)[-1]
     try:
-        day = date(int(start["year"]), int(start["month"]), int(start["day"]))
+        day: date | None = date(int(start["year"]), int(start["month"]), int(start["day"]))
     except (KeyError, TypeError, ValueError):
-        raise _parse_error(f"element for campaign {campaign_id or '?'}", "dateRange.start is not a date") from None
-    record = f"campaign {campaign_id or '?'} on {day}"
+        day = None
+    record_id = f"{campaign_id or '?'} on {day or '?'}"
+
+    def bad(field_name: str, raw: object, problem: str) -> BadRecord:
+        error = BadValue(field_name, raw, problem)
+        return BadRecord(QuarantinedRecord.of("linkedin", "campaign_day", record_id, error, day))
+
+    if day is None:
+        raise bad("dateRange", element.get("dateRange"), "is not a date")
     if not campaign_id.isdigit():
-        raise _parse_error(record, f"pivotValues holds no campaign URN ({urn[:60]!r})")
-    for name in REQUIRED_METRICS:
-        if element.get(name) is None or element.get(name) == "":
-            raise _parse_error(record, f"{name} is missing")
-    try:
-        cost = Decimal(str(element["costInLocalCurrency"]))
-        impressions = int(element["impressions"])
-        clicks = int(element["clicks"])
-        conversions = float(element.get("externalWebsiteConversions") or 0)
-        leads = int(element.get("oneClickLeads") or 0)
-    except (InvalidOperation, TypeError, ValueError):
-        raise _parse_error(record, "a metric is not a number") from None
-    if not cost.is_finite():
-        raise _parse_error(record, f"costInLocalCurrency is not a number ({element['costInLocalCurrency']!r})")
+        raise bad("pivotValues", urn, "holds no campaign URN")
+
+    def read(name: str, reader: Callable[[object], Any]) -> Any:
+        try:
+            return reader(element.get(name))
+        except ValueError as error:
+            raise bad(name, element.get(name), str(error)) from None
+
+    cost = read("costInLocalCurrency", read_decimal)
+    if cost is None:
+        raise bad("costInLocalCurrency", element.get("costInLocalCurrency"), "is missing")
+    impressions, clicks = read("impressions", read_count), read("clicks", read_count)
+    conversions = read("externalWebsiteConversions", read_number) or 0.0
+    leads = read("oneClickLeads", _optional_count)
     return AdDailyRow(
         platform="linkedin",
         date=day,
@@ -135,6 +142,22 @@ def parse_analytics_element(element: dict[str, Any]) -> AdDailyRow:
         conversions=conversions,
         platform_leads=leads,
     )
+
+
+def _optional_count(value: object) -> int:
+    """A count LinkedIn may leave out when it is 0 (``oneClickLeads`` outside lead-gen campaigns)."""
+    return 0 if value is None or value == "" else read_count(value)
+
+
+def parse_analytics_elements(elements: Iterable[dict[str, Any]]) -> ParsedRecords[AdDailyRow]:
+    """The elements of an ``adAnalytics`` answer: the rows that parse, and the others quarantined."""
+    parsed: ParsedRecords[AdDailyRow] = ParsedRecords()
+    for element in elements:
+        try:
+            parsed.append(parse_analytics_element(element))
+        except BadRecord as error:
+            parsed.quarantined.append(error.record)
+    return parsed
 
 
 class LinkedInAdsResource(ApiResource):
@@ -300,18 +323,19 @@ class LinkedInAdsResource(ApiResource):
             )
         return role
 
-    def daily_analytics(self, start: date, end: date) -> list[AdDailyRow]:
+    def daily_analytics(self, start: date, end: date) -> ParsedRecords[AdDailyRow]:
         """Campaign-day metrics for [start, end] (inclusive), split wherever LinkedIn would truncate.
 
-        An empty answer is checked against the member's roles (one extra call), so "no delivery" comes
-        back as no rows and "no access" stops the run (:meth:`verify_reporting_access`).
+        Elements that cannot be read come back quarantined (``.quarantined``), never as 0. An empty answer
+        is checked against the member's roles (one extra call), so "no delivery" comes back as no rows
+        and "no access" stops the run (:meth:`verify_reporting_access`).
         """
-        rows = list(self._analytics(start, end))
-        if not rows:
+        rows = self._analytics(start, end)
+        if not rows and not rows.quarantined:
             self.verify_reporting_access()
         return rows
 
-    def _analytics(self, start: date, end: date) -> Iterator[AdDailyRow]:
+    def _analytics(self, start: date, end: date) -> ParsedRecords[AdDailyRow]:
         account_urn = quote(f"urn:li:sponsoredAccount:{self._account()}", safe="")
         query = (
             "?q=analytics&pivot=CAMPAIGN&timeGranularity=DAILY"
@@ -330,8 +354,7 @@ class LinkedInAdsResource(ApiResource):
                     status=200,
                 )
             middle = start + timedelta(days=(end - start).days // 2)
-            yield from self._analytics(start, middle)
-            yield from self._analytics(middle + timedelta(days=1), end)
-            return
-        for element in elements:
-            yield parse_analytics_element(element)
+            rows = self._analytics(start, middle)
+            rows.extend_parsed(self._analytics(middle + timedelta(days=1), end))
+            return rows
+        return parse_analytics_elements(elements)

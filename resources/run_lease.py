@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from dagster import ConfigurableResource, InitResourceContext
@@ -36,7 +35,8 @@ from pydantic import PrivateAttr
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from resources.warehouse import metadata
+from resources.migrations import connect, upgrade_to_head
+from resources.warehouse import metadata, run_lease
 from settings import SettingsError
 
 LEASE_WAIT_ENV = "FUNNEL_LEDGER_LEASE_WAIT_SECONDS"
@@ -47,17 +47,6 @@ POLL_EVERY_S = 5.0
 LEASE_NAME = "writer"
 # One advisory lock key per database: a stable 63-bit number derived from the project's name.
 ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"funnel-ledger run lease").digest()[:8], "big") >> 1
-
-run_lease = sa.Table(
-    "run_lease",
-    metadata,
-    sa.Column("name", sa.String(32), primary_key=True),
-    sa.Column("run_id", sa.String(64), nullable=False),
-    sa.Column("host", sa.String(255), nullable=False),
-    sa.Column("pid", sa.Integer, nullable=False),
-    sa.Column("acquired_at_ms", sa.BigInteger, nullable=False),
-    sa.Column("heartbeat_at_ms", sa.BigInteger, nullable=False),
-)
 
 
 class RunLeaseHeldError(RuntimeError):
@@ -165,7 +154,8 @@ class RunLease:
         self._session: Connection | None = None  # PostgreSQL: the connection holding the advisory lock
         self._beats: threading.Thread | None = None
         self._stop_beats = threading.Event()
-        run_lease.create(engine, checkfirst=True)
+        # The lease table comes with the warehouse's schema (revision 0003): the database is migrated first.
+        upgrade_to_head(engine, metadata)
 
     @property
     def postgres(self) -> bool:
@@ -364,9 +354,7 @@ class RunLeaseResource(ConfigurableResource):
     _engine: Engine | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = sa.create_engine(self.url)
+        self._engine = connect(self.url)
         run_id = context.run_id or "(no run)"
         log = context.log.info if context.log is not None else (lambda _message: None)
         lease = RunLease(self._engine, run_id=run_id, timing=DEFAULT_TIMING)

@@ -30,6 +30,7 @@ from resources.warehouse import (
     hubspot_deals,
     hubspot_meetings,
     hubspot_pipeline_stages,
+    quarantined_records,
     source_identity,
     source_status,
     sync_state,
@@ -200,6 +201,8 @@ def reset_source(warehouse: WarehouseResource, source: str, *, apply: bool) -> d
         SettingsError: ``source`` is not one of :data:`SOURCES`.
     """
     owned = _source_conditions(source)
+    if source != "tracker":  # the records of the old account it could not read go with its data
+        owned.append((quarantined_records, quarantined_records.c.source == source))
     derived = [(weekly_kpis, None), (weekly_insights, None)] if source != "tracker" else []
     targets = [*owned, *derived, (source_identity, source_identity.c.source == source)]
     counts: dict[str, int] = {}

@@ -20,6 +20,7 @@ from pydantic import PrivateAttr
 from resources.sheets import SPREADSHEET_ENV, GoogleSheetTrackerResource
 from resources.source_identity import SourceIdentity
 from settings import SettingsError
+from sheets_sync.finite import ensure_finite
 from sheets_sync.owner_tabs import OwnerTabRules, OwnerTabs
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import TabGrids
@@ -152,6 +153,8 @@ class TrackerResource(ConfigurableResource):
         self, update: TrackerUpdate, presentation: Presentation | None = None, log: Callable[[str], None] | None = None
     ) -> Any:
         """Write the update; ``log`` hears when the write waits for another writer (the workbook's lock)."""
+        # No NaN or Infinity reaches either writer (a workbook would show Infinity as 1.797e308).
+        ensure_finite(update, presentation)
         backend = self.backend()
         if isinstance(backend, WorkbookTrackerResource):
             return backend.write(update, presentation, log)

@@ -3,13 +3,15 @@
 SQLite by default (``.data/warehouse.db``), PostgreSQL (or any dialect with upserts) by ``WAREHOUSE_URL``.
 Raw tables are keyed by the source's natural key and written with upserts in one transaction; the KPI
 table is rewritten window by window (delete the weeks, insert them again) so reruns never duplicate.
+Text columns are unbounded (``Text``) so that whatever a source sends fits on every dialect. The schema is
+versioned by the Alembic migrations of ``resources/migrations``: the engine is handed out only once the
+database is at the newest revision (migrated when older, refused when newer or damaged).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,12 +21,14 @@ from pydantic import PrivateAttr
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from resources.migrations import SchemaStatus, open_at_head, schema_status
+
 metadata = sa.MetaData()
 
 hubspot_contacts = sa.Table(
     "hubspot_contacts",
     metadata,
-    sa.Column("contact_id", sa.String(32), primary_key=True),
+    sa.Column("contact_id", sa.Text, primary_key=True),
     sa.Column("created_at_ms", sa.BigInteger),
     sa.Column("updated_at_ms", sa.BigInteger),
     sa.Column("lifecyclestage", sa.Text),
@@ -38,28 +42,28 @@ hubspot_contacts = sa.Table(
 hubspot_contact_stage_dates = sa.Table(
     "hubspot_contact_stage_dates",
     metadata,
-    sa.Column("contact_id", sa.String(32), primary_key=True),
-    sa.Column("property", sa.String(120), primary_key=True),
+    sa.Column("contact_id", sa.Text, primary_key=True),
+    sa.Column("property", sa.Text, primary_key=True),
     sa.Column("value_ms", sa.BigInteger, nullable=False),
 )
 
 hubspot_deals = sa.Table(
     "hubspot_deals",
     metadata,
-    sa.Column("deal_id", sa.String(32), primary_key=True),
+    sa.Column("deal_id", sa.Text, primary_key=True),
     sa.Column("created_at_ms", sa.BigInteger),
     sa.Column("updated_at_ms", sa.BigInteger),
     sa.Column("close_date_ms", sa.BigInteger),
     # Amounts stay exact decimal text; the KPI layer decides the arithmetic.
-    sa.Column("amount", sa.String(40)),
-    sa.Column("amount_in_home_currency", sa.String(40)),
+    sa.Column("amount", sa.Text),
+    sa.Column("amount_in_home_currency", sa.Text),
     sa.Column("currency_code", sa.Text),
     sa.Column("pipeline", sa.Text),
     sa.Column("dealstage", sa.Text),
     sa.Column("is_closed", sa.Boolean),
     sa.Column("is_closed_won", sa.Boolean),
     sa.Column("deal_stage_probability", sa.Float),
-    sa.Column("mrr", sa.String(40)),
+    sa.Column("mrr", sa.Text),
     sa.Column("analytics_source", sa.Text),
     sa.Column("analytics_source_data_1", sa.Text),
     sa.Column("archived", sa.Boolean, nullable=False),
@@ -70,14 +74,14 @@ hubspot_deals = sa.Table(
 hubspot_deal_contacts = sa.Table(
     "hubspot_deal_contacts",
     metadata,
-    sa.Column("deal_id", sa.String(32), primary_key=True),
-    sa.Column("contact_id", sa.String(32), primary_key=True),
+    sa.Column("deal_id", sa.Text, primary_key=True),
+    sa.Column("contact_id", sa.Text, primary_key=True),
 )
 
 hubspot_meetings = sa.Table(
     "hubspot_meetings",
     metadata,
-    sa.Column("meeting_id", sa.String(32), primary_key=True),
+    sa.Column("meeting_id", sa.Text, primary_key=True),
     sa.Column("created_at_ms", sa.BigInteger),
     sa.Column("updated_at_ms", sa.BigInteger),
     sa.Column("outcome", sa.Text),
@@ -89,8 +93,8 @@ hubspot_meetings = sa.Table(
 hubspot_pipeline_stages = sa.Table(
     "hubspot_pipeline_stages",
     metadata,
-    sa.Column("pipeline_id", sa.String(64), primary_key=True),
-    sa.Column("stage_id", sa.String(64), primary_key=True),
+    sa.Column("pipeline_id", sa.Text, primary_key=True),
+    sa.Column("stage_id", sa.Text, primary_key=True),
     sa.Column("pipeline_label", sa.Text),
     sa.Column("stage_label", sa.Text),
     sa.Column("display_order", sa.Integer),
@@ -101,7 +105,7 @@ hubspot_pipeline_stages = sa.Table(
 sync_state = sa.Table(
     "sync_state",
     metadata,
-    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("stream", sa.Text, primary_key=True),
     sa.Column("watermark_ms", sa.BigInteger),
     sa.Column("last_full_sync_ms", sa.BigInteger),
     sa.Column("stage_properties", sa.Text),
@@ -111,24 +115,24 @@ weekly_kpis = sa.Table(
     "weekly_kpis",
     metadata,
     sa.Column("week_start", sa.Date, primary_key=True),
-    sa.Column("kpi_id", sa.String(64), primary_key=True),
-    sa.Column("kpi_version", sa.String(32), primary_key=True),
-    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("kpi_id", sa.Text, primary_key=True),
+    sa.Column("kpi_version", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
     sa.Column("value", sa.Float),
-    sa.Column("run_id", sa.String(64)),
+    sa.Column("run_id", sa.Text),
     sa.Column("computed_at_ms", sa.BigInteger),
 )
 
 ad_daily = sa.Table(
     "ad_daily",
     metadata,
-    sa.Column("platform", sa.String(32), primary_key=True),
-    sa.Column("campaign_id", sa.String(64), primary_key=True),
+    sa.Column("platform", sa.Text, primary_key=True),
+    sa.Column("campaign_id", sa.Text, primary_key=True),
     sa.Column("date", sa.Date, primary_key=True),
     sa.Column("impressions", sa.BigInteger, nullable=False),
     sa.Column("clicks", sa.BigInteger, nullable=False),
-    sa.Column("cost", sa.String(48), nullable=False),  # exact decimal text, in the account's currency
-    sa.Column("currency", sa.String(8)),
+    sa.Column("cost", sa.Text, nullable=False),  # exact decimal text, in the account's currency
+    sa.Column("currency", sa.Text),
     sa.Column("conversions", sa.Float, nullable=False),
     sa.Column("platform_leads", sa.BigInteger, nullable=False),
     sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
@@ -138,7 +142,7 @@ ga4_daily = sa.Table(
     "ga4_daily",
     metadata,
     sa.Column("date", sa.Date, primary_key=True),
-    sa.Column("channel_group", sa.String(100), primary_key=True),
+    sa.Column("channel_group", sa.Text, primary_key=True),
     sa.Column("sessions", sa.BigInteger, nullable=False),
     sa.Column("engaged_sessions", sa.BigInteger, nullable=False),
     sa.Column("pageviews", sa.BigInteger, nullable=False),
@@ -150,8 +154,8 @@ ga4_daily_events = sa.Table(
     "ga4_daily_events",
     metadata,
     sa.Column("date", sa.Date, primary_key=True),
-    sa.Column("channel_group", sa.String(100), primary_key=True),
-    sa.Column("event_name", sa.String(100), primary_key=True),
+    sa.Column("channel_group", sa.Text, primary_key=True),
+    sa.Column("event_name", sa.Text, primary_key=True),
     sa.Column("event_count", sa.BigInteger, nullable=False),
     sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
 )
@@ -160,7 +164,7 @@ ga4_weekly = sa.Table(
     "ga4_weekly",
     metadata,
     sa.Column("week_start", sa.Date, primary_key=True),
-    sa.Column("slice", sa.String(64), primary_key=True),
+    sa.Column("slice", sa.Text, primary_key=True),
     sa.Column("users", sa.BigInteger, nullable=False),
     sa.Column("new_users", sa.BigInteger, nullable=False),
     sa.Column("avg_session_duration_s", sa.Float),
@@ -174,10 +178,10 @@ ga4_weekly = sa.Table(
 source_status = sa.Table(
     "source_status",
     metadata,
-    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("source", sa.Text, primary_key=True),
     sa.Column("configured", sa.Boolean, nullable=False),
-    sa.Column("currency", sa.String(8)),
-    sa.Column("time_zone", sa.String(64)),
+    sa.Column("currency", sa.Text),
+    sa.Column("time_zone", sa.Text),
     sa.Column("detail", sa.Text),
     sa.Column("flags", sa.Text),  # JSON: per week flags such as GA4 thresholding
     sa.Column("synced_at_ms", sa.BigInteger, nullable=False),
@@ -189,10 +193,10 @@ source_status = sa.Table(
 source_identity = sa.Table(
     "source_identity",
     metadata,
-    sa.Column("source", sa.String(32), primary_key=True),
-    sa.Column("identity", sa.String(200), nullable=False),
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("identity", sa.Text, nullable=False),
     sa.Column("label", sa.Text, nullable=False),  # e.g. "HubSpot portal 12345678"
-    sa.Column("setting", sa.String(64), nullable=False),  # the variable that chooses it
+    sa.Column("setting", sa.Text, nullable=False),  # the variable that chooses it
     sa.Column("first_seen_at_ms", sa.BigInteger, nullable=False),
     sa.Column("last_seen_at_ms", sa.BigInteger, nullable=False),
 )
@@ -202,11 +206,39 @@ source_identity = sa.Table(
 ad_silent_days = sa.Table(
     "ad_silent_days",
     metadata,
-    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("platform", sa.Text, primary_key=True),
     sa.Column("date", sa.Date, primary_key=True),
-    sa.Column("previous_cost", sa.String(48), nullable=False),  # exact decimal text, in ``currency``
-    sa.Column("currency", sa.String(8)),
+    sa.Column("previous_cost", sa.Text, nullable=False),  # exact decimal text, in ``currency``
+    sa.Column("currency", sa.Text),
     sa.Column("noticed_at_ms", sa.BigInteger, nullable=False),
+)
+
+# Records a source sent that could not be read (an impossible date, a number out of range, NaN): kept here
+# instead of in the mirror, left out of the KPIs and named on the Insights tab (resources/quarantine.py).
+# One row per record: the first field that failed, as the source sent it (cut short).
+quarantined_records = sa.Table(
+    "quarantined_records",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),  # hubspot, linkedin, google_ads, ga4
+    sa.Column("record_type", sa.Text, primary_key=True),  # contact, deal, meeting, campaign_day, ...
+    sa.Column("record_id", sa.Text, primary_key=True),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("raw_value", sa.Text, nullable=False),
+    sa.Column("problem", sa.Text, nullable=False),
+    sa.Column("record_date", sa.Date),  # the day of a daily row (ads, GA4); None for CRM records
+    sa.Column("seen_at_ms", sa.BigInteger, nullable=False),
+)
+
+# The run lease (resources/run_lease.py): one row naming the run that writes to this warehouse now.
+run_lease = sa.Table(
+    "run_lease",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("host", sa.Text, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("acquired_at_ms", sa.BigInteger, nullable=False),
+    sa.Column("heartbeat_at_ms", sa.BigInteger, nullable=False),
 )
 
 OBJECT_TABLES: dict[str, tuple[sa.Table, str]] = {
@@ -259,12 +291,14 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def engine(self) -> Engine:
+        """The database at the newest schema revision: migrated on first use; newer or damaged is refused."""
         if self._engine is None:
-            if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-                Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self._engine = sa.create_engine(self.url)
-            metadata.create_all(self._engine)
+            self._engine = open_at_head(self.url, metadata)
         return self._engine
+
+    def schema_status(self) -> SchemaStatus:
+        """Where the database stands against the migrations, changing nothing (for ``check``)."""
+        return schema_status(self.url, metadata)
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -406,17 +440,17 @@ weekly_insights = sa.Table(
     "weekly_insights",
     metadata,
     sa.Column("week_start", sa.Date, primary_key=True),
-    sa.Column("source", sa.String(32), primary_key=True),
-    sa.Column("flag", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("flag", sa.Text, primary_key=True),
     sa.Column("seq", sa.Integer, primary_key=True),  # several notes of one flag in one week
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("value", sa.Float),
-    sa.Column("run_id", sa.String(64)),
+    sa.Column("run_id", sa.Text),
 )
 
 
 def read_source_inputs(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
-    """Ad, GA4 and source-status tables as the KPI step reads them (costs still in their currency)."""
+    """Ad, GA4, source-status and quarantine tables as the KPI step reads them (costs in their currency)."""
     ads = warehouse.read_frame(ad_daily)
     ads["cost"] = pd.to_numeric(ads["cost"], errors="coerce").astype("float64")
     silent = warehouse.read_frame(ad_silent_days)
@@ -428,6 +462,7 @@ def read_source_inputs(warehouse: WarehouseResource) -> dict[str, pd.DataFrame]:
         "ga4_events": warehouse.read_frame(ga4_daily_events),
         "ga4_weekly": warehouse.read_frame(ga4_weekly),
         "source_status": warehouse.read_frame(source_status),
+        "quarantined_records": warehouse.read_frame(quarantined_records),
     }
 
 

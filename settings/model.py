@@ -119,6 +119,10 @@ class Settings(BaseModel):
     currency_rates: dict[str, Number] = Field(
         default_factory=dict, description="units of `currency` per 1 unit of a source's currency"
     )
+    bad_records: Literal["quarantine", "stop"] = Field(
+        "quarantine",
+        description="a record a source sends that cannot be read: kept aside and named on Insights, or stop the run",
+    )
 
     @field_validator("timezone")
     @classmethod

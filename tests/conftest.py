@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-
-from resources.warehouse import metadata
 
 
 class FakeClock:
@@ -37,13 +37,27 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'warehouse.db'}"
         return
-    url = os.environ.get("WAREHOUSE_TEST_URL")
-    if not url:
+    with private_postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def private_postgres_database() -> Iterator[str]:
+    """A new, empty database on the server of ``WAREHOUSE_TEST_URL``, dropped afterwards.
+
+    Each test gets its own database, so tests running at the same time (other checkouts share the server)
+    never see each other's tables or schema version.
+    """
+    server = os.environ.get("WAREHOUSE_TEST_URL")
+    if not server:
         pytest.skip("WAREHOUSE_TEST_URL is not set (CI sets it when PostgreSQL answers on 127.0.0.1:5432)")
-    engine = sa.create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
-    yield url
-    engine = sa.create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
+    name = f"fl_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

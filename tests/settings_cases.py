@@ -68,6 +68,7 @@ def setting_cases(today: date) -> dict[str, dict[str, Any]]:
         "ga4.channel_map": {"ga4": {"channel_map": {"Organic Search": "Referral"}}},
         "ga4.scroll_depth_events": {"ga4": {"scroll_depth_events": {25: "scroll_25", 50: "scroll_50"}}},
         "currency_rates": {"currency_rates": {"GBP": 1.2}},
+        "bad_records": {"bad_records": "stop"},
     }
 
 

@@ -16,6 +16,7 @@ from resources.hubspot import (
     parse_instant_ms,
     parse_meeting,
 )
+from resources.quarantine import BadValue
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal
 from tests.faults import FaultyApp, read_timeouts, reset, status
@@ -54,7 +55,9 @@ def test_parse_deal_keeps_amounts_exact_and_reads_flags():
     assert parsed.is_closed is True and parsed.is_closed_won is True
     assert parsed.mrr is None and parsed.deal_stage_probability == 1.0
     assert parsed.contact_ids == ("51", "52")
-    assert parse_deal(deal(10, "2024-01-02T00:00:00Z", amount="not a number")).amount is None
+    # Text where HubSpot keeps a number is no amount at all: the deal is quarantined, never read as 0 or None.
+    with pytest.raises(BadValue, match=r"^amount 'not a number' is not a number$"):
+        parse_deal(deal(10, "2024-01-02T00:00:00Z", amount="not a number"))
 
 
 def test_parse_reads_json_typed_values_like_hubspot_strings():

@@ -19,7 +19,8 @@ from linkedin_api.common import constants as linkedin_constants
 from emulators.linkedin import LinkedInEmulator, MemberAccess
 from emulators.server import RunningServer, serve_in_thread
 from resources.http import ApiError
-from resources.linkedin_ads import LinkedInAdsResource, parse_analytics_element, round_cost
+from resources.linkedin_ads import LinkedInAdsResource, parse_analytics_element, parse_analytics_elements, round_cost
+from resources.quarantine import BadRecord
 from tests.conftest import FakeClock
 
 ACCOUNT = "512388408"
@@ -95,20 +96,72 @@ def test_costs_lose_their_float_noise_at_the_boundary(wire: str, expected: Decim
 
 @pytest.mark.unit
 @pytest.mark.parametrize("missing", ["costInLocalCurrency", "impressions", "clicks"])
-def test_a_missing_metric_is_a_parse_error_naming_the_record(missing: str) -> None:
-    with pytest.raises(ApiError) as caught:
+def test_a_missing_metric_is_quarantined_naming_the_record(missing: str) -> None:
+    """Never read as 0: the campaign-day is kept aside, named, and left out of the numbers."""
+    with pytest.raises(BadRecord) as caught:
         parse_analytics_element(_element(2, campaign=4711, **{missing: None}))
-    message = str(caught.value)
-    assert f"campaign 4711 on 2024-01-02: {missing} is missing" in message
-    assert "nothing was written" in message
+    assert str(caught.value) == f"campaign 4711 on 2024-01-02: {missing} is missing"
+    record = caught.value.record
+    assert (record.source, record.record_type, record.record_id) == ("linkedin", "campaign_day", "4711 on 2024-01-02")
+    assert (record.field, record.raw_value, record.problem, record.record_date) == (
+        missing,
+        "",
+        "is missing",
+        date(2024, 1, 2),
+    )
 
 
 @pytest.mark.unit
-def test_a_cost_that_is_not_a_number_names_the_record() -> None:
-    with pytest.raises(ApiError, match="campaign 100 on 2024-01-03: a metric is not a number"):
-        parse_analytics_element(_element(3, cost="twelve"))
-    with pytest.raises(ApiError, match="campaign 100 on 2024-01-03: costInLocalCurrency is not a number"):
-        parse_analytics_element(_element(3, cost="NaN"))
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cost": "twelve"}, "costInLocalCurrency 'twelve' is not a number"),
+        ({"cost": "NaN"}, "costInLocalCurrency 'NaN' is not a finite number"),
+        ({"cost": float("inf")}, "costInLocalCurrency Infinity is not a finite number"),
+        ({"cost": "Infinity"}, "costInLocalCurrency 'Infinity' is not a finite number"),
+        (
+            {"cost": 1.7976931348623157e308},
+            "costInLocalCurrency 1.7976931348623157e+308 is out of range (beyond ±10^18)",
+        ),
+        ({"impressions": 1e30}, "impressions 1e+30 is out of range (beyond 2^63)"),
+        ({"impressions": float("nan")}, "impressions NaN is not a finite number"),
+        ({"clicks": -3}, "clicks -3 is negative"),
+        ({"clicks": 2.5}, "clicks 2.5 is not a whole number"),
+        ({"externalWebsiteConversions": float("nan")}, "externalWebsiteConversions NaN is not a finite number"),
+        (
+            {"dateRange": {"start": {"year": 2024, "month": 13, "day": 45}}},
+            'dateRange {"start": {"year": 2024, "month": 13, "day": 45}} is not a date',
+        ),
+    ],
+    ids=[
+        "cost-text",
+        "cost-nan-text",
+        "cost-infinity",
+        "cost-infinity-text",
+        "cost-max-double",
+        "impressions-1e30",
+        "impressions-nan",
+        "clicks-negative",
+        "clicks-fraction",
+        "conversions-nan",
+        "impossible-date",
+    ],
+)
+def test_an_unreadable_metric_or_date_is_quarantined_naming_the_record(changes: dict[str, Any], message: str) -> None:
+    cost = changes.pop("cost", "12.34")
+    with pytest.raises(BadRecord) as caught:
+        parse_analytics_element(_element(3, cost=cost, **changes))
+    day = "?" if "dateRange" in changes else "2024-01-03"
+    assert str(caught.value) == f"campaign 100 on {day}: {message}"
+
+
+@pytest.mark.unit
+def test_a_page_parses_into_good_rows_and_quarantined_ones() -> None:
+    parsed = parse_analytics_elements([_element(1), _element(2, cost="Infinity"), _element(3, campaign=7)])
+    assert [(row.date.day, row.campaign_id) for row in parsed] == [(1, "100"), (3, "7")]
+    assert [record.describe() for record in parsed.quarantined] == [
+        "campaign 100 on 2024-01-02: costInLocalCurrency 'Infinity' is not a finite number"
+    ]
 
 
 @pytest.mark.unit

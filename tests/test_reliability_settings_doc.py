@@ -87,6 +87,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("currency_rates", {"currency_rates": {"EUR": "abc"}}),
     ("currency_rates", {"currency_rates": {"EUR": float("inf")}}),
     ("currency_rates", {"currency_rates": {"EUR": 0}}),
+    ("bad_records", {"bad_records": "skip"}),
+    ("bad_records", {"bad_records": True}),
     ("colour", {"colour": "blue"}),
 ]
 # The settings file itself: (what is wrong, its bytes). Messages name the file and what to do.

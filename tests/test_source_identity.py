@@ -116,6 +116,7 @@ def test_reset_source_counts_then_deletes_only_that_source_and_the_derived_kpis(
         "ad_daily": 1,
         "ad_silent_days": 0,
         "source_status": 0,
+        "quarantined_records": 0,
         "weekly_kpis": 1,
         "weekly_insights": 0,
         "source_identity": 1,

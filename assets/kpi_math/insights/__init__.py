@@ -3,8 +3,9 @@
 Every function is pure and returns ``list[Insight]``. Notes open with plain words and end with the figures.
 Changes are noted per week: single-metric anomalies against the 8 weeks before (``anomalies``) and
 paired-metric notes against the 4 weeks before (``paired_metrics``), both only beyond chance at their
-sample size (``significance``). Data-quality flags (``hubspot_quality``, ``source_quality``) and rows of
-the owner tabs left out (``owner_rows``) are noted once per run, on its latest week, naming the weeks they
+sample size (``significance``). Data-quality flags (``hubspot_quality``, ``source_quality``), records
+quarantined because they cannot be read (``quarantine``) and rows of the owner tabs left out
+(``owner_rows``) are noted once per run, on its latest week, naming the weeks they
 affect. :func:`ranked` orders a run's notes: latest week first, then the most unusual change first.
 The weekly KPI and tracker assets import from here.
 """
@@ -38,6 +39,7 @@ from .paired_metrics import (
     MetricPair,
     paired_metric_insights,
 )
+from .quarantine import LISTED_RECORDS, quarantine_insights
 from .rows import INSIGHT_COLUMNS, Insight, insights_frame, ranked, stored_row
 from .significance import MIN_SAMPLE, SAMPLE_RULES, SampleRule
 from .source_quality import (
@@ -61,6 +63,7 @@ __all__ = [
     "INSIGHT_COLUMNS",
     "LISTED_DEAL_IDS",
     "LISTED_OWNER_ROWS",
+    "LISTED_RECORDS",
     "MIN_SAMPLE",
     "MIN_TRAILING_VALUES",
     "MISSING_SETTING",
@@ -84,6 +87,7 @@ __all__ = [
     "kpi_anomaly_insights",
     "owner_tab_insights",
     "paired_metric_insights",
+    "quarantine_insights",
     "ranked",
     "source_status_insights",
     "stored_row",
