@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from assets.weekly_kpis import compute_weekly_kpis, stage_property_names
