@@ -139,6 +139,7 @@ def test_report_section_is_replaced_in_place(tmp_path):
                     "compute_s": 0.2,
                     "compute_s_first": 0.3,
                     "step_s": 0.4,
+                    "step_cpu_s": 0.35,
                     "frames_mb": 1,
                     "peak_rss_mb": 2,
                     "additivity_s": 0.01,
@@ -151,5 +152,5 @@ def test_report_section_is_replaced_in_place(tmp_path):
     write_report(results, doc)
     text = doc.read_text()
     assert text.startswith("# Title\n\nintro\n") and text.count("bench:results:start") == 1
-    assert "| 10 | 2 | 5 | 0.1 | 0.3 / 0.2 | **0.4** | 1 | **2** | 0.01 |" in render(results)
+    assert "| 10 | 2 | 5 | 0.1 | 0.3 / 0.2 | **0.4** | 0.35 | 1 | **2** | 0.01 |" in render(results)
     assert "`funnel-ledger --help`: 0.12 s" in render(results)
