@@ -10,13 +10,15 @@ the columns being built, not by a list of every row:
 * sources, lifecycle stages, pipelines, deal stages, currencies and outcomes become ``category`` columns;
 * instants (``*_ms``) become UTC ``datetime64[ns]``; flags ``bool``; amounts ``float64``.
 
-Every query has an ``ORDER BY`` on the table's key, so the same warehouse gives the same frames, row for
-row, and the KPI sums are the same to the bit (docs/benchmarks.md explains the choice of this reader).
+Every query has an ``ORDER BY`` on the table's key (the stage dates excepted: each lands in its own cell),
+so the same warehouse gives the same frames, row for row, and the KPI sums are the same to the bit
+(docs/benchmarks.md explains the choice of this reader).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +36,7 @@ _MAX_MS = np.iinfo(np.int64).max // 1_000_000
 _MAX_ID_DIGITS = 18
 
 
-def stream_rows(warehouse: WarehouseResource, query: sa.Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
+def stream_rows(warehouse: WarehouseResource, query: sa.Select[Any]) -> Generator[list[tuple[Any, ...]], None, None]:
     """The rows of ``query`` as lists of plain DBAPI tuples, :data:`CHUNK_ROWS` at a time.
 
     The statement is compiled by SQLAlchemy and run on the DBAPI connection itself: on PostgreSQL through a
@@ -165,18 +167,29 @@ _CONVERT = {
 _EMPTY = {"id": np.int64, "ref": np.int64, "text": object, "ns": np.int64, "flag": bool, "gone": bool, "flag?": object}
 
 
+def _add_chunk(
+    rows: list[tuple[Any, ...]],
+    names: list[str],
+    kinds: Kinds,
+    cats: dict[str, _Categories],
+    parts: dict[str, list[np.ndarray]],
+) -> None:
+    for i, name in enumerate(names):
+        values = [row[i] for row in rows]  # one column of the chunk (faster than zip(*rows))
+        if name in cats:
+            cats[name].add(values)
+        else:
+            parts[name].append(_CONVERT[kinds[name]](values))
+
+
 def read_columns(warehouse: WarehouseResource, query: sa.Select[Any], kinds: Kinds) -> pd.DataFrame:
     """Read ``query`` (its columns named as in ``kinds``, in that order) into a frame of typed columns."""
     names = list(kinds)
     cats = {name: _Categories() for name in names if kinds[name] == "cat"}
     parts: dict[str, list[np.ndarray]] = {name: [] for name in names if name not in cats}
-    for rows in stream_rows(warehouse, query):
-        for i, name in enumerate(names):
-            values = [row[i] for row in rows]  # one column of the chunk (faster than zip(*rows))
-            if name in cats:
-                cats[name].add(values)
-            else:
-                parts[name].append(_CONVERT[kinds[name]](values))
+    with closing(stream_rows(warehouse, query)) as chunks:  # closed (cursor and all) even when a chunk fails
+        for rows in chunks:
+            _add_chunk(rows, names, kinds, cats, parts)
     data: dict[str, Any] = {}
     for name in names:
         if name in cats:
@@ -315,13 +328,21 @@ def _stage_dates(
         # rows come in, and a table scan is cheaper than walking the key's index.
     )
     columns: dict[int, np.ndarray] = {}  # only the properties some contact has get a column
-    for rows in stream_rows(warehouse, query):
-        ids, slots, values = ([row[i] for row in rows] for i in range(3))
-        position = index.get_indexer(_CONVERT[ref](ids))
-        at = position >= 0
-        where, slot_of, ns = position[at], np.array(slots, dtype=np.int64)[at], ms_to_ns(values)[at]
-        for j in np.unique(slot_of).tolist():
-            column = columns.setdefault(j, np.full(len(contact_ids), NAT, dtype=np.int64))
-            rows_j = slot_of == j
-            column[where[rows_j]] = ns[rows_j]
+    with closing(stream_rows(warehouse, query)) as chunks:
+        for rows in chunks:
+            _add_stage_dates(rows, index, ref, columns, len(contact_ids))
     return [(wanted[j], columns[j]) for j in sorted(columns)]
+
+
+def _add_stage_dates(
+    rows: list[tuple[Any, ...]], index: pd.Index, ref: str, columns: dict[int, np.ndarray], n: int
+) -> None:
+    """Put one chunk of (contact id, property slot, ms) rows into the per-property columns."""
+    ids, slots, values = ([row[i] for row in rows] for i in range(3))
+    position = index.get_indexer(pd.Index(_CONVERT[ref](ids)))
+    at = position >= 0
+    where, slot_of, ns = position[at], np.array(slots, dtype=np.int64)[at], ms_to_ns(values)[at]
+    for j in np.unique(slot_of).tolist():
+        column = columns.setdefault(j, np.full(n, NAT, dtype=np.int64))
+        rows_j = slot_of == j
+        column[where[rows_j]] = ns[rows_j]
