@@ -96,11 +96,7 @@ def run_pipeline(
     as_of: str | None,
 ) -> dict[str, Any]:
     """Run the weekly job once over a range of weeks; returns a summary for printing."""
-    from dagster import BetaWarning, DagsterInstance, PreviewWarning
-
-    # BackfillPolicy is marked beta by Dagster; the notice is noise on a terminal.
-    warnings.filterwarnings("ignore", category=BetaWarning)
-    warnings.filterwarnings("ignore", category=PreviewWarning)
+    from dagster import DagsterInstance
 
     from assets.kpi_math import CATALOG
     from assets.tracker_inputs import check_scorecard
@@ -281,6 +277,12 @@ def cmd_emulators_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Past the parsing (--help and argument errors have answered without Dagster): BackfillPolicy is marked
+    # beta by Dagster, and the notice is noise on a terminal.
+    from dagster import BetaWarning, PreviewWarning
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
     try:
         if args.command == "demo":
             return cmd_demo(args)
