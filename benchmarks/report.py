@@ -13,6 +13,8 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from benchmarks.common import Result
+from benchmarks.compute import kpi_report_lines
+from benchmarks.warehouse import warehouse_report_lines
 
 START_MARK = "<!-- bench:results:start -->"
 END_MARK = "<!-- bench:results:end -->"
@@ -81,19 +83,7 @@ def render(results: Result) -> str:
         ]
     kpi = results.get("kpi")
     if kpi:
-        lines += [
-            "### KPI compute (compute only, synthetic frames, 156 weeks, one process per size)",
-            "",
-            "| contacts | deals | output rows | build frames s | compute s (best of 2) | first run s | "
-            "RSS after frames MB | peak RSS MB |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {r['contacts']:,} | {r['deals']:,} | {r['rows_out']:,} | {r['build_s']} | {r['compute_s']} | "
-            f"{r['compute_s_first']} | {r['rss_after_frames_mb']:,} | {r['peak_rss_mb']:,} |"
-            for r in kpi
-        ]
-        lines.append("")
+        lines += kpi_report_lines(kpi)
     ga4 = results.get("ga4")
     if ga4:
         lines += [
@@ -108,20 +98,7 @@ def render(results: Result) -> str:
         ]
     wh = results.get("warehouse")
     if wh:
-        lines += [
-            "### Warehouse load rate (contacts mirror table, upsert)",
-            "",
-            "| backend | rows | insert rows/s | update rows/s |",
-            "|---|---|---|---|",
-        ]
-        for r in wh:
-            if "skipped" in r:
-                lines.append(f"| {r['backend']} | skipped: {r['skipped']} | | |")
-            else:
-                lines.append(
-                    f"| {r['backend']} | {r['rows']:,} | {r['insert_rows_per_s']:,} | {r['update_rows_per_s']:,} |"
-                )
-        lines.append("")
+        lines += warehouse_report_lines(wh)
     pipe = results.get("pipeline")
     if pipe:
         single, weekly, part = pipe["backfill_single_run"], pipe["weekly_run"], pipe["backfill_per_partition"]

@@ -5,7 +5,8 @@ Run with ``make bench`` (or ``python -m benchmarks.run``). Knobs, all environmen
 * ``BENCH_SCALE`` (default 0.01): multiplies the full-scale world (1M contacts, 200k deals, 500 campaigns,
   10M GA4 sessions); 1 is the issue's full scale.
 * ``BENCH_TIME_SCALE`` (default 100): how much faster than real time the rate limits run.
-* ``BENCH_KPI_SIZES`` (default ``1000000,10000000``): contact counts for the compute-only KPI benchmark.
+* ``BENCH_KPI_SIZES`` (default ``1000000,10000000``): contact counts for the KPI step benchmark (warehouse
+  read + compute; each size's SQLite warehouse is filled once per as-of week into ``.data/bench-kpi/``).
 * ``BENCH_PIPELINE_SCALE`` (default 0.25): the demo fixture's scale for the whole-pipeline runs.
 * ``BENCH_PARTITION_WEEKS`` (default 13): how many weeks the one-run-per-partition comparison runs.
 * ``BENCH_PEERS`` (default 1): 0 skips the open-source extractors.

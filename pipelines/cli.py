@@ -17,19 +17,17 @@ import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+# Only what parsing the arguments needs is imported here: `--help` and argument errors answer before
+# pandas, pydantic's settings model or Dagster load (the settings package loads its parts lazily).
+from settings.environment import MODE_ENV, RuntimeEnv, require_live_secrets
+from settings.errors import SettingsError
 
-from settings import (
-    MODE_ENV,
-    RuntimeEnv,
-    Settings,
-    SettingsError,
-    load_settings,
-    require_live_secrets,
-    resolve_config_path,
-)
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from settings import Settings
 
 DEFAULT_WEEKS = 26
 
@@ -43,10 +41,11 @@ def _date_arg(value: str) -> date:
 
 def _instant_arg(value: str) -> str:
     try:
-        stamp = pd.Timestamp(value)
+        stamp = datetime.fromisoformat(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not an ISO-8601 instant (e.g. 2026-11-23T00:00:00Z)") from None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    # Naive means UTC, as for HubSpot's own ISO strings.
+    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
     return stamp.isoformat()
 
 
@@ -192,6 +191,7 @@ def _runtime(args: argparse.Namespace, mode: str) -> RuntimeEnv:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.demo import demo_environment, seed_demo_targets, stop_demo_environments
+    from settings import load_settings, resolve_config_path
 
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
@@ -232,6 +232,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from settings import load_settings, resolve_config_path
+
     config_path = resolve_config_path(args.config)
     settings = load_settings(config_path)
     runtime = _runtime(args, "live")
@@ -275,7 +277,8 @@ def cmd_emulators_serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # BackfillPolicy is marked beta by Dagster; the notice is noise on a terminal.
+    # Past the parsing (--help and argument errors have answered without Dagster): BackfillPolicy is marked
+    # beta by Dagster, and the notice is noise on a terminal.
     from dagster import BetaWarning, PreviewWarning
 
     warnings.filterwarnings("ignore", category=BetaWarning)

@@ -12,9 +12,11 @@ import argparse
 import os
 from collections.abc import Callable, Mapping
 
-from resources.source_identity import SOURCES, recorded_identities, reset_source, shown_url
-from resources.warehouse import WarehouseResource
-from settings import RuntimeEnv
+from settings.environment import RuntimeEnv
+
+# resources.source_identity.SOURCES, repeated so that building the CLI's parser imports no resource (and so
+# no Dagster); tests/test_cli_imports.py keeps the two equal.
+SOURCE_CHOICES: tuple[str, ...] = ("hubspot", "linkedin", "google_ads", "ga4", "tracker")
 
 
 def reset_source_command(
@@ -31,6 +33,9 @@ def reset_source_command(
     Returns:
         The exit status: 0.
     """
+    from resources.source_identity import recorded_identities, reset_source, shown_url
+    from resources.warehouse import WarehouseResource
+
     runtime = RuntimeEnv.from_environ(os.environ if environ is None else environ)
     warehouse = WarehouseResource(url=runtime.warehouse_url)
     try:
@@ -56,5 +61,5 @@ def add_reset_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "reset-source",
         help="delete one source's data from the warehouse so it can mirror another account (see --yes)",
     )
-    parser.add_argument("source", choices=SOURCES, help="the source to forget")
+    parser.add_argument("source", choices=SOURCE_CHOICES, help="the source to forget")
     parser.add_argument("--yes", action="store_true", help="delete; without it, only say what would be deleted")

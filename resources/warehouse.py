@@ -315,17 +315,19 @@ class WarehouseResource(ConfigurableResource):
     # --- reads for the KPI step ---------------------------------------------------------------------
 
     def read_frame(self, table: sa.Table) -> pd.DataFrame:
+        """The whole table, ordered by its primary key (the same warehouse gives the same frame, row for row)."""
         with self.engine.connect() as conn:
-            result = conn.execute(sa.select(table))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            result = conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            # Plain tuples: pandas probes a SQLAlchemy Row for attributes, row by row.
+            return pd.DataFrame(list(result.tuples()), columns=list(result.keys()))
 
     def read_kpis(self, weeks: Iterable[date] | None = None) -> pd.DataFrame:
         query = sa.select(weekly_kpis)
         if weeks is not None:
             query = query.where(weekly_kpis.c.week_start.in_(list(weeks)))
         with self.engine.connect() as conn:
-            result = conn.execute(query.order_by(weekly_kpis.c.week_start, weekly_kpis.c.kpi_id))
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            result = conn.execute(query.order_by(*weekly_kpis.primary_key.columns))
+            return pd.DataFrame(list(result.tuples()), columns=list(result.keys()))
 
     def replace_range(
         self,
@@ -384,56 +386,11 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _utc(ms: pd.Series) -> pd.Series:
-    return pd.to_datetime(pd.to_numeric(ms, errors="coerce"), unit="ms", utc=True)
-
-
-def _nullable_bool(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(series.notna(), None)
-
-
 def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The mirror as the KPI functions take it: UTC timestamps, float amounts, one column per stage date.
+    """The mirror as the KPI functions take it (read at the speed of the cursor: resources/warehouse_read.py)."""
+    from resources.warehouse_read import read_hubspot_inputs as read
 
-    Archived and deleted (vanished) records both come out as ``archived`` = True.
-    """
-    contacts = warehouse.read_frame(hubspot_contacts)
-    contacts["created_at"] = _utc(contacts.pop("created_at_ms"))
-    contacts["archived"] = contacts["archived"].astype(bool) | contacts.pop("deleted").astype(bool)
-    dates = warehouse.read_frame(hubspot_contact_stage_dates)
-    wide = dates.pivot(index="contact_id", columns="property", values="value_ms") if len(dates) else pd.DataFrame()
-    for name in stage_properties:
-        values = wide[name] if name in wide.columns else pd.Series(dtype="float64")
-        contacts[name] = _utc(contacts["contact_id"].map(values))
-    contacts = contacts.drop(columns=["updated_at_ms", "synced_at_ms"])
-
-    deals = warehouse.read_frame(hubspot_deals)
-    deals["created_at"] = _utc(deals.pop("created_at_ms"))
-    deals["close_date"] = _utc(deals.pop("close_date_ms"))
-    for column in ("amount", "amount_in_home_currency", "mrr"):
-        deals[column] = pd.to_numeric(deals[column], errors="coerce").astype("float64")
-    deals["deal_stage_probability"] = pd.to_numeric(deals["deal_stage_probability"], errors="coerce")
-    for column in ("is_closed", "is_closed_won"):
-        deals[column] = _nullable_bool(deals[column])
-    deals["archived"] = deals["archived"].astype(bool) | deals.pop("deleted").astype(bool)
-    deals = deals.drop(columns=["updated_at_ms", "synced_at_ms"])
-
-    meetings = warehouse.read_frame(hubspot_meetings)
-    meetings["created_at"] = _utc(meetings.pop("created_at_ms"))
-    meetings["archived"] = meetings["archived"].astype(bool) | meetings.pop("deleted").astype(bool)
-    meetings = meetings.drop(columns=["updated_at_ms", "synced_at_ms"])
-
-    stages = warehouse.read_frame(hubspot_pipeline_stages)
-    pipeline_stages = stages[["pipeline_id", "stage_id", "is_closed", "probability"]].copy()
-    pipeline_stages["is_closed"] = pipeline_stages["is_closed"].astype(bool)
-    pipeline_stages["probability"] = pd.to_numeric(pipeline_stages["probability"], errors="coerce")
-    return {
-        "contacts": contacts,
-        "deals": deals,
-        "deal_contacts": warehouse.read_frame(hubspot_deal_contacts),
-        "meetings": meetings,
-        "pipeline_stages": pipeline_stages,
-    }
+    return read(warehouse, stage_properties)
 
 
 weekly_insights = sa.Table(

@@ -17,9 +17,14 @@ Cell = str | float | int | None
 
 Grid = list[list[Cell]]
 
-# Values are compared after rounding to this many significant digits, so float noise from recomputation
-# (0.1 + 0.2 vs 0.3) never appends a snapshot or counts as a restatement.
-SIGNIFICANT_DIGITS = 9
+# Two numbers are the same value when they differ by at most this fraction of the larger one, so float
+# noise from recomputation (0.1 + 0.2 vs 0.3) never appends a snapshot or counts as a restatement. A relative
+# tolerance, not rounding: rounding to N digits splits two neighbouring floats either side of a rounding
+# boundary (155.66343749999999 and 155.66343750000001 round to ...437 and ...438), so one ulp of noise
+# restated a number. 1e-9 still tells a cent on a million apart.
+RELATIVE_TOLERANCE = 1e-9
+# Near zero a relative tolerance is no tolerance at all (1e-17 against 0): below this, numbers are the same.
+ABSOLUTE_TOLERANCE = 1e-9
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -99,7 +104,8 @@ def same_value(a: Cell, b: Cell) -> bool:
     """Compare two cells the way Snapshots and restatements do.
 
     Empty equals empty; empty never equals a number (so empty vs 0 differs); numbers are equal when they
-    agree to :data:`SIGNIFICANT_DIGITS` significant digits; non-numeric text compares as text.
+    differ by at most :data:`RELATIVE_TOLERANCE` of the larger (or :data:`ABSOLUTE_TOLERANCE` near zero);
+    non-numeric text compares as text.
     """
     x, y = to_number(a), to_number(b)
     a_empty = a is None or (isinstance(a, str) and not a.strip()) or (isinstance(a, float) and math.isnan(a))
@@ -108,11 +114,7 @@ def same_value(a: Cell, b: Cell) -> bool:
         return a_empty and b_empty
     if x is None or y is None:
         return x is None and y is None and str(a) == str(b)
-    return _rounded(x) == _rounded(y)
-
-
-def _rounded(number: float) -> float:
-    return float(f"{number:.{SIGNIFICANT_DIGITS}g}")
+    return math.isclose(x, y, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)
 
 
 def parse_week(value: object) -> date | None:

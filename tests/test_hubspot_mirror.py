@@ -150,10 +150,11 @@ def test_full_then_incremental_then_reconciliation(warehouse_url):
         inputs = read_hubspot_inputs(
             warehouse, ["hs_v2_date_entered_lead", "hs_v2_date_entered_marketingqualifiedlead"]
         )
+        # HubSpot's ids are integers: the KPI step reads them as int64.
         frame = inputs["contacts"].set_index("contact_id")
-        assert bool(frame.loc["3", "archived"]) is True  # deleted reads as archived: excluded from KPIs
-        assert frame.loc["1", "hs_v2_date_entered_marketingqualifiedlead"].isoformat() == "2024-03-02T00:00:00+00:00"
-        assert inputs["deals"].set_index("deal_id").loc["91", "amount"] == 500.0
+        assert bool(frame.loc[3, "archived"]) is True  # deleted reads as archived: excluded from KPIs
+        assert frame.loc[1, "hs_v2_date_entered_marketingqualifiedlead"].isoformat() == "2024-03-02T00:00:00+00:00"
+        assert inputs["deals"].set_index("deal_id").loc[91, "amount"] == 500.0
     warehouse.dispose()
 
 

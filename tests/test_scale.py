@@ -129,21 +129,28 @@ def test_report_section_is_replaced_in_place(tmp_path):
     doc.write_text("# Title\n\nintro\n")
     results = {
         "machine": {"date": "d", "nproc": 2, "cpu": "x", "memory_gib": 1, "python": "3.11", "packages": {}},
-        "kpi": [
-            {
-                "contacts": 10,
-                "deals": 2,
-                "rows_out": 5,
-                "build_s": 0.1,
-                "compute_s": 0.2,
-                "compute_s_first": 0.3,
-                "rss_after_frames_mb": 1,
-                "peak_rss_mb": 2,
-            }
-        ],
+        "kpi": {
+            "sizes": [
+                {
+                    "contacts": 10,
+                    "deals": 2,
+                    "rows_out": 5,
+                    "read_s": 0.1,
+                    "compute_s": 0.2,
+                    "compute_s_first": 0.3,
+                    "step_s": 0.4,
+                    "step_cpu_s": 0.35,
+                    "frames_mb": 1,
+                    "peak_rss_mb": 2,
+                    "additivity_s": 0.01,
+                }
+            ],
+            "cli": {"help_s": 0.12, "argument_error_s": 0.13},
+        },
     }
     write_report(results, doc)
     write_report(results, doc)
     text = doc.read_text()
     assert text.startswith("# Title\n\nintro\n") and text.count("bench:results:start") == 1
-    assert "| 10 | 2 | 5 | 0.1 | 0.2 | 0.3 | 1 | 2 |" in render(results)
+    assert "| 10 | 2 | 5 | 0.1 | 0.3 / 0.2 | **0.4** | 0.35 | 1 | **2** | 0.01 |" in render(results)
+    assert "`funnel-ledger --help`: 0.12 s" in render(results)

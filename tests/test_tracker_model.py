@@ -493,8 +493,20 @@ def test_same_value_rules() -> None:
     assert same_value("", None)
     assert not same_value(None, 0)
     assert same_value(5, 5.0)
-    assert same_value(1234567891.0, 1234567894.0)  # equal to 9 significant digits
-    assert not same_value(1234567891.0, 1234567991.0)
+    assert same_value(1234567891.0, 1234567891.5)  # within 1e-9 of each other: recomputation noise
+    assert not same_value(1234567891.0, 1234567894.0)
+    assert not same_value(999_999.99, 1_000_000.00)  # a cent on a million is a change
+    assert same_value(0.0, 1e-12)  # near zero, an absolute tolerance
+    assert not same_value(0.0, 1e-6)
+
+
+@pytest.mark.parametrize("value", [155.6634375, 42.66755125])
+def test_same_value_across_a_rounding_boundary(value: float) -> None:
+    """One ulp either side of a value whose 10th digit is a 5: rounding to 9 digits split these (a rerun
+    reported such cells as restated); they are the same value."""
+    below, above = math.nextafter(value, -math.inf), math.nextafter(value, math.inf)
+    assert {f"{n:.9g}" for n in (below, value, above)} != {f"{value:.9g}"}  # they straddle the boundary
+    assert same_value(below, above) and same_value(value, above) and same_value(below, value)
 
 
 # -------------------------------------------------------------------------------------------- Definitions

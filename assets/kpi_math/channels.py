@@ -14,6 +14,14 @@ def _as_series(values: pd.Series | None, length: int, index: pd.Index) -> pd.Ser
     return values
 
 
+def factorized(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Codes (-1 = missing) and distinct values; a categorical column's own codes (no pass over its rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return np.asarray(values.cat.codes.to_numpy(), dtype=np.int64), list(values.cat.categories)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
 def map_source_channels(
     source: pd.Series, source_data_1: pd.Series | None, cfg: FunnelConfig
 ) -> tuple[pd.Series, pd.Series]:
@@ -33,7 +41,7 @@ def map_source_channels(
     """
     n = len(source)
     source_map = {str(k).casefold(): v for k, v in cfg.source_map.items()}
-    codes, uniques = pd.factorize(source.astype(object), use_na_sentinel=True)
+    codes, uniques = factorized(source)
     keys = [str(u).casefold() for u in uniques]
     unique_channel = np.array([source_map.get(k, OTHER) for k in keys] + [OTHER], dtype=object)
     unique_unmapped = np.array([k.strip() == "" or k not in source_map for k in keys] + [True], dtype=bool)

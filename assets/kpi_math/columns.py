@@ -17,6 +17,9 @@ def tri_state(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``(known, value)`` bool arrays; ``value`` is False where unknown.
     """
+    if values.dtype == bool:  # a NOT NULL flag as the warehouse reads it: known everywhere
+        flags = values.to_numpy(dtype=bool)
+        return np.ones(len(flags), dtype=bool), flags.copy()
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     known_u, value_u = [], []
     for u in uniques:

@@ -85,28 +85,28 @@ def deal_channels(
 
     need = ~own_present
     if need.any() and len(deal_contacts) and len(contacts):
-        deal_ids = deals["deal_id"].astype(str)
+        deal_ids = _join_ids(deals["deal_id"], deal_contacts["deal_id"])
         links = pd.DataFrame(
             {
-                "deal_id": deal_contacts["deal_id"].astype(str).to_numpy(),
-                "contact_id": deal_contacts["contact_id"].astype(str).to_numpy(),
+                "deal_id": _join_ids(deal_contacts["deal_id"], deals["deal_id"]).to_numpy(),
+                "contact_id": _join_ids(deal_contacts["contact_id"], contacts["contact_id"]).to_numpy(),
             }
         )
         links = links.loc[links["deal_id"].isin(deal_ids[need])]
         # Only the associated contacts matter: narrow before mapping channels and parsing ids.
-        contact_ids = contacts["contact_id"].astype(str)
+        contact_ids = _join_ids(contacts["contact_id"], deal_contacts["contact_id"])
         linked = contacts.loc[contact_ids.isin(links["contact_id"]).to_numpy()]
         keep, created_all = live_contacts(linked, as_of)
         live = linked.loc[keep]
         created = created_all[keep]
         live_info = pd.DataFrame(
             {
-                "contact_id": live["contact_id"].astype(str).to_numpy(),
+                "contact_id": _join_ids(live["contact_id"], deal_contacts["contact_id"]).to_numpy(),
                 "created": np.where(created == NAT, np.iinfo(np.int64).max, created),
                 "channel": _contact_channel_values(live, cfg),
             }
         )
-        live_info["id_num"] = pd.to_numeric(live_info["contact_id"], errors="coerce").fillna(np.inf)
+        live_info["id_num"] = pd.to_numeric(live_info["contact_id"], errors="coerce").astype(np.float64).fillna(np.inf)
         links = links.merge(live_info, on="contact_id", how="inner")
         first = links.sort_values(["deal_id", "created", "id_num", "contact_id"], kind="stable").drop_duplicates(
             "deal_id"
@@ -116,6 +116,14 @@ def deal_channels(
         found = need & pd.notna(looked_up)
         channel[found] = looked_up[found]
     return pd.Series(channel, index=deals.index, dtype=object)
+
+
+def _join_ids(ids: pd.Series, other: pd.Series) -> pd.Series:
+    """``ids`` as they join with ``other``: as they are when both are integers (the warehouse reads HubSpot's
+    ids as int64), else as text (ids given as text, or one side text and the other numbers)."""
+    if ids.dtype.kind in "iu" and other.dtype.kind in "iu":
+        return ids
+    return ids.astype(str)
 
 
 def _contact_channel_values(contacts: pd.DataFrame, cfg: FunnelConfig) -> np.ndarray:

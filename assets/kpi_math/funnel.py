@@ -9,13 +9,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .channels import bincount_2d, channel_codes, contact_channels, expand_slices, safe_ratio
+from .channels import bincount_2d, channel_codes, contact_channels, expand_slices, factorized, safe_ratio
 from .columns import flag_column, ns_column
 from .config import ALL, FunnelConfig
 from .frame import Block, assemble
 from .weeks import NAT, index_in, instant_ns, local_days, requested_weeks, week_start_days
 
 _NEVER = np.iinfo(np.int64).max
+# Contacts counted at once by funnel_kpis: bounds its per-contact stage matrices (rows x stages x 8 bytes).
+FUNNEL_CHUNK_ROWS = 1_000_000
 
 FLOW_STAGE_KPIS: dict[str, str] = {
     "new_leads": "lead",
@@ -103,7 +105,7 @@ def contact_stages(contacts: pd.DataFrame, cfg: FunnelConfig, as_of: pd.Timestam
     if n and k and "lifecyclestage" in kept.columns:
         # Fallback decided on every date, after-as_of ones included (KPIS.md §5.1).
         has_later = np.logical_or.accumulate((dates != NAT)[:, ::-1], axis=1)[:, ::-1]
-        codes, uniques = pd.factorize(kept["lifecyclestage"].astype(object), use_na_sentinel=True)
+        codes, uniques = factorized(kept["lifecyclestage"])
         position = {s.casefold(): j for j, s in enumerate(cfg.stages)}
         unique_pos = np.array([position.get(str(u).casefold(), -1) for u in uniques] + [-1], dtype=np.int64)
         stage_pos = unique_pos[codes]
@@ -160,29 +162,19 @@ def funnel_kpis(contacts: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timesta
         Long frame ``week_start, kpi_id, channel, value``.
     """
     week_days = requested_weeks(weeks, cfg.week_start)
-    n_w, n_ch = len(week_days), len(cfg.channels)
-    stages = contact_stages(contacts, cfg, as_of)
-    kept = contacts.loc[stages.keep]
-    ch = channel_codes(contact_channels(kept, cfg), cfg)
-
-    created_idx = _week_index(stages.created_ns, week_days, cfg)
-    counts: dict[str, np.ndarray] = {"new_contacts": expand_slices(bincount_2d(created_idx, ch, n_w, n_ch), cfg)}
-    missing = np.full((n_w, len(cfg.slices)), np.nan)
+    n_w = len(week_days)
     position = {s: j for j, s in enumerate(cfg.stages)}
-    for kpi_id, stage in FLOW_STAGE_KPIS.items():
-        j = position.get(stage)
-        if j is None:
-            counts[kpi_id] = missing
-            continue
-        entered_idx = _week_index(stages.entered_ns[:, j], week_days, cfg)
-        counts[kpi_id] = expand_slices(bincount_2d(entered_idx, ch, n_w, n_ch), cfg)
-    for kpi_id, stage in COHORT_STAGE_KPIS.items():
-        j = position.get(stage)
-        if j is None:
-            counts[kpi_id] = missing
-            continue
-        reached_idx = np.where(stages.entered_ns[:, j] != NAT, created_idx, -1)
-        counts[kpi_id] = expand_slices(bincount_2d(reached_idx, ch, n_w, n_ch), cfg)
+    by_channel: dict[str, np.ndarray] = {}
+    # Every count is a sum over contacts: counted a slice of contacts at a time (integers, so exactly the
+    # same sums), the per-contact stage matrices stay the size of a slice, not of the whole portal.
+    for start in range(0, max(len(contacts), 1), FUNNEL_CHUNK_ROWS):
+        part = _funnel_counts(contacts.iloc[start : start + FUNNEL_CHUNK_ROWS], week_days, as_of, cfg, position)
+        for kpi_id, values in part.items():
+            by_channel[kpi_id] = by_channel[kpi_id] + values if kpi_id in by_channel else values
+    missing = np.full((n_w, len(cfg.slices)), np.nan)
+    counts = {"new_contacts": expand_slices(by_channel["new_contacts"], cfg)}
+    for kpi_id in (*FLOW_STAGE_KPIS, *COHORT_STAGE_KPIS):
+        counts[kpi_id] = expand_slices(by_channel[kpi_id], cfg) if kpi_id in by_channel else missing
 
     ratios = {"lead_to_customer_rate": safe_ratio(counts["new_customers"], counts["new_leads"])}
     for kpi_id, num, den in COHORT_RATIOS:
@@ -190,6 +182,29 @@ def funnel_kpis(contacts: pd.DataFrame, weeks: Iterable[date], as_of: pd.Timesta
 
     blocks = [Block(k, cfg.slices, v) for k, v in {**counts, **ratios}.items()]
     return assemble(week_days, blocks, cfg.slices)
+
+
+def _funnel_counts(
+    contacts: pd.DataFrame, week_days: np.ndarray, as_of: pd.Timestamp, cfg: FunnelConfig, position: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """Per (week, channel) counts of new contacts and of each configured stage's flow and cohort KPIs."""
+    n_w, n_ch = len(week_days), len(cfg.channels)
+    stages = contact_stages(contacts, cfg, as_of)
+    kept = contacts.loc[stages.keep]
+    ch = channel_codes(contact_channels(kept, cfg), cfg)
+    created_idx = _week_index(stages.created_ns, week_days, cfg)
+    counts = {"new_contacts": bincount_2d(created_idx, ch, n_w, n_ch)}
+    for kpi_id, stage in FLOW_STAGE_KPIS.items():
+        j = position.get(stage)
+        if j is not None:
+            entered_idx = _week_index(stages.entered_ns[:, j], week_days, cfg)
+            counts[kpi_id] = bincount_2d(entered_idx, ch, n_w, n_ch)
+    for kpi_id, stage in COHORT_STAGE_KPIS.items():
+        j = position.get(stage)
+        if j is not None:
+            reached_idx = np.where(stages.entered_ns[:, j] != NAT, created_idx, -1)
+            counts[kpi_id] = bincount_2d(reached_idx, ch, n_w, n_ch)
+    return counts
 
 
 def meetings_kpis(

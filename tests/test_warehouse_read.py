@@ -1,0 +1,117 @@
+"""The KPI step's read of the mirror (resources/warehouse_read.py) on SQLite and PostgreSQL: integer ids when
+every id is a canonical integer, text otherwise (and the ids pointing at them alike), categorical sources
+and stages, only the stage-date properties present, archived or deleted as one flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from resources.warehouse import (
+    WarehouseResource,
+    hubspot_contact_stage_dates,
+    hubspot_contacts,
+    hubspot_deal_contacts,
+    hubspot_deals,
+    read_hubspot_inputs,
+)
+
+T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
+
+
+def _contact(contact_id: str, **extra: Any) -> dict[str, Any]:
+    row = {
+        "contact_id": contact_id,
+        "created_at_ms": T0,
+        "updated_at_ms": T0,
+        "lifecyclestage": "lead",
+        "analytics_source": "ORGANIC_SEARCH",
+        "analytics_source_data_1": None,
+        "archived": False,
+        "deleted": False,
+        "synced_at_ms": 1,
+    }
+    return row | extra
+
+
+def _deal(deal_id: str) -> dict[str, Any]:
+    return {
+        "deal_id": deal_id,
+        "created_at_ms": T0,
+        "updated_at_ms": T0,
+        "close_date_ms": None,
+        "amount": "1200.50",
+        "amount_in_home_currency": None,
+        "currency_code": None,
+        "pipeline": "default",
+        "dealstage": "appointmentscheduled",
+        "is_closed": None,
+        "is_closed_won": False,
+        "deal_stage_probability": None,
+        "mrr": None,
+        "analytics_source": None,
+        "analytics_source_data_1": None,
+        "archived": False,
+        "deleted": False,
+        "synced_at_ms": 1,
+    }
+
+
+def _store(warehouse: WarehouseResource, contact_ids: list[str], deal_ids: list[str]) -> None:
+    contacts = [_contact(i) for i in contact_ids]
+    contacts[0] |= {"lifecyclestage": "customer", "analytics_source": None, "deleted": True}
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.insert(hubspot_contacts), contacts)
+        conn.execute(
+            sa.insert(hubspot_contact_stage_dates),
+            [
+                {"contact_id": contact_ids[1], "property": "hs_v2_date_entered_lead", "value_ms": T0 + 1000},
+                {"contact_id": "404", "property": "hs_v2_date_entered_lead", "value_ms": T0},  # no such contact
+                {"contact_id": contact_ids[1], "property": "not_wanted", "value_ms": T0},
+            ],
+        )
+        conn.execute(sa.insert(hubspot_deals), [_deal(i) for i in deal_ids])
+        conn.execute(
+            sa.insert(hubspot_deal_contacts),
+            [{"deal_id": deal_ids[0], "contact_id": contact_ids[1]}, {"deal_id": deal_ids[0], "contact_id": "12x"}],
+        )
+
+
+def test_integer_ids_categories_and_present_stage_dates(warehouse_url: str) -> None:
+    warehouse = WarehouseResource(url=warehouse_url)
+    _store(warehouse, ["10", "9", "11"], ["900"])
+    inputs = read_hubspot_inputs(warehouse, ["hs_v2_date_entered_lead", "hs_lifecyclestage_lead_date"])
+    warehouse.dispose()
+    contacts = inputs["contacts"]
+    assert contacts["contact_id"].tolist() == [10, 11, 9]  # the key's (text) order, as int64
+    assert contacts["contact_id"].dtype == "int64"
+    assert isinstance(contacts["analytics_source"].dtype, pd.CategoricalDtype)
+    assert contacts["analytics_source"].isna().tolist() == [True, False, False]
+    assert contacts["archived"].tolist() == [True, False, False]  # deleted reads as archived
+    # Only the property a contact has is a column; the legacy one no contact has is left out.
+    assert [c for c in contacts.columns if c.startswith("hs_")] == ["hs_v2_date_entered_lead"]
+    lead = contacts.set_index("contact_id")["hs_v2_date_entered_lead"]
+    assert lead.loc[9] == pd.Timestamp(T0 + 1000, unit="ms", tz="UTC") and lead.isna().sum() == 2
+    deals = inputs["deals"]
+    assert deals["deal_id"].tolist() == [900] and deals["amount"].tolist() == [1200.5]
+    assert deals["is_closed"].tolist() == [None] and deals["is_closed_won"].tolist() == [False]
+    # A link to an id that is no integer cannot be one of the integer contacts: it matches none (-1).
+    assert inputs["deal_contacts"].values.tolist() == [[900, -1], [900, 9]]
+
+
+def test_text_ids_stay_text_and_links_read_alike(warehouse_url: str) -> None:
+    warehouse = WarehouseResource(url=warehouse_url)
+    _store(warehouse, ["007", "c2", "3"], ["d1"])
+    inputs = read_hubspot_inputs(warehouse, ["hs_v2_date_entered_lead"])
+    warehouse.dispose()
+    contacts = inputs["contacts"]
+    assert contacts["contact_id"].tolist() == ["007", "3", "c2"]
+    assert contacts.set_index("contact_id")["hs_v2_date_entered_lead"].notna().to_dict() == {
+        "007": False,
+        "3": False,
+        "c2": True,
+    }
+    assert inputs["deals"]["deal_id"].tolist() == ["d1"]
+    assert inputs["deal_contacts"].values.tolist() == [["d1", "12x"], ["d1", "c2"]]
