@@ -272,9 +272,10 @@ class HubSpotMirror:
                 _with_contacts(r, associations[r.deal_id]) if r.deal_id in associations else r for r in records
             )
         # Stamped from the data: the latest modification seen, less the overlap (search results trail
-        # writes). A stream with no data yet keeps no watermark and is listed again (2 calls when empty).
+        # writes). A full pass that found nothing is complete since the epoch: the next run searches from
+        # there, and the first record that appears brings a full pass (a day of data time is enough).
         seen = _max_modified(records)
-        stamp = None if seen is None else seen - WATERMARK_OVERLAP_MS
+        stamp = seen - WATERMARK_OVERLAP_MS if seen is not None else 0 if full else None
         stamps = [w for w in (watermark, stamp) if w is not None]
         new_watermark = max(stamps) if stamps else None
         report.written, report.marked_deleted = self._write(object_type, records, quarantined, full=full)
