@@ -66,15 +66,18 @@ def render(results: Result) -> str:
             f"{sum(full['list_calls_min'].values())} | {full['calls_ratio']} | {full['calls_429']} | "
             f"{full['wall_s']} | {full.get('emulator_busy_s', '')} | {full['floor_s_scaled']} | "
             f"{full['wall_vs_floor']} |",
-            f"| incremental after 1% changed | {incr['calls_total']} | "
-            f"{sum(v for k, v in incr['calls'].items() if k.endswith(('.search', 'batch_read')))} | "
+            f"| weekly run 7 days later, 1% changed ({'/'.join(sorted(set(incr.get('modes', {}).values())))}) | "
+            f"{incr['calls_total']} | "
+            f"{sum(v for k, v in incr['calls'].items() if k.endswith(('.search', 'batch_read', '.list')))} | "
             f"{incr['min_calls_changed']} | {round(incr['calls_total'] / max(1, incr['min_calls_changed']), 3)} | "
             f"{incr['calls_429']} | {incr['wall_s']} | {incr.get('emulator_busy_s', '')} | "
             f"{incr['floor_s_scaled']} | {incr['wall_vs_floor']} |",
             "",
-            f"Full-sync calls by endpoint: `{json.dumps(full['calls'])}`. Incremental: "
+            f"Full-sync calls by endpoint: `{json.dumps(full['calls'])}`. Weekly run: "
             f"`{json.dumps(incr['calls'])}` ({incr['changed_contacts']} contacts and {incr['changed_deals']} deals "
-            f"changed); **incremental / full = {incr['share_of_full']:.2%}** of the calls. Loading the emulator took "
+            f"changed; its `.list` calls are the archived listings, {json.dumps(incr.get('recycle_bin', {}))} "
+            f"records in the recycle bin); **weekly run / full sync = {incr['share_of_full']:.2%}** of the calls "
+            "(target ≤ 2%). Loading the emulator took "
             f"{hs['load_s']} s (+{hs['emulator_rss_growth_mb']} MB RSS). The floor in real time (limits at 1x) is "
             f"{full['floor_s_real_time']} s for the full sync.",
             "",
