@@ -165,14 +165,18 @@ def render(results: Result) -> str:
         lines += [
             f"### Peers (same emulator, data and limits; BENCH_PEERS_SCALE={results.get('peers_scale')})",
             "",
-            "| extractor | status | wall s | emulator busy s | wall − emulator s | calls | records | calls by endpoint "
-            "| notes |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "Every row is timed spawn to exit (this project's sync too, as its own process). Mode: `list` = list "
+            "endpoints and pagers (190 requests/10 s), `search` = CRM search (5/s), read off the calls each made.",
+            "",
+            "| extractor | read | mode | status | wall s | emulator busy s | wall − emulator s | calls | records "
+            "| calls by endpoint | notes |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in peers:
             own = round(r["wall_s"] - r["emulator_busy_s"], 2) if "emulator_busy_s" in r else ""
             lines.append(
-                f"| {r['peer']} | {r['status']} | {r.get('wall_s', '')} | {r.get('emulator_busy_s', '')} | {own} | "
+                f"| {r['peer']} | {r.get('read', 'full')} | {r.get('mode', '')} | {r['status']} | "
+                f"{r.get('wall_s', '')} | {r.get('emulator_busy_s', '')} | {own} | "
                 f"{r.get('calls_total', '')} | `{json.dumps(r.get('records', {}))}` | "
                 f"`{json.dumps(r.get('calls', {}))}` | {r.get('reason', '')} |"
             )
