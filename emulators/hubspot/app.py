@@ -92,6 +92,7 @@ class HubSpotEmulator(
         self._records = {}
         self._sorted = {}
         self._by_modified = {}
+        self._modified_ms = {}
         self._merged_into = {}
         self._version = 0
         self._recycle_bin_days = recycle_bin_days

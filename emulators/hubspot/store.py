@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import copy
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,8 +45,10 @@ class _ObjectStore:
     _wall_clock: Callable[[], datetime]
     _records: dict[str, dict[str, JSON]]
     _sorted: dict[str, list[tuple[int, JSON]]]
-    # Live records ordered by last-modified instant (the search index): (instants, records), per type.
+    # Live records ordered by last-modified instant (the search index): (instants, records), per type,
+    # rebuilt after a change from each record's instant, read once when it is stored.
     _by_modified: dict[str, tuple[list[float], list[JSON]]]
+    _modified_ms: dict[str, dict[str, float | None]]
     # A merged-away id -> the id of the record it was merged into (HubSpot answers a GET on either).
     _merged_into: dict[str, dict[str, str]]
     _recycle_bin_days: int | None  # None: archived records are never purged (fixtures with fixed dates)
@@ -76,6 +79,7 @@ class _ObjectStore:
             self._merged_into = {t: {} for t in _SINGULAR}
             self._sorted = {}
             self._by_modified = {}
+            self._modified_ms = {t: {} for t in _SINGULAR}
             self._version += 1
             self._account = dict(data.get("account") or {})
             for key, value in data.items():
@@ -147,6 +151,10 @@ class _ObjectStore:
         oid = str(object_id)
         with self._lock:
             del self._records[canonical][oid]
+            self._modified_ms[canonical].pop(oid, None)
+            rows = self._sorted.get(canonical)
+            if rows is not None:
+                del rows[bisect_left(rows, int(oid), key=lambda row: row[0])]
             self._changed(canonical)
             for to_type, ids in self._links[canonical].pop(oid, {}).items():
                 for other in ids:
@@ -202,7 +210,7 @@ class _ObjectStore:
             return new_id
 
     def _changed(self, object_type: str) -> None:
-        self._sorted.pop(object_type, None)
+        # The id order is kept up to date in place (_store, remove_record); the search index is rebuilt.
         self._by_modified.pop(object_type, None)
         self._version += 1
 
@@ -217,15 +225,13 @@ class _ObjectStore:
         """Live records sorted by their last-modified instant, built once per change (the search index)."""
         cached = self._by_modified.get(object_type)
         if cached is None:
-            modified_prop = _TIMESTAMP_PROPS[object_type][1]
-            keyed: list[tuple[float, int, JSON]] = []
-            for num, record in self._sorted_records(object_type):
-                if record["archived"]:
-                    continue
-                try:
-                    keyed.append((_to_epoch_ms(record["properties"].get(modified_prop) or ""), num, record))
-                except ValueError:
-                    continue  # unreadable: never matches a date filter, as in the scan
+            instants = self._modified_ms[object_type]
+            # A record whose instant cannot be read is left out: it never matches a date filter, as in the scan.
+            keyed = [
+                (ms, int(oid), record)
+                for oid, record in self._records[object_type].items()
+                if not record["archived"] and (ms := instants.get(oid)) is not None
+            ]
             keyed.sort(key=lambda item: (item[0], item[1]))
             cached = ([k for k, _, _ in keyed], [r for _, _, r in keyed])
             self._by_modified[object_type] = cached
@@ -269,6 +275,18 @@ class _ObjectStore:
         record = self._normalise_record(object_type, raw)
         oid = record["id"]
         self._records[object_type][oid] = record
+        try:
+            self._modified_ms[object_type][oid] = _to_epoch_ms(record["properties"][_TIMESTAMP_PROPS[object_type][1]])
+        except ValueError:
+            self._modified_ms[object_type][oid] = None
+        rows = self._sorted.get(object_type)
+        if rows is not None:
+            num = int(oid)
+            at = bisect_left(rows, num, key=lambda row: row[0])
+            if at < len(rows) and rows[at][0] == num:
+                rows[at] = (num, record)
+            else:
+                rows.insert(at, (num, record))
         self._changed(object_type)
         associations = raw.get("associations")
         if isinstance(associations, Mapping):
