@@ -7,6 +7,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -19,6 +20,14 @@ from resources.source_identity import guard_source
 from resources.warehouse import WarehouseResource
 
 MIRROR_KEY = ["raw", "hubspot_mirror"]
+#: The run config that forces a full listing: {"ops": {MIRROR_OP: {"config": {"full_sync": True}}}}.
+MIRROR_OP = "raw__hubspot_mirror"
+
+
+class HubSpotMirrorConfig(Config):
+    """Run config of the mirror: ``full_sync: true`` lists every record now, whatever the cadence."""
+
+    full_sync: bool = False
 
 
 @asset(
@@ -32,12 +41,13 @@ MIRROR_KEY = ["raw", "hubspot_mirror"]
 )
 def hubspot_mirror(
     context: AssetExecutionContext,
+    config: HubSpotMirrorConfig,
     hubspot: HubSpotResource,
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ) -> MaterializeResult:
     """Current copy of the HubSpot CRM (contacts and their stage dates, deals, meetings, pipelines)."""
-    config = settings.load()
+    settings_ = settings.load()
     # One account-info call gives the portal (another portal than the one this warehouse mirrors stops the
     # run here, before anything is written) and its company currency, which the KPI step converts deal
     # amounts from (amount_in_home_currency, and amounts of deals without deal_currency_code).
@@ -55,13 +65,13 @@ def hubspot_mirror(
     mirror = HubSpotMirror(
         hubspot,
         warehouse,
-        stages=config.stages,
+        stages=settings_.stages,
         now_ms=int(time.time() * 1000),
-        reconcile_every_days=config.hubspot.reconcile_every_days,
+        full_sync_every_days=settings_.hubspot.full_sync_every_days,
         log=context.log.info,
-        stop_on_bad_records=config.bad_records == "stop",
+        stop_on_bad_records=settings_.bad_records == "stop",
     )
-    report = mirror.run()
+    report = mirror.run(force_full=config.full_sync)
     streams = report.streams
     fetched_equals_written = all(s.distinct == s.written for s in streams.values())
     return MaterializeResult(

@@ -1,8 +1,11 @@
-"""Keeps the warehouse's HubSpot mirror current: incremental by last-modified watermark, full weekly.
+"""Keeps the warehouse's HubSpot mirror current: incremental by last-modified watermark, a full pass monthly.
 
-Incremental passes use search (200 a page, sorted by id, re-anchored past the 10,000 cap) for records
-modified since the watermark; a full reconciliation lists every live and archived record (100 a page)
-and marks the ones that vanished (deleted or merged away) as deleted. Each object type is written in
+Every run searches (200 a page, sorted by id, re-anchored past the 10,000 cap) the records modified since
+the watermark, lists the archived records (HubSpot's recycle bin: the last 90 days of deletions) and marks
+deleted the ids a merge absorbed (``hs_merged_object_ids`` on the record it left). A full reconciliation,
+every ``hubspot.full_sync_every_days`` of the data's own time or on demand, lists every live record too
+and marks the ones that vanished without a trace (hard deletes) as deleted. Watermark and last full sync
+are stamped from the data: the latest modification seen, less an overlap. Each object type is written in
 one transaction together with its new watermark, so a failed sync leaves the previous state intact and
 a rerun picks up from there. A record that cannot be read (an impossible date, an amount out of range)
 is quarantined in that same transaction: out of the mirror, into ``quarantined_records``, until a sync
@@ -190,15 +193,15 @@ class HubSpotMirror:
         *,
         stages: Sequence[str],
         now_ms: int,
-        reconcile_every_days: int = 7,
+        full_sync_every_days: int = 28,
         log: Log = print,
         stop_on_bad_records: bool = False,
     ):
         self.hubspot = hubspot
         self.warehouse = warehouse
         self.stages = list(stages)
-        self.now_ms = now_ms
-        self.reconcile_every_ms = reconcile_every_days * DAY_MS
+        self.now_ms = now_ms  # bookkeeping only (synced_at_ms); watermarks come from the data's own times
+        self.full_sync_every_days = full_sync_every_days
         self.log = log
         self.stop_on_bad_records = stop_on_bad_records
         self._distinct = 0
@@ -216,45 +219,65 @@ class HubSpotMirror:
         report.api_calls = dict(self.hubspot.calls.counts)
         return report
 
+    def _full_sync_due(self, last_full_ms: int | None, data_now_ms: int | None) -> bool:
+        """Whether ``full_sync_every_days`` have passed between two data times, counted in whole days.
+
+        Both ends are HubSpot's own times (the latest modification the last full sync saw, and the latest
+        this run's search saw), so neither our clock nor how long a run took moves the cadence; rounding
+        to whole days keeps a weekly schedule's fourth run from missing a 28-day cadence by the few minutes
+        between the last changes each run happened to see.
+        """
+        if last_full_ms is None or data_now_ms is None:
+            return last_full_ms is None
+        return round((data_now_ms - last_full_ms) / DAY_MS) >= self.full_sync_every_days
+
     def _sync_stream(self, object_type: ObjectType, stage_properties: list[str], force_full: bool) -> StreamReport:
         state = self.warehouse.get_sync_state(object_type)
         properties_key = json.dumps(stage_properties) if object_type == "contacts" else None
         last_full = state.get("last_full_sync_ms")
+        watermark = state.get("watermark_ms")
         full = (
             force_full
-            or state.get("watermark_ms") is None
+            or watermark is None
             or last_full is None
-            or self.now_ms - last_full >= self.reconcile_every_ms
             # A changed stage list needs every contact's stage dates again.
             or (object_type == "contacts" and state.get("stage_properties") != properties_key)
         )
         properties = self._properties(object_type, stage_properties)
         records: ParsedRecords[Any] = ParsedRecords()
+        if not full:
+            # What changed since the watermark (search), then what was deleted: the archived listing (the
+            # recycle bin: 90 days of deletions, id order, so every page of it) and, below, the ids a
+            # merge absorbed. Then, when the data's time is a full cadence past the last full sync, a full
+            # listing on top, for what left HubSpot without a trace (hard deletes, purged records).
+            for page in self.hubspot.search_modified_since(object_type, properties, int(watermark or 0)):
+                records.extend_parsed(parse_page(object_type, page, stage_properties))
+            full = self._full_sync_due(last_full, _max_modified(records))
         if full:
             records.extend_parsed(self._fetch_list(object_type, properties, archived=False))
-            archived = self._fetch_list(object_type, properties, archived=True)
-            records.extend_parsed(archived)
-            report = StreamReport(mode="full", fetched=len(records), archived=len(archived))
-        else:
-            since = max(0, int(state["watermark_ms"]) - WATERMARK_OVERLAP_MS)
-            for page in self.hubspot.search_modified_since(object_type, properties, since):
-                records.extend_parsed(parse_page(object_type, page, stage_properties))
-            report = StreamReport(mode="incremental", fetched=len(records))
+        deleted = self._fetch_list(object_type, properties, archived=True)
+        records.extend_parsed(deleted)
+        report = StreamReport(mode="full" if full else "incremental", fetched=len(records), archived=len(deleted))
         quarantined = _still_bad(records, OBJECT_TABLES[object_type][1])
         if quarantined and self.stop_on_bad_records:
             raise BadRecordsError(quarantined)
         report.quarantined = len(quarantined)
         if object_type == "deals":
             # Search results carry no associations, and a listed deal embeds at most 100 contacts (HubSpot
-            # says so with a cursor): those deals are read through the associations API, every page.
-            unread = [r.deal_id for r in records if not full or r.more_contacts]
+            # says so with a cursor): those deals are read through the associations API, every page. An
+            # archived deal has none.
+            unread = sorted({r.deal_id for r in records if not r.archived and (not full or r.more_contacts)})
             associations = self.hubspot.deal_contact_ids(unread) if unread else {}
             records = ParsedRecords(
                 _with_contacts(r, associations[r.deal_id]) if r.deal_id in associations else r for r in records
             )
-        # An empty stream (a portal without meetings) still gets a watermark, so the next run searches
-        # instead of listing everything again; the overlap covers records created meanwhile.
-        watermark = max([r.updated_at_ms or 0 for r in records] + [state.get("watermark_ms") or 0]) or self.now_ms
+        # Stamped from the data: the latest modification seen, less the overlap (search results trail
+        # writes). A full pass that found nothing is complete since the epoch: the next run searches from
+        # there, and the first record that appears brings a full pass (a day of data time is enough).
+        seen = _max_modified(records)
+        stamp = seen - WATERMARK_OVERLAP_MS if seen is not None else 0 if full else None
+        stamps = [w for w in (watermark, stamp) if w is not None]
+        new_watermark = max(stamps) if stamps else None
         report.written, report.marked_deleted = self._write(object_type, records, quarantined, full=full)
         report.distinct = self._distinct
         with self.warehouse.engine.begin() as conn:
@@ -264,13 +287,13 @@ class HubSpotMirror:
                 [
                     {
                         "stream": object_type,
-                        "watermark_ms": watermark,
-                        "last_full_sync_ms": self.now_ms if full else last_full,
+                        "watermark_ms": new_watermark,
+                        "last_full_sync_ms": stamp if full else last_full,
                         "stage_properties": properties_key,
                     }
                 ],
             )
-        report.watermark_ms = watermark
+        report.watermark_ms = new_watermark
         self.log(
             f"hubspot {object_type}: {report.mode} sync, {report.fetched} fetched, {report.written} written, "
             f"{report.archived} archived, {report.marked_deleted} marked deleted"
@@ -343,18 +366,56 @@ class HubSpotMirror:
             else:
                 rows = _meeting_rows(records, self.now_ms)
                 upsert(conn, table, rows)
+            marked_deleted = _absorb_merged(conn, object_type, records)
             if full:
                 result = conn.execute(
                     sa.update(table)
                     .where(table.c.synced_at_ms < self.now_ms, table.c.deleted.is_(False))
                     .values(deleted=True)
                 )
-                marked_deleted = result.rowcount or 0
+                marked_deleted += result.rowcount or 0
             # Count what landed rather than what was sent: this is what the fetched = written check compares.
             landed = conn.execute(
                 sa.select(sa.func.count()).select_from(table).where(table.c.synced_at_ms == self.now_ms)
             ).scalar_one()
         return int(landed), marked_deleted
+
+
+def _max_modified(records: Sequence[Any]) -> int | None:
+    """The latest last-modified instant among records (HubSpot's clock), None without any."""
+    return max((r.updated_at_ms for r in records if r.updated_at_ms), default=None)
+
+
+def _absorb_merged(conn: sa.Connection, object_type: ObjectType, records: Sequence[Any]) -> int:
+    """Marks deleted the records a merge absorbed into one of ``records``; returns how many were marked.
+
+    The merged-away ids are named by ``hs_merged_object_ids`` on the record the merge left (see
+    :func:`resources.hubspot_values.merged_ids`). A deal linked to a merged-away contact is linked to the
+    contact it became, as HubSpot moves the associations, so the deal's first-contact channel holds.
+    """
+    if object_type == "meetings":
+        return 0
+    table, key = OBJECT_TABLES[object_type]
+    present = {getattr(r, key) for r in records}
+    absorbed = {old: getattr(r, key) for r in records if not r.archived for old in r.merged_ids if old not in present}
+    if not absorbed:
+        return 0
+    marked = 0
+    ids = sorted(absorbed)
+    for start in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[start : start + DELETE_CHUNK]
+        result = conn.execute(
+            sa.update(table).where(table.c[key].in_(chunk), table.c.deleted.is_(False)).values(deleted=True)
+        )
+        marked += result.rowcount or 0
+        if object_type == "contacts":
+            links = hubspot_deal_contacts
+            moved = conn.execute(sa.select(links.c.deal_id, links.c.contact_id).where(links.c.contact_id.in_(chunk)))
+            pairs = {(deal_id, absorbed[old]) for deal_id, old in moved}
+            rows = [{"deal_id": deal_id, "contact_id": contact_id} for deal_id, contact_id in sorted(pairs)]
+            conn.execute(sa.delete(links).where(links.c.contact_id.in_(chunk)))
+            upsert(conn, links, rows)
+    return marked
 
 
 def _still_bad(records: ParsedRecords[Any], key: str) -> list[QuarantinedRecord]:

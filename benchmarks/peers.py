@@ -2,9 +2,10 @@
 
 Each peer gets its own virtualenv (created on first use under ``.data/bench-peers``, pinned versions),
 is pointed at the emulator by ``peer_wrapper.py`` (none has a base-URL setting), discovers its catalog,
-then reads contacts and deals once (full refresh). The figures are the read's wall time, the requests
-the emulator served for it, and the records the peer emitted; the pipeline's own full sync of the same
-portal is measured in the same way beside them.
+then reads contacts and deals (full refresh, and Meltano's tap again from a bookmark after a week). The
+figures are the read's wall time spawn to exit, the requests the emulator served for it, the records the
+peer emitted and the mode it read in (list or search); the pipeline's own sync of the same portal is
+spawned as a process and measured in the same way beside them (``benchmarks.peer_ours``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ PEERS: tuple[Peer, ...] = (
         "meltano tap-hubspot",
         "meltano-tap-hubspot==0.10.1",
         "tap-hubspot",
-        {"access_token": TOKEN, "start_date": "2000-01-01T00:00:00Z"},
+        # No start_date: without a bookmark the tap lists (GET /crm/v3/objects/{type}); with one it searches.
+        {"access_token": TOKEN},
         ("--discover",),
         "--catalog",
     ),
@@ -136,8 +138,9 @@ def run_peer(
     workdir: Path,
     counts: Callable[[], Counter[str]],
     timeout_s: float,
+    state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Discover then read contacts and deals; returns status, wall time, calls and records."""
+    """Discover then read contacts and deals (from ``state``'s bookmarks when given); timed spawn to exit."""
     cfg = workdir / f"{peer.script}-{peer.requirement.split('==')[0]}.config.json"
     cfg.write_text(json.dumps(peer.config))
     base_cmd = [str(python), str(WRAPPER), base_url, peer.script]
@@ -163,6 +166,10 @@ def run_peer(
         cmd = [*base_cmd, "read", "--config", str(cfg), "--catalog", str(cat_path)]
     else:
         cmd = [*base_cmd, "--config", str(cfg), peer.read_flag, str(cat_path)]
+    if state is not None:
+        state_path = cfg.with_suffix(".state.json")
+        state_path.write_text(json.dumps(state))
+        cmd += ["--state", str(state_path)]
     before = counts()
     busy0 = busy()
     records: Counter[str] = Counter()
@@ -205,82 +212,145 @@ def run_peer(
     return out
 
 
+def _mode(calls: dict[str, int]) -> str:
+    """How a read reached the records: ``search`` (CRM search, 5/s) or ``list`` (list and pagers, 190/10 s)."""
+    search = sum(v for k, v in calls.items() if k.endswith(".search"))
+    listed = sum(v for k, v in calls.items() if k.endswith((".list", ".paged", ".v1_list", "batch_read")))
+    return "search" if search > listed else "list"
+
+
+def run_ours(
+    busy: Callable[[], float],
+    counts: Callable[[], Counter[str]],
+    base_url: str,
+    warehouse_url: str,
+    time_scale: float,
+    now_ms: int,
+    mode: str,
+) -> dict[str, Any]:
+    """Funnel Ledger's HubSpot sync spawned as its own process (``benchmarks.peer_ours``), timed to its exit."""
+    cmd = [sys.executable, "-m", "benchmarks.peer_ours", base_url, warehouse_url, str(time_scale), str(now_ms), mode]
+    before, busy0 = counts(), busy()
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT, env={**os.environ})
+    wall = time.perf_counter() - t0
+    calls = counts() - before
+    row: dict[str, Any] = {
+        "peer": "funnel-ledger (this project)",
+        "status": "ok" if proc.returncode == 0 else f"exit {proc.returncode}",
+        "wall_s": round(wall, 2),
+        "calls": dict(sorted(calls.items())),
+        "calls_total": sum(calls.values()),
+        "emulator_busy_s": round(busy() - busy0, 2),
+    }
+    if proc.returncode == 0:
+        printed = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["records"] = {k: v["fetched"] for k, v in printed["streams"].items()}
+        row["sync_modes"] = {k: v["mode"] for k, v in printed["streams"].items()}
+        row["imports_s"] = printed["imports_s"]
+    else:
+        row["reason"] = _last_error(proc.stderr[-5000:], "")
+    return row
+
+
+def _meltano_state(since: str) -> dict[str, Any]:
+    """Meltano tap-hubspot's bookmarks (Singer SDK state) for contacts and deals at ``since``."""
+    return {
+        "bookmarks": {
+            "contacts": {"replication_key": "lastmodifieddate", "replication_key_value": since},
+            "deals": {"replication_key": "hs_lastmodifieddate", "replication_key_value": since},
+        }
+    }
+
+
 def bench_peers(scale: float, time_scale: float, workdir: Path) -> list[dict[str, Any]]:
-    """Load one portal, run the pipeline's full sync and every peer on it; one row each."""
-    from assets.hubspot_mirror import HubSpotMirror
+    """Load one portal; the full read of every extractor (ours spawned as a process too), then the weekly read.
+
+    Every row is timed spawn to exit and says its mode: ``list`` for a full read (the list endpoints and
+    pagers, HubSpot's fast path for everything), ``search`` for a read of what changed. The emulator's
+    search is indexed on the last-modified date and pages a query's result, so a peer reading in search
+    mode is measured, not the emulator. Then 1% of the records change, the portal's clock moves seven
+    days, and the extractors that read incrementally run again from a bookmark at the full read: ours
+    (the scheduled weekly run) and Meltano's tap (search from its state); Singer's and Airbyte's
+    incremental reads need their own state formats and are not run.
+    """
     from emulators import scale as gen
-    from emulators._ratelimit import REAL_LIMITS, scaled_clock, scaled_sleeper
+    from emulators._ratelimit import REAL_LIMITS, scaled_clock
     from emulators.hubspot import HubSpotEmulator
     from emulators.hubspot.peers import HubSpotPeersLayer
+    from emulators.hubspot.store import RECYCLE_BIN_DAYS
     from emulators.server import serve_in_thread
-    from resources.hubspot import HubSpotResource
-    from resources.warehouse import WarehouseResource
 
     base = Path(os.environ.get("BENCH_PEERS_DIR", ROOT / ".data" / "bench-peers"))
     timeout_s = float(os.environ.get("BENCH_PEER_TIMEOUT", "1800"))
     spec = gen.ScaleSpec().scaled(scale)
     end = bench_end()
-    clock = scaled_clock(time_scale)
+    portal_now = [end]
     hub = HubSpotEmulator(
         None,
         access_token=TOKEN,
         burst_limit=REAL_LIMITS.hubspot_burst,
         burst_window_s=REAL_LIMITS.hubspot_burst_window_s,
         search_per_second=REAL_LIMITS.hubspot_search_per_second,
-        clock=clock,
-        wall_clock=lambda: end,
+        clock=scaled_clock(time_scale),
+        wall_clock=lambda: portal_now[0],
+        recycle_bin_days=RECYCLE_BIN_DAYS,
     )
-    gen.load_hubspot(
-        hub, gen.contact_columns(spec.contacts, end=end), gen.deal_columns(spec.deals, contacts=spec.contacts, end=end)
-    )
+    contacts = gen.contact_columns(spec.contacts, end=end)
+    deals = gen.deal_columns(spec.deals, contacts=spec.contacts, end=end)
+    gen.load_hubspot(hub, contacts, deals)
     layer = HubSpotPeersLayer(hub)
     timed = TimedApp(layer)
     rows: list[dict[str, Any]] = []
+    warehouse_url = f"sqlite:///{workdir / 'peers-ours.db'}"
     with serve_in_thread(timed) as server:
-        # The pipeline first, on the same server (its full sync: live and archived contacts, deals, meetings).
-        client = HubSpotResource(
-            access_token=TOKEN,
-            base_url=server.base_url,
-            requests_per_10s=REAL_LIMITS.hubspot_burst,
-            search_requests_per_second=REAL_LIMITS.hubspot_search_per_second,
-        ).with_clock(clock=clock, sleeper=scaled_sleeper(time_scale))
-        warehouse = WarehouseResource(url=f"sqlite:///{workdir / 'peers-ours.db'}")
-        before = layer.all_counts()
-        busy0 = timed.busy_s
-        t0 = time.perf_counter()
-        report = HubSpotMirror(
-            client,
-            warehouse,
-            stages=gen.STAGES,
-            now_ms=int((end + timedelta(0)).timestamp() * 1000),
-            log=lambda _m: None,
-        ).run(force_full=True)
-        calls = layer.all_counts() - before
-        rows.append(
-            {
-                "peer": "funnel-ledger (this project)",
-                "status": "ok",
-                "wall_s": round(time.perf_counter() - t0, 2),
-                "calls": dict(sorted(calls.items())),
-                "calls_total": sum(calls.values()),
-                "records": {k: v.fetched for k, v in report.streams.items()},
-                "emulator_busy_s": round(timed.busy_s - busy0, 2),
-                "reason": "includes archived records, meetings, pipelines and the warehouse write",
-            }
-        )
-        warehouse.dispose()
-        _log(f"ours: {rows[-1]['wall_s']}s, {rows[-1]['calls_total']} calls")
-        for peer in PEERS:
+
+        def ours(now: datetime, mode: str, read: str) -> None:
+            hub.reset_rate_limits()
+            row = run_ours(
+                lambda: timed.busy_s,
+                layer.all_counts,
+                server.base_url,
+                warehouse_url,
+                time_scale,
+                int(now.timestamp() * 1000),
+                mode,
+            )
+            # Our weekly run searches and lists the (small) archived listing; a full pass lists everything.
+            modes = set(row.get("sync_modes", {}).values())
+            row.update(read=read, mode="list" if modes == {"full"} else "search (+ archived listing)")
+            row["reason"] = (
+                f"{row.get('imports_s', '?')} s of it importing; also reads archived records and meetings, "
+                "writes the warehouse"
+            )
+            _log(f"ours ({read}): {row['status']} {row['wall_s']}s {row['calls_total']} calls")
+            rows.append(row)
+
+        def peer_row(peer: Peer, read: str, state: dict[str, Any] | None = None) -> None:
             hub.reset_rate_limits()
             try:
                 python = ensure_venv(peer, base)
                 row = run_peer(
-                    peer, lambda: timed.busy_s, python, server.base_url, workdir, layer.all_counts, timeout_s
+                    peer, lambda: timed.busy_s, python, server.base_url, workdir, layer.all_counts, timeout_s, state
                 )
             except (subprocess.SubprocessError, OSError, RuntimeError, ValueError) as exc:
                 row = {"peer": peer.name, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"[:300]}
+            row.update(read=read, mode=_mode(row.get("calls", {})) if row.get("calls") else "")
             row["unknown_paths"] = dict(layer.unknown_paths)
             layer.unknown_paths.clear()
-            _log(f"{peer.name}: {row.get('status')} {row.get('wall_s', '')}s {row.get('calls_total', '')} calls")
+            _log(
+                f"{peer.name} ({read}): {row.get('status')} {row.get('wall_s', '')}s {row.get('calls_total', '')} calls"
+            )
             rows.append(row)
+
+        ours(end, "full", "full")
+        for peer in PEERS:
+            peer_row(peer, "full")
+        # A week: 1% of the contacts and deals change, HubSpot's clock moves on.
+        gen.touch(hub, "contacts", gen.changed_ids(contacts.ids[~contacts.archived], 0.01), end + timedelta(days=3))
+        gen.touch(hub, "deals", gen.changed_ids(deals.ids[~deals.archived], 0.01), end + timedelta(days=4))
+        portal_now[0] = end + timedelta(days=7)
+        ours(end + timedelta(days=7), "weekly", "weekly, 1% changed")
+        meltano = next(p for p in PEERS if p.name.startswith("meltano"))
+        peer_row(meltano, "weekly, 1% changed", _meltano_state(end.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return rows

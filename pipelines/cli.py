@@ -55,6 +55,9 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="last", type=_date_arg, help="last week start to compute (YYYY-MM-DD)")
     parser.add_argument("--as-of", dest="as_of", type=_instant_arg, help="ignore events after this instant (ISO-8601)")
     parser.add_argument("--workbook", help="tracker workbook path (default .data/tracker.xlsx)")
+    parser.add_argument(
+        "--full-sync", action="store_true", help="list every HubSpot record now instead of what changed"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,10 +97,12 @@ def run_pipeline(
     first: date | None,
     last: date | None,
     as_of: str | None,
+    full_sync: bool = False,
 ) -> dict[str, Any]:
     """Run the weekly job once over a range of weeks; returns a summary for printing."""
     from dagster import DagsterInstance
 
+    from assets.hubspot import MIRROR_OP
     from assets.kpi_math import CATALOG
     from assets.tracker_inputs import check_scorecard
     from assets.weekly_kpis import AS_OF_TAG
@@ -120,7 +125,11 @@ def run_pipeline(
         result = job.execute_in_process(
             tags=tags,
             instance=instance,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                # --full-sync: the mirror lists every record (HubSpotMirrorConfig), whatever the cadence.
+                **({"ops": {MIRROR_OP: {"config": {"full_sync": True}}}} if full_sync else {}),
+            },
             raise_on_error=True,
         )
     return {"run_id": result.run_id, "weeks": keys, "success": result.success}
@@ -224,6 +233,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             first=args.first,
             last=args.last,
             as_of=args.as_of,
+            full_sync=args.full_sync,
         )
     finally:
         stop_demo_environments()
@@ -246,6 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         first=args.first,
         last=args.last,
         as_of=args.as_of,
+        full_sync=args.full_sync,
     )
     print_headlines(runtime, settings, summary["weeks"][-1])
     return 0

@@ -16,6 +16,7 @@ import requests
 from resources.base import ApiResource, json_body
 from resources.http import ApiError
 from resources.hubspot_associations import read_deal_contacts
+from resources.hubspot_values import merged_ids, stage_probability
 from resources.quarantine import (
     BadValue,
     ParsedRecords,
@@ -40,6 +41,7 @@ CONTACT_PROPERTIES = (
     "lifecyclestage",
     "hs_analytics_source",
     "hs_analytics_source_data_1",
+    "hs_merged_object_ids",
 )
 DEAL_PROPERTIES = (
     "createdate",
@@ -56,12 +58,12 @@ DEAL_PROPERTIES = (
     "hs_mrr",
     "hs_analytics_source",
     "hs_analytics_source_data_1",
+    "hs_merged_object_ids",
 )
 MEETING_PROPERTIES = ("hs_createdate", "hs_lastmodifieddate", "hs_meeting_outcome", "hs_timestamp")
 MODIFIED_PROPERTY: dict[str, str] = {
     "contacts": "lastmodifieddate",
-    "deals": "hs_lastmodifieddate",
-    "meetings": "hs_lastmodifieddate",
+    **dict.fromkeys(("deals", "meetings"), "hs_lastmodifieddate"),
 }
 SCOPES_HELP = "crm.objects.contacts.read, crm.objects.deals.read and crm.objects.appointments.read (meetings)"
 
@@ -114,6 +116,7 @@ class ContactRecord:
     analytics_source_data_1: str | None
     archived: bool
     stage_dates_ms: dict[str, int] = field(default_factory=dict)  # property name → epoch ms
+    merged_ids: tuple[str, ...] = ()  # records merged into this one (hs_merged_object_ids), gone from HubSpot
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class DealRecord:
     archived: bool
     contact_ids: tuple[str, ...] | None = None  # None = associations not fetched with this record
     more_contacts: bool = False  # the embedded list was cut (HubSpot embeds 100): read the rest in batch
+    merged_ids: tuple[str, ...] = ()  # deals merged into this one (hs_merged_object_ids), gone from HubSpot
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ def parse_contact(raw: dict[str, Any], stage_properties: Sequence[str]) -> Conta
         analytics_source_data_1=props.get("hs_analytics_source_data_1") or None,
         archived=bool(raw.get("archived", False)),
         stage_dates_ms=dates,
+        merged_ids=merged_ids(raw),
     )
 
 
@@ -237,6 +242,7 @@ def parse_deal(raw: dict[str, Any]) -> DealRecord:
         archived=bool(raw.get("archived", False)),
         contact_ids=contact_ids,
         more_contacts=more_contacts,
+        merged_ids=merged_ids(raw),
     )
 
 
@@ -272,14 +278,6 @@ def parse_page(
         except BadValue as error:
             parsed.quarantined.append(QuarantinedRecord.of("hubspot", RECORD_TYPES[object_type], str(raw["id"]), error))
     return parsed
-
-
-def _stage_probability(value: object) -> float | None:
-    """A pipeline stage's win probability; one that is not a number is unknown (portal settings, not a record)."""
-    try:
-        return read_number(value if value is None else str(value))
-    except ValueError:
-        return None
 
 
 class HubSpotResource(ApiResource):
@@ -382,7 +380,7 @@ class HubSpotResource(ApiResource):
                         stage_label=str(stage.get("label", "")),
                         display_order=int(stage.get("displayOrder", 0)),
                         is_closed=str(metadata.get("isClosed", "false")).lower() == "true",
-                        probability=_stage_probability(metadata.get("probability")),
+                        probability=stage_probability(metadata.get("probability")),
                     )
                 )
         return stages

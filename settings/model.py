@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AliasChoices,
     AllowInfNan,
     BaseModel,
     ConfigDict,
@@ -59,7 +60,14 @@ class HubSpotSettings(BaseModel):
     """How the HubSpot mirror is kept in sync."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    reconcile_every_days: WholeNumber = Field(7, ge=1, description="full list pass that catches deletes and merges")
+    # A full listing catches what the weekly incremental cannot (records hard-deleted or purged from the
+    # recycle bin between two runs); monthly by default. ``reconcile_every_days`` is its former name, still read.
+    full_sync_every_days: WholeNumber = Field(
+        28,
+        ge=1,
+        validation_alias=AliasChoices("full_sync_every_days", "reconcile_every_days"),
+        description="full list pass that catches hard deletes (archives and merges are caught every run)",
+    )
     requests_per_10s: WholeNumber = Field(100, ge=1, description="client pacing under the portal's burst limit")
     search_requests_per_second: WholeNumber = Field(4, ge=1, le=5, description="pacing under the 5/s search limit")
 

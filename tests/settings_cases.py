@@ -55,7 +55,7 @@ def setting_cases(today: date) -> dict[str, dict[str, Any]]:
         "tracker_channels": {"tracker_channels": ["All", "Inbound"]},
         "scorecard": {"scorecard": ["new_mqls", "revenue_won"]},
         "gross_margin, monthly_churn_rate": {"gross_margin": 0.8, "monthly_churn_rate": 0.02},
-        "hubspot.reconcile_every_days": {"hubspot": {"reconcile_every_days": 1}},
+        "hubspot.full_sync_every_days": {"hubspot": {"full_sync_every_days": 1}},
         # Above the default, so the first sync's few dozen calls never wait on the pacing clock.
         "hubspot.requests_per_10s": {"hubspot": {"requests_per_10s": 150}},
         "hubspot.search_requests_per_second": {"hubspot": {"search_requests_per_second": 2}},

@@ -46,6 +46,7 @@ def _fixture() -> dict:
                 "2024-01-03T10:00:00Z",
                 stage="customer",
                 source="ORGANIC_SEARCH",
+                modified="2024-02-29T12:00:00Z",
                 hs_lifecyclestage_customer_date="2024-02-01T00:00:00Z",
             ),
             contact(3, "2024-01-04T10:00:00Z", stage="subscriber"),
@@ -59,6 +60,7 @@ def _fixture() -> dict:
                 stage="closedwon",
                 close="2024-02-01T00:00:00Z",
                 contacts=["2"],
+                modified="2024-02-29T12:00:00Z",
             ),
             deal(91, "2024-01-11T00:00:00Z", amount=None, contacts=["1", "3"]),
         ],
@@ -129,18 +131,19 @@ def test_full_then_incremental_then_reconciliation(warehouse_url):
         assert {name: s.mode for name, s in second.streams.items()} == dict.fromkeys(
             ("contacts", "deals", "meetings"), "incremental"
         )
-        assert app.request_counts["contacts.list"] == calls_before["contacts.list"]  # no list pass
+        # No list pass: one page of the archived listing (the recycle bin) besides the search.
+        assert app.request_counts["contacts.list"] == calls_before["contacts.list"] + 1
         assert app.request_counts["contacts.search"] > calls_before.get("contacts.search", 0)
         contacts = {r["contact_id"]: r for r in _rows(warehouse, hubspot_contacts)}
         assert contacts["1"]["lifecyclestage"] == "marketingqualifiedlead"
         deals = {r["deal_id"]: r for r in _rows(warehouse, hubspot_deals)}
         assert deals["91"]["amount"] == "500"
         links = {(r["deal_id"], r["contact_id"]) for r in _rows(warehouse, hubspot_deal_contacts)}
-        assert links == {("90", "2"), ("91", "1")}
-        # Search never returns archived or vanished records: they wait for the reconciliation.
-        assert contacts["3"]["deleted"] is False and deals["90"]["archived"] is False
+        assert links == {("91", "1")}  # an archived deal has no associations
+        # The archived deal is in the archived listing; a hard-deleted contact waits for the full pass.
+        assert contacts["3"]["deleted"] is False and deals["90"]["archived"] is True
 
-        third = _mirror(server.base_url, clock, warehouse, _now("2024-03-11T00:00:00Z")).run()
+        third = _mirror(server.base_url, clock, warehouse, _now("2024-03-11T00:00:00Z")).run(force_full=True)
         assert third.streams["contacts"].mode == "full"
         assert third.streams["contacts"].marked_deleted == 1
         contacts = {r["contact_id"]: r for r in _rows(warehouse, hubspot_contacts)}

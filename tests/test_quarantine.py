@@ -246,11 +246,17 @@ def test_a_ga4_week_row_that_cannot_be_read_gives_that_slice_no_row_never_zero_u
 def _fixture() -> dict[str, Any]:
     return {
         "contacts": [
-            contact(1, "2024-01-01T10:00:00Z", stage="lead", hs_v2_date_entered_lead="2024-01-02T10:00:00Z"),
+            contact(
+                1,
+                "2024-01-01T10:00:00Z",
+                stage="lead",
+                modified="2024-02-29T00:00:00Z",
+                hs_v2_date_entered_lead="2024-01-02T10:00:00Z",
+            ),
             contact(5, "2024-01-09T10:00:00Z", stage="lead", hs_v2_date_entered_lead="yesterday"),
         ],
         "deals": [
-            deal(90, "2024-01-10T00:00:00Z", amount="12000.50", contacts=["1"]),
+            deal(90, "2024-01-10T00:00:00Z", amount="12000.50", contacts=["1"], modified="2024-02-29T00:00:00Z"),
             deal(92, "2024-01-10T00:00:00Z", amount="1e400", contacts=["1"]),
         ],
         "meetings": [meeting(7, "2024-01-12T00:00:00Z")],
@@ -270,11 +276,14 @@ def _quarantine(warehouse: WarehouseResource) -> list[tuple[str, ...]]:
         return sorted(tuple(row) for row in conn.execute(sa.select(*columns)))
 
 
-def _sync(url: str, clock: FakeClock, warehouse: WarehouseResource, now: str, **options: Any) -> Any:
+def _sync(
+    url: str, clock: FakeClock, warehouse: WarehouseResource, now: str, force_full: bool = False, **options: Any
+) -> Any:
     now_ms = read_instant_ms(now)
     assert now_ms is not None
     hubspot = HubSpotResource(access_token="t", base_url=url).with_clock(clock=clock, sleeper=clock.sleep)
-    return HubSpotMirror(hubspot, warehouse, stages=DEFAULT_STAGES, now_ms=now_ms, log=lambda _: None, **options).run()
+    mirror = HubSpotMirror(hubspot, warehouse, stages=DEFAULT_STAGES, now_ms=now_ms, log=lambda _: None, **options)
+    return mirror.run(force_full=force_full)
 
 
 def test_the_mirror_quarantines_a_record_until_a_sync_reads_it_fixed(warehouse_url: str):
@@ -311,12 +320,12 @@ def test_the_mirror_quarantines_a_record_until_a_sync_reads_it_fixed(warehouse_u
             _sync(server.base_url, clock, warehouse, "2024-03-03T12:00:00Z")
             assert _ids(warehouse, hubspot_deals) == ["90"] and _ids(warehouse, hubspot_deal_contacts) == ["90"]
             assert [row[:2] for row in _quarantine(warehouse)] == [("contact", "5"), ("deal", "92")]
-            # The weekly full pass reads everything: fixed records leave quarantine.
+            # The full pass reads everything: fixed records leave quarantine.
             app.upsert_record(
                 "contacts", contact(5, "2024-01-09T10:00:00Z", stage="lead", modified="2024-03-04T00:00:00Z")
             )
             app.upsert_record("deals", deal(92, "2024-01-10T00:00:00Z", amount="5", modified="2024-03-04T00:00:00Z"))
-            report = _sync(server.base_url, clock, warehouse, "2024-03-09T00:00:00Z")
+            report = _sync(server.base_url, clock, warehouse, "2024-03-09T00:00:00Z", force_full=True)
             assert report.streams["deals"].mode == "full"
             assert _quarantine(warehouse) == []
             assert _ids(warehouse, hubspot_contacts) == ["1", "5"] and _ids(warehouse, hubspot_deals) == ["90", "92"]

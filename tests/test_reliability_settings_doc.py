@@ -71,7 +71,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("gross_margin", {"gross_margin": float("nan")}),
     ("monthly_churn_rate", {"monthly_churn_rate": -0.1}),
     ("hubspot", {"hubspot": "fast"}),
-    ("hubspot.reconcile_every_days", {"hubspot": {"reconcile_every_days": 0}}),
+    ("hubspot.full_sync_every_days", {"hubspot": {"full_sync_every_days": 0}}),
     ("hubspot.requests_per_10s", {"hubspot": {"requests_per_10s": "fast"}}),
     ("hubspot.requests_per_10s", {"hubspot": {"requests_per_10s": False}}),
     ("hubspot.search_requests_per_second", {"hubspot": {"search_requests_per_second": 6}}),

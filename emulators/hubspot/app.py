@@ -42,7 +42,8 @@ class HubSpotEmulator(
     """WSGI app emulating the HubSpot CRM endpoints the pipeline uses.
 
     Endpoints: ``GET /crm/v3/objects/{type}``, ``GET /crm/v3/objects/{type}/{id}``,
-    ``POST /crm/v3/objects/{type}/search``, ``POST /crm/v4/associations/{from}/{to}/batch/read``,
+    ``POST /crm/v3/objects/{type}/search``, ``POST /crm/v3/objects/{type}/merge``,
+    ``POST /crm/v4/associations/{from}/{to}/batch/read``,
     ``GET /crm/v4/objects/{type}/{id}/associations/{to}``, ``GET /crm/v3/pipelines/{type}[/{id}]``,
     ``GET /crm/v3/properties/{type}[/{name}]``, ``GET /account-info/v3/details``.
 
@@ -62,6 +63,7 @@ class HubSpotEmulator(
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = _utcnow,
         send_retry_after: bool = False,
+        recycle_bin_days: int | None = None,
     ) -> None:
         """Create the emulator.
 
@@ -75,6 +77,9 @@ class HubSpotEmulator(
             wall_clock: Source of "now" for ``archivedAt``/``updatedAt`` and batch timestamps.
             send_retry_after: Add ``Retry-After`` to 429 responses. Off by default because HubSpot does
                 not reliably send it, so clients must not depend on it.
+            recycle_bin_days: Purge archived records this many days after their ``archivedAt`` (HubSpot:
+                :data:`~emulators.hubspot.store.RECYCLE_BIN_DAYS`); None keeps them, for fixtures whose
+                dates are fixed in the past.
         """
         super().__init__()
         self.access_token = access_token
@@ -86,6 +91,12 @@ class HubSpotEmulator(
         self._lock = threading.RLock()
         self._records = {}
         self._sorted = {}
+        self._by_modified = {}
+        self._modified_ms = {}
+        self._merged_into = {}
+        self._version = 0
+        self._recycle_bin_days = recycle_bin_days
+        self._search_cache = {}
         self._links = {}
         self._pipelines = {}
         self._explicit_props = {}
@@ -97,6 +108,7 @@ class HubSpotEmulator(
             [
                 Rule("/crm/v3/objects/<object_type>", methods=["GET"], endpoint="list"),
                 Rule("/crm/v3/objects/<object_type>/search", methods=["POST"], endpoint="search"),
+                Rule("/crm/v3/objects/<object_type>/merge", methods=["POST"], endpoint="merge"),
                 Rule("/crm/v3/objects/<object_type>/<object_id>", methods=["GET"], endpoint="get"),
                 Rule(
                     "/crm/v4/associations/<from_type>/<to_type>/batch/read",
@@ -186,7 +198,7 @@ class HubSpotEmulator(
 
     @staticmethod
     def _endpoint_name(endpoint: str, args: Mapping[str, Any]) -> str:
-        if endpoint in ("list", "get", "search"):
+        if endpoint in ("list", "get", "search", "merge"):
             raw = str(args["object_type"])
             return f"{_OBJECT_ALIASES.get(raw.lower(), raw)}.{endpoint}"
         if endpoint == "pipeline":

@@ -224,7 +224,11 @@ def _standard_definitions(
         options = [_option(lbl, val, i) for i, (val, lbl) in enumerate(pairs)]
         return d(name, label, "enumeration", field_type=field_type, options=options)
 
-    common = [d("hs_object_id", "Record ID", "number")]
+    # hs_merged_object_ids: the ids merged into a record (semicolon-separated), set by a merge.
+    common = [
+        d("hs_object_id", "Record ID", "number"),
+        enum("hs_merged_object_ids", "Merged Record IDs", [], "checkbox"),
+    ]
     if t == "contacts":
         stages: list[tuple[str, str]] = list(DEFAULT_LIFECYCLE_STAGES)
         known_stage_ids = {s for s, _ in stages}

@@ -6,14 +6,16 @@ A mixin of :class:`~emulators.hubspot.HubSpotEmulator` serving ``POST /crm/v3/ob
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from emulators.hubspot.errors import _ApiError, _json_body, _parse_int, _split_multi
-from emulators.hubspot.store import _ObjectStore
+from emulators.hubspot.store import _TIMESTAMP_PROPS, _ObjectStore
 from emulators.hubspot.wire import DEFAULT_LIST_PROPERTIES, JSON, _to_epoch_ms, _to_number, _wire_string
 from emulators.server import json_response
 
@@ -46,10 +48,13 @@ _FILTER_OPERATORS = frozenset(
 _SEARCH_RESULT_CAP = 10_000
 
 _SEARCH_MAX_LIMIT = 200
+_SEARCH_CACHE_SIZE = 8
 
 
 class _SearchRoutes(_ObjectStore):
     """The search endpoint and the filter and sort machinery behind it."""
+
+    _search_cache: dict[tuple[str, str, int], list[JSON]]
 
     def _handle_search(self, request: Request, object_type: str) -> Response:
         canonical = self._resolve_type(object_type)
@@ -73,15 +78,7 @@ class _SearchRoutes(_ObjectStore):
                 "VALIDATION_ERROR",
             )
 
-        predicate = self._compile_filters(canonical, body.get("filterGroups") or [])
-        query = str(body.get("query") or "").strip().casefold()
-        rows = [rec for _, rec in self._sorted_records(canonical) if not rec["archived"]]
-        matches = [
-            rec
-            for rec in rows
-            if predicate(rec) and (not query or any(query in (v or "").casefold() for v in rec["properties"].values()))
-        ]
-        matches = self._apply_sorts(canonical, matches, body.get("sorts") or [])
+        matches = self._matches(canonical, body)
 
         requested = body.get("properties")
         if requested:
@@ -98,6 +95,62 @@ class _SearchRoutes(_ObjectStore):
         return json_response(out)
 
     # ------------------------------------------------------------------ search internals
+
+    def _matches(self, object_type: str, body: Mapping[str, Any]) -> list[JSON]:
+        """Every record matching the query, sorted; cached per query until the portal changes.
+
+        HubSpot's search is an index, not a scan: paging a query costs the page. Here a query's result is
+        computed once (narrowed through the last-modified index when every filter group bounds that
+        property from below, the incremental syncs' query) and each further page is a slice of it.
+        """
+        groups = body.get("filterGroups") or []
+        sorts = body.get("sorts") or []
+        query = str(body.get("query") or "").strip().casefold()
+        key = (object_type, json.dumps([groups, sorts, query], sort_keys=True, default=str), self._version)
+        cached = self._search_cache.get(key)
+        if cached is not None:
+            return cached
+        predicate = self._compile_filters(object_type, groups)
+        lower = self._modified_lower_bound(object_type, groups)
+        if lower is None:
+            rows = [rec for _, rec in self._sorted_records(object_type) if not rec["archived"]]
+        else:
+            instants, by_modified = self._live_by_modified(object_type)
+            rows = sorted(by_modified[bisect_left(instants, lower) :], key=lambda rec: int(rec["id"]))
+        matches = [
+            rec
+            for rec in rows
+            if predicate(rec) and (not query or any(query in (v or "").casefold() for v in rec["properties"].values()))
+        ]
+        matches = self._apply_sorts(object_type, matches, sorts)
+        if len(self._search_cache) >= _SEARCH_CACHE_SIZE or any(k[2] != self._version for k in self._search_cache):
+            self._search_cache.clear()
+        self._search_cache[key] = matches
+        return matches
+
+    def _modified_lower_bound(self, object_type: str, groups: Any) -> float | None:
+        """The smallest last-modified instant any group admits, when every group has such a bound."""
+        if not isinstance(groups, list) or not groups:
+            return None
+        modified = _TIMESTAMP_PROPS[object_type][1]
+        bounds: list[float] = []
+        for group in groups:
+            filters = group.get("filters") if isinstance(group, Mapping) else None
+            group_bounds = []
+            for spec in filters if isinstance(filters, list) else []:
+                if (
+                    isinstance(spec, Mapping)
+                    and spec.get("propertyName") == modified
+                    and str(spec.get("operator", "")).upper() in ("GTE", "GT", "EQ", "BETWEEN")
+                ):
+                    try:
+                        group_bounds.append(self._typed("datetime", spec.get("value")))
+                    except (TypeError, ValueError):
+                        return None  # the filter itself answers the 400
+            if not group_bounds:
+                return None
+            bounds.append(max(group_bounds))
+        return min(bounds)
 
     def _property_type(self, object_type: str, name: str) -> str:
         definition = self._defs(object_type).get(name)

@@ -8,17 +8,22 @@ from __future__ import annotations
 import base64
 import copy
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from emulators.hubspot.errors import _ApiError
 from emulators.hubspot.pipelines import _complete_pipeline, _default_deal_pipeline
 from emulators.hubspot.properties import _derive_property_definitions, portal_currencies
-from emulators.hubspot.wire import _OBJECT_ALIASES, _SINGULAR, JSON, _iso, _wire_string
+from emulators.hubspot.wire import _OBJECT_ALIASES, _SINGULAR, JSON, _iso, _to_epoch_ms, _wire_string
 
 #: Associations embedded in a record of the objects API (``?associations=contacts``) before the cut.
 EMBEDDED_ASSOCIATIONS_LIMIT = 100
+
+#: Archived (deleted) records stay in HubSpot's recycle bin, and in ``?archived=true`` listings, for 90 days;
+#: then they are purged for good (HubSpot: deleted records are "restorable for 90 days").
+RECYCLE_BIN_DAYS = 90
 
 # (created property, last-modified property) per object type, used to fill records that omit them.
 _TIMESTAMP_PROPS: dict[str, tuple[str, str]] = {
@@ -40,6 +45,14 @@ class _ObjectStore:
     _wall_clock: Callable[[], datetime]
     _records: dict[str, dict[str, JSON]]
     _sorted: dict[str, list[tuple[int, JSON]]]
+    # Live records ordered by last-modified instant (the search index): (instants, records), per type,
+    # rebuilt after a change from each record's instant, read once when it is stored.
+    _by_modified: dict[str, tuple[list[float], list[JSON]]]
+    _modified_ms: dict[str, dict[str, float | None]]
+    # A merged-away id -> the id of the record it was merged into (HubSpot answers a GET on either).
+    _merged_into: dict[str, dict[str, str]]
+    _recycle_bin_days: int | None  # None: archived records are never purged (fixtures with fixed dates)
+    _version: int  # bumped on every change: search results cached per query are keyed on it
     # object type -> id -> other object type -> ids (both directions are stored).
     _links: dict[str, dict[str, dict[str, set[str]]]]
     _pipelines: dict[str, list[JSON]]
@@ -63,7 +76,11 @@ class _ObjectStore:
         with self._lock:
             self._records = {t: {} for t in _SINGULAR}
             self._links = {t: {} for t in _SINGULAR}
+            self._merged_into = {t: {} for t in _SINGULAR}
             self._sorted = {}
+            self._by_modified = {}
+            self._modified_ms = {t: {} for t in _SINGULAR}
+            self._version += 1
             self._account = dict(data.get("account") or {})
             for key, value in data.items():
                 if key in ("pipelines", "properties", "account"):
@@ -118,6 +135,7 @@ class _ObjectStore:
             record["archived"] = True
             record["archivedAt"] = stamp
             record["updatedAt"] = stamp
+            self._changed(canonical)
 
     def remove_record(self, object_type: str, object_id: str | int) -> None:
         """Hard-delete a record and its associations (GDPR delete / purge after 90 days in the bin).
@@ -133,10 +151,91 @@ class _ObjectStore:
         oid = str(object_id)
         with self._lock:
             del self._records[canonical][oid]
-            self._sorted.pop(canonical, None)
+            self._modified_ms[canonical].pop(oid, None)
+            rows = self._sorted.get(canonical)
+            if rows is not None:
+                del rows[bisect_left(rows, int(oid), key=lambda row: row[0])]
+            self._changed(canonical)
             for to_type, ids in self._links[canonical].pop(oid, {}).items():
                 for other in ids:
                     self._links[to_type].get(other, {}).get(canonical, set()).discard(oid)
+
+    def merge(
+        self, object_type: str, primary_id: str | int, merged_id: str | int, *, at: datetime | None = None
+    ) -> str:
+        """Merge two records as HubSpot does (``POST /crm/v3/objects/{type}/merge``); returns the new record's id.
+
+        Since HubSpot's 2024 change for contacts and companies, "a new record with a new ID will be created
+        for the resulting merged record, with both records merged into the new one", and "fetching any
+        records using the original IDs will return the new merged record with the new ID"
+        (https://developers.hubspot.com/changelog/updated-merge-functionality-for-contacts-and-companies;
+        the same holds for the other object types it was made consistent with). The two originals leave
+        the listings without being archived; the new record carries ``hs_merged_object_ids``
+        (semicolon-separated: both ids and any merged into them before), takes the primary's values over the
+        other's, the earlier create date, both records' associations, and is modified at ``at``.
+
+        Raises:
+            KeyError: When either record does not exist or is archived.
+        """
+        canonical = self._public_type(object_type)
+        stamp = _iso(at or self._wall_clock())
+        with self._lock:
+            records = self._records[canonical]
+            primary, other = records[str(primary_id)], records[str(merged_id)]
+            if primary["archived"] or other["archived"] or primary is other:
+                raise KeyError(f"cannot merge {canonical} {primary_id} and {merged_id}")
+            new_id = str(max(int(i) for i in records) + 1)
+            created_prop, modified_prop = _TIMESTAMP_PROPS[canonical]
+            props = {**other["properties"], **primary["properties"]}
+            merged_ids = [
+                *(primary["properties"].get("hs_merged_object_ids") or "").split(";"),
+                *(other["properties"].get("hs_merged_object_ids") or "").split(";"),
+                primary["id"],
+                other["id"],
+            ]
+            props["hs_merged_object_ids"] = ";".join(sorted({i for i in merged_ids if i}, key=int))
+            created = min((primary["createdAt"], other["createdAt"]), key=_to_epoch_ms)
+            props.update({"hs_object_id": new_id, created_prop: created, modified_prop: stamp})
+            links: dict[str, set[str]] = {}
+            for old in (primary["id"], other["id"]):
+                for to_type, ids in self._links[canonical].get(old, {}).items():
+                    links.setdefault(to_type, set()).update(ids)
+                self.remove_record(canonical, old)
+            record = {"id": new_id, "properties": props, "createdAt": created, "updatedAt": stamp, "archived": False}
+            self._store(canonical, {**record, "associations": {t: sorted(ids) for t, ids in links.items()}})
+            aliases = self._merged_into[canonical]
+            for old in (primary["id"], other["id"], *[k for k, v in aliases.items() if v in merged_ids]):
+                aliases[old] = new_id
+            self._props_dirty = True
+            return new_id
+
+    def _changed(self, object_type: str) -> None:
+        # The id order is kept up to date in place (_store, remove_record); the search index is rebuilt.
+        self._by_modified.pop(object_type, None)
+        self._version += 1
+
+    def _purged(self, record: JSON) -> bool:
+        """An archived record past the recycle bin's 90 days: gone from every read, as in HubSpot."""
+        if self._recycle_bin_days is None or not record["archived"] or not record.get("archivedAt"):
+            return False
+        cutoff = self._wall_clock() - timedelta(days=self._recycle_bin_days)
+        return _to_epoch_ms(record["archivedAt"]) < cutoff.timestamp() * 1000
+
+    def _live_by_modified(self, object_type: str) -> tuple[list[float], list[JSON]]:
+        """Live records sorted by their last-modified instant, built once per change (the search index)."""
+        cached = self._by_modified.get(object_type)
+        if cached is None:
+            instants = self._modified_ms[object_type]
+            # A record whose instant cannot be read is left out: it never matches a date filter, as in the scan.
+            keyed = [
+                (ms, int(oid), record)
+                for oid, record in self._records[object_type].items()
+                if not record["archived"] and (ms := instants.get(oid)) is not None
+            ]
+            keyed.sort(key=lambda item: (item[0], item[1]))
+            cached = ([k for k, _, _ in keyed], [r for _, _, r in keyed])
+            self._by_modified[object_type] = cached
+        return cached
 
     def get_record(self, object_type: str, object_id: str | int) -> JSON | None:
         """Return a copy of a stored record (live or archived), or None."""
@@ -176,7 +275,19 @@ class _ObjectStore:
         record = self._normalise_record(object_type, raw)
         oid = record["id"]
         self._records[object_type][oid] = record
-        self._sorted.pop(object_type, None)
+        try:
+            self._modified_ms[object_type][oid] = _to_epoch_ms(record["properties"][_TIMESTAMP_PROPS[object_type][1]])
+        except ValueError:
+            self._modified_ms[object_type][oid] = None
+        rows = self._sorted.get(object_type)
+        if rows is not None:
+            num = int(oid)
+            at = bisect_left(rows, num, key=lambda row: row[0])
+            if at < len(rows) and rows[at][0] == num:
+                rows[at] = (num, record)
+            else:
+                rows.insert(at, (num, record))
+        self._changed(object_type)
         associations = raw.get("associations")
         if isinstance(associations, Mapping):
             for to_key, targets in associations.items():

@@ -171,6 +171,8 @@ def contact_record(cols: ContactColumns, i: int) -> dict[str, Any]:
         "createdAt": created,
         "updatedAt": modified,
         "archived": bool(cols.archived[i]),
+        # An archived record was archived when it was last modified (HubSpot's recycle bin keeps 90 days).
+        **({"archivedAt": modified} if cols.archived[i] else {}),
     }
 
 
@@ -195,6 +197,7 @@ def deal_record(cols: DealColumns, i: int) -> dict[str, Any]:
         "createdAt": created,
         "updatedAt": modified,
         "archived": bool(cols.archived[i]),
+        **({"archivedAt": modified} if cols.archived[i] else {}),
         "associations": {"contacts": [str(cols.contact_id[i])]},
     }
 
