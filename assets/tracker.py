@@ -129,7 +129,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 targets_validation=targets_validation(config),
             )
             try:
-                tracker.write(update, presentation, log=context.log.info)
+                written = tracker.write(update, presentation, log=context.log.info)
                 break
             except StaleUpdateError as stale:
                 # Another writer (a run on another warehouse, a person saving the workbook) got there between
@@ -141,6 +141,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                     f"(attempt {attempt + 1} of {WRITE_ATTEMPTS})"
                 )
         summary = update.summary
+        saved = getattr(written, "saved", True)
         context.log.info(
             f"tracker {tracker.location}: {summary.cells_changed} cells changed, "
             f"{summary.weeks_added} weeks added, "
@@ -150,6 +151,8 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 if summary.owner_edits_restored
                 else ""
             )
+            # The workbook writer leaves a tracker that already holds this run's numbers untouched.
+            + ("; nothing to write, the workbook was left as it was" if not saved else "")
         )
         return MaterializeResult(
             metadata={
@@ -164,6 +167,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 "definitions_added": summary.definitions_added,
                 "insights_rows": summary.insights_rows,
                 "owner_edits_restored": summary.owner_edits_restored,
+                "saved": saved,
                 "cohort_maturity_days": maturity.min_age_days,
                 "scorecard": MetadataValue.md(scorecard_preview(card)),
                 # What the weekly digest sends after a scheduled run (pipelines/digest.py).

@@ -30,7 +30,7 @@ _ROW_START = re.compile(r'<row r="(\d+)"[^>]*?(/?)>')
 _CELL = re.compile(
     r'<c r="([A-Z]{1,3})\d+"(?: s="\d+")? t="inlineStr"><is><t(?: xml:space="preserve")?>([^<\r]+)</t></is></c>'
     r'|<c r="([A-Z]{1,3})\d+" t="n"><v>([-+0-9.eE]+)</v></c>'
-    r'|<c r="([A-Z]{1,3})\d+"(?: s="\d+")?/>'
+    r'|<c r="([A-Z]{1,3})\d+"(?: s="\d+")?(?: t="n")? ?/>'
 )
 # The usual Snapshots row, matched whole: six inline strings and an optional number (one regex per row).
 _PLAIN_ROW = re.compile(
