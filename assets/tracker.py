@@ -154,8 +154,11 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             # The workbook writer leaves a tracker that already holds this run's numbers untouched.
             + ("; nothing to write, the workbook was left as it was" if not saved else "")
         )
-        return MaterializeResult(
-            metadata={
+        # Dagster copies a multi-week run's metadata onto every week's materialization event (156 copies for a
+        # three-year run, each serialised and stored one by one): the run's figures go on its latest week only,
+        # the weeks before it get none (they are the same run; the UI shows the latest week's event).
+        context.add_asset_metadata(
+            {
                 "tracker": tracker.location,
                 "weeks": len(weeks),
                 "tracker_rows": update.kpi_rows,
@@ -173,8 +176,10 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 # What the weekly digest sends after a scheduled run (pipelines/digest.py).
                 DIGEST_METADATA_KEY: MetadataValue.text(digest_text(card, tracker.location)),
                 "path": MetadataValue.path(tracker.location),
-            }
+            },
+            partition_key=context.partition_keys[-1],
         )
+        return MaterializeResult()
 
     return weekly_tracker
 
