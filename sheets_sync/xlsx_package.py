@@ -72,7 +72,8 @@ def peek(path: Path) -> Peek:
         if "docProps/custom.xml" in names:
             props = CustomPropertyList.from_tree(fromstring(archive.read("docProps/custom.xml")))
         core = archive.read("docProps/core.xml") if "docProps/core.xml" in names else b""
-        workbook = archive.read("xl/workbook.xml").decode("utf-8")
+        # A package without it is no workbook: openpyxl says so when the write loads it.
+        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace") if "xl/workbook.xml" in names else ""
     values = {prop.name: prop.value for prop in props.props}
     modified = _MODIFIED.search(core)
     sheets = re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', workbook)
