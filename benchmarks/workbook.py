@@ -105,9 +105,70 @@ def bench_workbook(pipeline_scale: float) -> Result:
                 os.environ.pop("DAGSTER_HOME", None)
             else:
                 os.environ["DAGSTER_HOME"] = saved_home
+    result["dagster_events"] = bench_dagster_events()
     first, rerun = result["first_156"], result["rerun_156_unchanged"]
     result["rerun_over_first"] = round(rerun["wall_s"] / first["wall_s"], 2) if first["wall_s"] else None
     return result
+
+
+def _events_run(weeks: int, *, subset: bool, latest_only: bool) -> Result:
+    """One multi-week run of six chained weekly assets (the job's shape) on a fresh persistent SQLite instance."""
+    import dagster as dg
+
+    from pipelines.definitions import PLANNED_EVENTS_ENV
+
+    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", PLANNED_EVENTS_ENV)}
+    preview = dg.MetadataValue.md("| KPI | week |\n|---|---|\n" + "| New MQLs | 20 |\n" * 60)
+    partitions = dg.WeeklyPartitionsDefinition(start_date="2023-01-02")
+    keys = partitions.get_partition_keys()[:weeks]
+
+    def build(name: str, deps: list[Any]) -> Any:
+        @dg.asset(name=name, partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), deps=deps)
+        def weekly(context):  # type: ignore[no-untyped-def]  # dagster reads annotations as types, not strings
+            if latest_only:
+                context.add_asset_metadata({"preview": preview}, partition_key=context.partition_keys[-1])
+                return dg.MaterializeResult()
+            return dg.MaterializeResult(metadata={"preview": preview})
+
+        return weekly
+
+    assets: list[Any] = []
+    for index in range(6):
+        assets.append(build(f"asset_{index}", assets[-1:]))
+    job = dg.Definitions(
+        assets=assets, jobs=[dg.define_asset_job("events", selection=assets, executor_def=dg.in_process_executor)]
+    ).resolve_job_def("events")
+    with tempfile.TemporaryDirectory(prefix="bench-events-") as home:
+        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        os.environ["DAGSTER_HOME"] = home
+        os.environ[PLANNED_EVENTS_ENV] = "true" if subset else "false"
+        try:
+            with dg.DagsterInstance.get() as instance:
+                t0 = time.perf_counter()
+                tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+                run = job.execute_in_process(instance=instance, tags=tags)
+                wall = time.perf_counter() - t0
+                events = len(instance.get_records_for_run(run.run_id, limit=1_000_000).records)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+    return {"wall_s": round(wall, 1), "events": events}
+
+
+def bench_dagster_events(weeks: int = WEEKS) -> Result:
+    """Event-storage cost of a 156-week run of six weekly assets: planned events per week or per asset, run
+    metadata on every week's materialization or on the latest only."""
+    out: Result = {}
+    for label, subset, latest_only in (
+        ("planned_per_week_metadata_every_week", False, False),
+        ("planned_per_asset_metadata_latest_week", True, True),
+    ):
+        out[label] = _events_run(weeks, subset=subset, latest_only=latest_only)
+        log(f"dagster events {label}: {out[label]}")
+    return out
 
 
 def render_workbook(book: Result) -> list[str]:
@@ -130,4 +191,15 @@ def render_workbook(book: Result) -> list[str]:
             f"{row['events']} | {row['materializations']} | {row['planned']} |"
         )
     lines += ["", f"Unchanged 156-week rerun / first run: **{book.get('rerun_over_first')}** (target ≤ 0.33).", ""]
+    events = book.get("dagster_events")
+    if events:
+        lines += [
+            "Dagster event storage alone (six chained weekly assets, one 156-week run, persistent SQLite instance):",
+            "",
+            "| planned events, run metadata | wall s | events stored |",
+            "|---|---|---|",
+        ]
+        for label, row in events.items():
+            lines.append(f"| {label} | {row['wall_s']} | {row['events']} |")
+        lines.append("")
     return lines
