@@ -108,12 +108,14 @@ def _canonical(value: Any) -> Any:
         return [_canonical(item) for item in value]
     if isinstance(value, set | frozenset):
         return sorted((_canonical(item) for item in value), key=repr)
-    if isinstance(value, float):
-        return ["f", repr(value)]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        # As the workbook holds a number (openpyxl writes 16 significant digits): a value computed by this
+        # run and the same value read back from the file by the next one hash alike.
+        return ["n", f"{value:.16g}"]
     if isinstance(value, datetime | date):
         return ["d", value.isoformat()]
-    if value is None or isinstance(value, str | int | bool):
-        return value
     return ["r", repr(value)]
 
 
@@ -135,7 +137,9 @@ def content_fingerprint(update: TrackerUpdate, presentation: Presentation, curre
         "weeks": update.weeks,
         "definitions": update.definitions,
         "insights": [update.insights[:1], insights] if update.insights_replaced else None,
-        "presentation": presentation,
+        # Notes are this run's restatements only (the notes already on the Tracker are kept by the write
+        # itself): a run with notes has changed cells, and is written for them.
+        "presentation": dataclasses.replace(presentation, notes=[]),
     }
     text = json.dumps(_canonical(parts), separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
