@@ -80,6 +80,7 @@ def test_fast_reader_reads_what_openpyxl_reads(tmp_path: Path) -> None:
         '<c r="A2" s="3" t="n"><v>46000</v></c>',  # a styled number: could be a date
         '<c r="A2" t="inlineStr"><is><r><t>rich</t></r></is></c>',  # rich text
     ],
+    ids=["shared-string", "formula", "boolean", "styled-number", "rich-text"],
 )
 def test_fast_reader_declines_what_it_does_not_know(cell: str) -> None:
     assert read_rows(f'<row r="1"><c r="A1" t="n"><v>1</v></c></row><row r="2">{cell}</row>'.encode()) is None
