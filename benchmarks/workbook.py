@@ -1,6 +1,6 @@
 """The local workbook over three years, with the persistent Dagster instance ``make run`` uses: a 156-week run
-builds the workbook, then an unchanged 156-week rerun and an unchanged default (26-week) run, all with the
-same ``--as-of``. For each run: wall time, the tracker step's time, cells changed, whether the workbook was
+builds the workbook, then an unchanged 156-week rerun and the default (26-week) run twice, all with the same
+``--as-of``. For each run: wall time, the tracker step's time, cells changed, whether the workbook was
 saved, and the Dagster events the run stored. Run by ``benchmarks.run`` (section ``workbook``).
 """
 
@@ -83,7 +83,10 @@ def bench_workbook(pipeline_scale: float) -> Result:
             for label, first, last in (
                 ("first_156", first_week, last_week),
                 ("rerun_156_unchanged", first_week, last_week),
-                ("weekly_26_unchanged", None, None),  # the default run: the latest 26 complete weeks
+                # The default run: the latest 26 complete weeks. Its first run after a 156-week one rewrites the
+                # Insights tab (the data-quality notes summarise the run's own range); the second is unchanged.
+                ("weekly_26_after_156", None, None),
+                ("weekly_26_unchanged", None, None),
             ):
                 t0 = time.perf_counter()
                 summary = run_pipeline(
@@ -181,7 +184,7 @@ def render_workbook(book: Result) -> list[str]:
         "| materializations | planned |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for label in ("first_156", "rerun_156_unchanged", "weekly_26_unchanged"):
+    for label in ("first_156", "rerun_156_unchanged", "weekly_26_after_156", "weekly_26_unchanged"):
         row = book.get(label)
         if row is None:
             continue
