@@ -18,9 +18,11 @@ on it are rebuilt (:mod:`sheets_sync.xlsx_charts`). Anything else the owner put 
 other charts) is kept, with openpyxl's usual limits on what it round-trips. Each tab's cells and styles are
 written by :mod:`sheets_sync.xlsx_tabs`, through the text-safe cell helpers of :mod:`sheets_sync.xlsx_cells`.
 
-Speed: a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) is dominated by openpyxl
-parsing and serialising the Snapshots tab's XML, which this package cannot change; what it controls is kept
-lean (see :mod:`sheets_sync.xlsx_cells`).
+Speed: on a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) the Snapshots rows are most
+of the file; openpyxl never parses nor serialises them: they are read from their XML and spliced back, byte for
+byte, in front of the appended rows (:mod:`sheets_sync.xlsx_sheetdata`, :mod:`sheets_sync.xlsx_package`). A
+write that would put into the file what it already holds is not made at all (no save, no new revision). The
+Tracker tab still goes through openpyxl on every write; its cells are kept lean (:mod:`sheets_sync.xlsx_cells`).
 """
 
 from __future__ import annotations
