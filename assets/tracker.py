@@ -129,7 +129,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 targets_validation=targets_validation(config),
             )
             try:
-                tracker.write(update, presentation, log=context.log.info)
+                written = tracker.write(update, presentation, log=context.log.info)
                 break
             except StaleUpdateError as stale:
                 # Another writer (a run on another warehouse, a person saving the workbook) got there between
@@ -141,6 +141,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                     f"(attempt {attempt + 1} of {WRITE_ATTEMPTS})"
                 )
         summary = update.summary
+        saved = getattr(written, "saved", True)
         context.log.info(
             f"tracker {tracker.location}: {summary.cells_changed} cells changed, "
             f"{summary.weeks_added} weeks added, "
@@ -150,9 +151,14 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 if summary.owner_edits_restored
                 else ""
             )
+            # The workbook writer leaves a tracker that already holds this run's numbers untouched.
+            + ("; nothing to write, the workbook was left as it was" if not saved else "")
         )
-        return MaterializeResult(
-            metadata={
+        # Dagster copies a multi-week run's metadata onto every week's materialization event (156 copies for a
+        # three-year run, each serialised and stored one by one): the run's figures go on its latest week only,
+        # the weeks before it get none (they are the same run; the UI shows the latest week's event).
+        context.add_asset_metadata(
+            {
                 "tracker": tracker.location,
                 "weeks": len(weeks),
                 "tracker_rows": update.kpi_rows,
@@ -164,13 +170,16 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 "definitions_added": summary.definitions_added,
                 "insights_rows": summary.insights_rows,
                 "owner_edits_restored": summary.owner_edits_restored,
+                "saved": saved,
                 "cohort_maturity_days": maturity.min_age_days,
                 "scorecard": MetadataValue.md(scorecard_preview(card)),
                 # What the weekly digest sends after a scheduled run (pipelines/digest.py).
                 DIGEST_METADATA_KEY: MetadataValue.text(digest_text(card, tracker.location)),
                 "path": MetadataValue.path(tracker.location),
-            }
+            },
+            partition_key=context.partition_keys[-1],
         )
+        return MaterializeResult()
 
     return weekly_tracker
 

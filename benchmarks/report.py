@@ -137,6 +137,10 @@ def render(results: Result) -> str:
             for label, row in sheets.items():
                 lines.append(f"| {label} | {row['weeks']} | {row['requests']} | `{json.dumps(row['by_endpoint'])}` |")
             lines.append("")
+    if results.get("workbook"):
+        from benchmarks.workbook import render_workbook
+
+        lines += render_workbook(results["workbook"])
     peers = results.get("peers")
     if peers:
         lines += [

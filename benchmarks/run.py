@@ -11,7 +11,7 @@ Run with ``make bench`` (or ``python -m benchmarks.run``). Knobs, all environmen
 * ``BENCH_PARTITION_WEEKS`` (default 13): how many weeks the one-run-per-partition comparison runs.
 * ``BENCH_PEERS`` (default 1): 0 skips the open-source extractors.
 * ``BENCH_PEERS_SCALE`` (default ``BENCH_SCALE``): the portal size the peers read (they are slow).
-* ``BENCH_ONLY``: comma-separated sections to run (hubspot, kpi, ga4, warehouse, pipeline, peers).
+* ``BENCH_ONLY``: comma-separated sections to run (hubspot, kpi, ga4, warehouse, pipeline, workbook, peers).
 * ``BENCH_POSTGRES_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``).
 * ``BENCH_OUT`` (default ``docs/benchmarks.md``): the report whose generated section is rewritten.
 
@@ -33,6 +33,7 @@ from benchmarks.peers import bench_peers
 from benchmarks.pipeline import bench_pipeline
 from benchmarks.report import machine, write_report
 from benchmarks.warehouse import bench_warehouse
+from benchmarks.workbook import bench_workbook
 
 
 def main() -> int:
@@ -62,6 +63,8 @@ def main() -> int:
             results["warehouse"] = bench_warehouse(max(10_000, round(1_000_000 * scale)), postgres_url)
         if wanted("pipeline"):
             results["pipeline"] = bench_pipeline(pipeline_scale, partition_weeks, time_scale)
+        if wanted("workbook"):
+            results["workbook"] = bench_workbook(pipeline_scale)
         if wanted("peers") and os.environ.get("BENCH_PEERS", "1") != "0":
             results["peers_scale"] = env_float("BENCH_PEERS_SCALE", scale)
             results["peers"] = bench_peers(results["peers_scale"], time_scale, Path(tmp))

@@ -4,6 +4,7 @@ Demo mode (``FUNNEL_LEDGER_MODE=demo``) points every source at in-process emulat
 secrets from the environment at run time (``EnvVar``), never at load time.
 """
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,12 @@ WRITER_TAG = "funnel-ledger/writer"
 WRITER_TAG_VALUE = "warehouse-and-tracker"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+# Before a run starts Dagster records which partitions it plans to materialize: by default one event per week
+# and asset, each stored on its own (a 156-week run over the six weekly assets: 936 events, about half of the
+# run's events and of its time in SQLite event storage), or, with this set, one event per asset holding the
+# run's weeks. The price: when such a run fails, its weeks are not marked failed in an asset's partitions view
+# (the run is, and the failure alert sensor reports it). Set it to false in the environment to keep the marks.
+PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
 def live_source_resources(settings: Settings, runtime: RuntimeEnv) -> dict[str, Any]:
@@ -101,6 +108,9 @@ def build_definitions(
         config_path: The settings file the assets re-read at run time (None = defaults lookup).
         source_resources: Resources replacing the live API ones by name (the demo's emulators, tests).
     """
+    # Read by the instance when a run of these definitions starts, in this process (the CLI's runs); a
+    # deployed webserver and daemon need it in their own environment (docs/operations.md).
+    os.environ.setdefault(PLANNED_EVENTS_ENV, "true")
     partitions = weekly_partitions(settings)
     kpis = build_weekly_kpis_asset(partitions)
     tracker = build_tracker_asset(partitions)

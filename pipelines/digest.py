@@ -220,8 +220,11 @@ def run_digest_text(instance: Any, run_id: str, asset_key: Any) -> str | None:
     connection = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
     for record in reversed(connection.records):
         materialization = record.asset_materialization
+        # A multi-week run records the digest on one week's event (its latest), in no set order among them.
         if materialization is not None and materialization.asset_key == asset_key:
-            return digest_from_metadata(materialization.metadata)
+            text = digest_from_metadata(materialization.metadata)
+            if text is not None:
+                return text
     return None
 
 

@@ -36,9 +36,13 @@ class WorkbookRevision:
     @classmethod
     def of(cls, wb: Workbook) -> WorkbookRevision:
         props: CustomPropertyList = wb.custom_doc_props
-        values = {prop.name: prop.value for prop in props.props}
+        return cls.of_values({prop.name: prop.value for prop in props.props})
+
+    @classmethod
+    def of_values(cls, values: dict[str, object]) -> WorkbookRevision:
+        """The revision in a workbook's custom properties, by name."""
         try:
-            number = int(values.get(REVISION, 0) or 0)
+            number = int(values.get(REVISION, 0) or 0)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             number = 0
         return cls(number, str(values.get(RUN, "") or ""), str(values.get(WRITTEN_AT, "") or ""))
@@ -56,12 +60,17 @@ class WorkbookRevision:
         return following
 
 
-def revision_token(path: Path, revision: WorkbookRevision) -> str:
-    """What a reader saw: the revision and the file as it was (empty when there is no file yet)."""
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return ""
+def revision_token(path: Path, revision: WorkbookRevision, stat: os.stat_result | None = None) -> str:
+    """What a reader saw: the revision and the file as it was (empty when there is no file yet).
+
+    ``stat``: the file's status taken before its bytes were read (so a save landing while they are read
+    shows as a changed file); taken now when not given.
+    """
+    if stat is None:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return ""
     return f"{revision.number}:{stat.st_size}:{stat.st_mtime_ns}"
 
 

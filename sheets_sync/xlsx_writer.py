@@ -18,24 +18,23 @@ on it are rebuilt (:mod:`sheets_sync.xlsx_charts`). Anything else the owner put 
 other charts) is kept, with openpyxl's usual limits on what it round-trips. Each tab's cells and styles are
 written by :mod:`sheets_sync.xlsx_tabs`, through the text-safe cell helpers of :mod:`sheets_sync.xlsx_cells`.
 
-Speed: a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) is dominated by openpyxl
-parsing and serialising the Snapshots tab's XML, which this package cannot change; what it controls is kept
-lean (see :mod:`sheets_sync.xlsx_cells`).
+Speed: on a 3-year tracker (156 weeks × ~400 Tracker rows, ~100k Snapshots rows) the Snapshots rows are most
+of the file; openpyxl never parses nor serialises them: they are read from their XML and spliced back, byte for
+byte, in front of the appended rows (:mod:`sheets_sync.xlsx_sheetdata`, :mod:`sheets_sync.xlsx_package`). A
+write that would put into the file what it already holds is not made at all (no save, no new revision). The
+Tracker tab still goes through openpyxl on every write; its cells are kept lean (:mod:`sheets_sync.xlsx_cells`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import secrets
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import openpyxl
 import pandas as pd
@@ -43,7 +42,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from sheets_sync.cells import Grid
 from sheets_sync.formats import unit_number_format
@@ -73,10 +71,21 @@ from sheets_sync.update import TrackerUpdate
 from sheets_sync.workbook_lock import workbook_lock
 from sheets_sync.xlsx_cells import grid_from_rows, last_used_row, with_uncomputed_formulas
 from sheets_sync.xlsx_charts import write_charts
-from sheets_sync.xlsx_drawings import AnchorShift, SheetShapes, read_shapes, restore_shapes
+from sheets_sync.xlsx_drawings import SheetShapes, read_shapes
 from sheets_sync.xlsx_merge import rewrite_region
+from sheets_sync.xlsx_package import (
+    LoadedWorkbook,
+    content_fingerprint,
+    load_for_write,
+    modified_stamp,
+    nothing_to_write,
+    peek,
+    save_atomically,
+    stamp_content,
+)
 from sheets_sync.xlsx_reshape import TrackerShift, apply_reshape
 from sheets_sync.xlsx_revision import WorkbookRevision, check_unchanged, revision_token
+from sheets_sync.xlsx_sheetdata import read_rows, read_sheet_parts
 from sheets_sync.xlsx_styled import write_styled_tab
 from sheets_sync.xlsx_tabs import (
     COMMENT_AUTHOR,
@@ -112,6 +121,7 @@ class WriteResult:
         week_columns: Week columns on the Tracker.
         snapshot_rows_appended: Rows appended to Snapshots (header excluded).
         created_tabs: Tabs that did not exist before, in creation order.
+        saved: False when the workbook already held what the write would put there: it was left untouched.
     """
 
     path: Path
@@ -119,6 +129,7 @@ class WriteResult:
     week_columns: int
     snapshot_rows_appended: int
     created_tabs: list[str]
+    saved: bool = True
 
 
 class XlsxTracker:
@@ -138,17 +149,32 @@ class XlsxTracker:
     # ---------------------------------------------------------------------------------------------- reads
 
     def _read_grids(self, titles: Sequence[str], *, data_only: bool) -> tuple[dict[str, Grid], str]:
-        """The tabs' cells and the revision token of the file read (empty when there is no workbook)."""
+        """The tabs' cells and the revision token of the file read (empty when there is no workbook).
+
+        A Snapshots tab in the plain shape openpyxl writes is read from its XML directly (seconds faster on a
+        long history, the same grid: :mod:`sheets_sync.xlsx_sheetdata`); every other tab through openpyxl.
+        """
         if not self.path.exists():
             return {title: [] for title in titles}, ""
-        wb = openpyxl.load_workbook(self.path, read_only=True, data_only=data_only)
+        # Status first, then one copy of the file: every tab is read from the same bytes, and a save landing
+        # meanwhile shows as a changed file when the write checks the token.
+        stat = os.stat(self.path)
+        data = self.path.read_bytes()
+        grids: dict[str, Grid] = {}
+        if SNAPSHOTS_TAB in titles:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                parts = read_sheet_parts(archive, SNAPSHOTS_TAB)
+            fast = read_rows(parts.rows) if parts is not None and b' t="s"' not in parts.rows else None
+            if fast is not None:
+                grids[SNAPSHOTS_TAB] = fast
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
         try:
-            # Taken before the cells: a write landing meanwhile then shows as a changed file.
-            token = revision_token(self.path, WorkbookRevision.of(wb))
-            grids = {
-                title: grid_from_rows(wb[title].iter_rows(values_only=True)) if title in wb.sheetnames else []
-                for title in titles
-            }
+            token = revision_token(self.path, WorkbookRevision.of(wb), stat)
+            for title in titles:
+                if title not in grids:
+                    grids[title] = (
+                        grid_from_rows(wb[title].iter_rows(values_only=True)) if title in wb.sheetnames else []
+                    )
             return grids, token
         finally:
             wb.close()
@@ -236,20 +262,38 @@ class XlsxTracker:
 
     def _write_locked(self, update: TrackerUpdate, presentation: Presentation | None) -> WriteResult:
         shapes: dict[str, SheetShapes] = {}
+        fingerprint = content_fingerprint(update, presentation, self.currency) if presentation is not None else ""
         if self.path.exists():
+            # Checked before anything is parsed: the small parts say whether the file is the one read, and
+            # whether it already holds exactly what this write would put there (then it is left untouched:
+            # no save, no new revision).
+            seen = peek(self.path)
+            check_unchanged(self.path, update.read_revision, seen.revision)
+            if presentation is not None and nothing_to_write(
+                update, _tabs_written(update, presentation), fingerprint, seen
+            ):
+                return self._result(update, [], saved=False)
             shapes = read_shapes(self.path)
-            wb = openpyxl.load_workbook(self.path)
+            loaded = load_for_write(self.path)
+            wb = loaded.wb
             active_title: str | None = wb.active.title if wb.active is not None else None
         else:
             wb = Workbook()
             wb.remove(wb.active)
+            loaded = LoadedWorkbook(wb)
             active_title = None
         revision = WorkbookRevision.of(wb)
         if update.read_revision or self.path.exists():
             check_unchanged(self.path, update.read_revision, revision)
 
         snapshots = wb[SNAPSHOTS_TAB] if SNAPSHOTS_TAB in wb.sheetnames else None
-        existing_rows = last_used_row(snapshots, len(SNAPSHOTS_HEADER)) if snapshots is not None else 0
+        existing_rows = (
+            loaded.last_row
+            if loaded.rows is not None
+            else last_used_row(snapshots, len(SNAPSHOTS_HEADER))
+            if snapshots is not None
+            else 0
+        )
         if existing_rows != update.snapshots_existing_rows:
             raise StaleUpdateError(
                 f"{self.path}: the {SNAPSHOTS_TAB} tab has {existing_rows} rows but the update was computed "
@@ -259,13 +303,7 @@ class XlsxTracker:
             presentation = build_presentation(update, self._workbook_targets(wb), currency=self.currency)
         kept_notes = self._existing_notes(wb, update)
 
-        written = [TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB]
-        if presentation.scorecard is not None:
-            written.append(SCORECARD_TAB)
-        if update.insights_replaced:
-            written.append(INSIGHTS_TAB)
-        if presentation.charts:
-            written.append(CHARTS_TAB)
+        written = _tabs_written(update, presentation)
         created = [title for title in WORKBOOK_TAB_ORDER if title in written and title not in wb.sheetnames]
 
         scorecard = presentation.scorecard
@@ -331,18 +369,27 @@ class XlsxTracker:
             wb.calculation = CalcProperties()
         wb.calculation.fullCalcOnLoad = True
         revision.next(wb, update.run_id, update.snapshot_at)
+        # The save stamp goes into the content record: a save by anyone else changes it (Excel and LibreOffice
+        # stamp every save), so the next run knows the file is no longer exactly what this write left.
+        wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None, microsecond=0)
+        if fingerprint:
+            stamp_content(wb, fingerprint, modified_stamp(wb.properties.modified))
 
         def anchor_shift(row: int, column: int) -> tuple[int, int]:
             moved = shift.row(row)
             return (row if moved is None else moved, shift.column(column))
 
-        self._save_atomically(wb, shapes, {TRACKER_TAB: anchor_shift} if shift.moves_anything else {})
+        save_atomically(self.path, loaded, shapes, {TRACKER_TAB: anchor_shift} if shift.moves_anything else {})
+        return self._result(update, created, saved=True)
+
+    def _result(self, update: TrackerUpdate, created: list[str], *, saved: bool) -> WriteResult:
         return WriteResult(
             path=self.path,
             tracker_rows=update.kpi_rows,
             week_columns=len(update.weeks),
-            snapshot_rows_appended=len(update.snapshots_append),
+            snapshot_rows_appended=len(update.snapshots_append) if saved else 0,
             created_tabs=created,
+            saved=saved,
         )
 
     @staticmethod
@@ -404,68 +451,19 @@ class XlsxTracker:
         for sheet in wb.worksheets:
             sheet.sheet_view.tabSelected = sheet is active
 
-    def _save_atomically(self, wb: Workbook, shapes: dict[str, SheetShapes], shifts: dict[str, AnchorShift]) -> None:
-        directory = self.path.parent
-        # A run killed between writing its temp file and renaming it leaves the temp file behind; the
-        # workbook itself was never touched, so the leftover is only clutter. The workbook's lock is held,
-        # so no other writer's temp file is in the making.
-        for stale in directory.glob(f".{self.path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
-        temp = directory / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
-        # 0o666 through the process umask: the same permissions a plain save would give a new file.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                if shapes:
-                    # Serialise in memory, put the shapes openpyxl dropped back, then write the package.
-                    buffer = io.BytesIO()
-                    _save_closing_on_failure(wb, buffer)
-                    handle.write(restore_shapes(buffer.getvalue(), shapes, shifts))
-                else:
-                    _save_closing_on_failure(wb, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                os.chmod(temp, self.path.stat().st_mode & 0o7777)
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            raise
-        _fsync_directory(directory)
-
 
 def _rows_used(rendered: Worksheet, kept: Worksheet, columns: int) -> int:
     """Rows of a table's region: the new table's, or the old one's in the same columns when it was longer."""
     return max(rendered.max_row, last_used_row(kept, columns))
 
 
-def _save_closing_on_failure(wb: Workbook, handle: BinaryIO) -> None:
-    """``wb.save(handle)``, closing openpyxl's zip archive when writing fails (a full disk).
-
-    openpyxl's ``save_workbook`` leaves its ``ZipFile`` open when a write raises; its finalizer then fails
-    again at interpreter exit and prints a traceback after the run's own one-line message.
-    """
-    archive = zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = datetime.now(tz=UTC).replace(tzinfo=None)  # as save_workbook stamps it
-    try:
-        ExcelWriter(wb, archive).save()  # closes the archive when it succeeds
-    except BaseException:
-        with contextlib.suppress(Exception):
-            archive.close()  # writing its end record fails again on a full disk; it is closed all the same
-        raise
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Persist the rename itself (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def _tabs_written(update: TrackerUpdate, presentation: Presentation) -> list[str]:
+    """The tabs a write fills (a missing one is created)."""
+    written = [TRACKER_TAB, SNAPSHOTS_TAB, DEFINITIONS_TAB, TARGETS_TAB, COSTS_TAB]
+    if presentation.scorecard is not None:
+        written.append(SCORECARD_TAB)
+    if update.insights_replaced:
+        written.append(INSIGHTS_TAB)
+    if presentation.charts:
+        written.append(CHARTS_TAB)
+    return written
