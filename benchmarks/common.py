@@ -28,7 +28,18 @@ def log(message: str) -> None:
 
 
 def rss_mb() -> float:
-    """This process's peak resident set so far, in MB (``ru_maxrss`` is KiB on Linux)."""
+    """This process's peak resident set so far, in MB (``VmHWM``; ``ru_maxrss``, in KiB, where there is none).
+
+    ``ru_maxrss`` of a process spawned by a large one starts at the parent's size (Linux records the old
+    address space's peak at exec), so it cannot tell a child's own peak.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
