@@ -190,10 +190,8 @@ def read_instant_ms(value: object) -> int | None:
     return ms
 
 
-def read_decimal(value: object) -> Decimal | None:
-    """An exact decimal (text or a JSON number), finite and within ±10^18. Blank is None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+def _finite_decimal(value: object) -> Decimal:
+    """A present value (text or a JSON number) as an exact, finite decimal."""
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError("is not a number")
     try:
@@ -202,6 +200,14 @@ def read_decimal(value: object) -> Decimal | None:
         raise ValueError("is not a number") from None
     if not number.is_finite():
         raise ValueError("is not a finite number")
+    return number
+
+
+def read_decimal(value: object) -> Decimal | None:
+    """An exact decimal (text or a JSON number), finite and within ±10^18. Blank is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _finite_decimal(value)
     if abs(number) > MAX_MAGNITUDE:
         raise ValueError("is out of range (beyond ±10^18)")
     return number
@@ -217,17 +223,7 @@ def read_count(value: object) -> int:
     """A whole number from 0 to 2^63 - 1 (text or a JSON number; ``12.0`` is 12). Missing is an error."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("is missing")
-    if isinstance(value, bool):
-        raise ValueError("is not a number")
-    if isinstance(value, int):
-        number = Decimal(value)
-    else:
-        try:
-            number = Decimal(value.strip() if isinstance(value, str) else str(value))
-        except InvalidOperation:
-            raise ValueError("is not a number") from None
-    if not number.is_finite():
-        raise ValueError("is not a finite number")
+    number = _finite_decimal(value)
     if number != number.to_integral_value():
         raise ValueError("is not a whole number")
     if number < 0:
