@@ -18,7 +18,8 @@ from assets.weekly_kpis import AS_OF_TAG, KPIS_KEY, funnel_config, parse_as_of, 
 from resources.settings import SettingsResource
 from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
-from resources.warehouse import WarehouseResource, read_hubspot_inputs, read_insights
+from resources.warehouse import WarehouseResource, read_insights
+from resources.warehouse_read import read_hubspot_inputs
 from settings import Settings
 from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.insights_tab import InsightRow

@@ -69,10 +69,10 @@ from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
 from resources.warehouse import (
     WarehouseResource,
-    read_hubspot_inputs,
     read_source_inputs,
     replace_insight_weeks,
 )
+from resources.warehouse_read import read_hubspot_inputs
 from settings import Settings, SettingsError
 from sheets_sync.owner_tabs import OwnerTabProblem, OwnerTabRules
 from sheets_sync.units import format_number

@@ -25,7 +25,8 @@ from assets.kpi_checks import additivity_violations
 from assets.kpi_math import FunnelConfig, compute_hubspot_kpis
 from assets.weekly_kpis import stage_property_names
 from emulators.scale import weeks_ending
-from resources.warehouse import WarehouseResource, read_hubspot_inputs
+from resources.warehouse import WarehouseResource
+from resources.warehouse_read import read_hubspot_inputs
 from settings import parse_settings
 url, end = sys.argv[1], datetime.fromisoformat(sys.argv[2])
 settings = parse_settings({})

@@ -232,7 +232,8 @@ def bench_reads(url: str, backend: str) -> Result:
     import pandas as pd
     import sqlalchemy as sa
 
-    from resources.warehouse import WarehouseResource, hubspot_contacts, read_hubspot_inputs
+    from resources.warehouse import WarehouseResource, hubspot_contacts
+    from resources.warehouse_read import read_hubspot_inputs
 
     warehouse = WarehouseResource(url=url)
     timings: dict[str, float] = {}

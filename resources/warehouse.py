@@ -386,13 +386,6 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """The mirror as the KPI functions take it (read at the speed of the cursor: resources/warehouse_read.py)."""
-    from resources.warehouse_read import read_hubspot_inputs as read
-
-    return read(warehouse, stage_properties)
-
-
 weekly_insights = sa.Table(
     "weekly_insights",
     metadata,

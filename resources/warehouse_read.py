@@ -19,14 +19,21 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from contextlib import closing
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-if TYPE_CHECKING:
-    from resources.warehouse import WarehouseResource
+from resources.warehouse import (
+    WarehouseResource,
+    hubspot_contact_stage_dates,
+    hubspot_contacts,
+    hubspot_deal_contacts,
+    hubspot_deals,
+    hubspot_meetings,
+    hubspot_pipeline_stages,
+)
 
 CHUNK_ROWS = 100_000
 NAT = np.iinfo(np.int64).min
@@ -235,15 +242,6 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
     property no contact has is left out: the KPI functions read a missing column as never reached).
     Archived and deleted (vanished) records both come out as ``archived`` = True.
     """
-    from resources.warehouse import (
-        hubspot_contact_stage_dates,
-        hubspot_contacts,
-        hubspot_deal_contacts,
-        hubspot_deals,
-        hubspot_meetings,
-        hubspot_pipeline_stages,
-    )
-
     contacts = _read(
         warehouse,
         hubspot_contacts,

@@ -16,8 +16,8 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
     hubspot_meetings,
-    read_hubspot_inputs,
 )
+from resources.warehouse_read import read_hubspot_inputs
 from settings import DEFAULT_STAGES, SettingsError
 from tests.conftest import FakeClock
 from tests.factories import PIPELINES, contact, deal, meeting

@@ -21,10 +21,10 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
     hubspot_pipeline_stages,
-    read_hubspot_inputs,
     read_source_inputs,
     source_status,
 )
+from resources.warehouse_read import read_hubspot_inputs
 from settings import parse_settings
 from sheets_sync.owner_tabs import empty_targets
 

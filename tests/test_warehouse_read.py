@@ -15,8 +15,8 @@ from resources.warehouse import (
     hubspot_contacts,
     hubspot_deal_contacts,
     hubspot_deals,
-    read_hubspot_inputs,
 )
+from resources.warehouse_read import read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
 
