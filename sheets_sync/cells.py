@@ -56,6 +56,17 @@ def to_number(value: object) -> float | int | None:
     return None
 
 
+def as_stored(number: float) -> float:
+    """``number`` as the workbook holds it: openpyxl writes 16 significant digits, one fewer than a float
+    needs to come back unchanged.
+
+    Figures derived from cells (the Scorecard's means and sums) are computed from this form, so a run that
+    computed the cells and a later run that read them back from the file derive the same figures to the bit.
+    The rounding is idempotent: a number read back rounds to itself.
+    """
+    return float(f"{number:.16g}")
+
+
 def existing_cell(value: object) -> Cell:
     """Normalise a cell read from a tab: numbers stay numbers, empty becomes None, other text is kept."""
     if value is None:

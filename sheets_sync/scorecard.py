@@ -30,7 +30,7 @@ from typing import Literal
 
 import pandas as pd
 
-from sheets_sync.cells import to_number
+from sheets_sync.cells import as_stored, to_number
 from sheets_sync.maturity import NO_MATURITY, CohortMaturity, is_cohort_section
 from sheets_sync.tabs import FIRST_WEEK_COLUMN
 from sheets_sync.target_fills import DAYS_IN_WEEK, FillStatus, is_prorated, period_target, target_index, target_status
@@ -180,7 +180,7 @@ def _tracker_series(
             cell = row[FIRST_WEEK_COLUMN + index] if FIRST_WEEK_COLUMN + index < len(row) else None
             number = to_number(cell)
             if number is not None:
-                values[week] = float(number)
+                values[week] = as_stored(float(number))
         series[(meta.key.kpi_id, meta.key.channel)] = values
         kpis[meta.key.kpi_id] = _Kpi(meta.name, meta.section, meta.unit, meta.direction)
     return series, kpis, collapsed

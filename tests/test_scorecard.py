@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -248,3 +249,31 @@ def test_the_digest_lists_group_lines_below_target() -> None:
     card = replace(base, lines=(*base.lines, missed))
     text = digest_text(card, "tracker.xlsx")
     assert "Below target:\n- New MQLs (Inbound): 17, -23% vs the week before, 50% of target" in text
+
+
+def test_figures_are_the_same_to_the_bit_from_computed_cells_and_from_cells_read_back() -> None:
+    """A run computes the cells at full precision; the next run reads them back from the workbook, which holds
+    16 significant digits. Both must derive the same means and sums, or an unchanged rerun would look changed.
+    """
+    rng = np.random.default_rng(7)
+    computed = {key: (rng.random(len(WEEKS)) * 1000 / 7).tolist() for key in SERIES}
+    read_back = {key: [float(f"{value:.16g}") for value in values] for key, values in computed.items()}
+    assert computed != read_back  # the file really rounds them
+    cards = []
+    for series in (computed, read_back):
+        rows = [
+            (week, kpi, V, channel, value)
+            for (kpi, channel), values in series.items()
+            for week, value in zip(WEEKS, values, strict=True)
+        ]
+        values = pd.DataFrame(rows, columns=["week_start", "kpi_id", "kpi_version", "channel", "value"])
+        update = build_update(
+            values,
+            CATALOG,
+            TabGrids(),
+            run_id="r",
+            snapshot_at=datetime(2026, 11, 17, 6, tzinfo=UTC),
+            channel_order=["All", "Inbound", "Outbound"],
+        )
+        cards.append(build_scorecard(update, TARGETS, kpi_ids=KPIS, currency="USD", as_of=AS_OF, maturity=MATURITY))
+    assert cards[0] == cards[1]
