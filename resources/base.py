@@ -7,6 +7,7 @@ request's URL is reduced to its host before an error can carry it.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -14,7 +15,16 @@ import requests
 from dagster import ConfigurableResource, get_dagster_logger
 from pydantic import PrivateAttr, model_validator
 
-from resources.http import DEFAULT_TIMEOUT, ApiError, Clock, RateLimiter, Sleeper, build_session, url_host
+from resources.http import (
+    DEFAULT_TIMEOUT,
+    ApiError,
+    Clock,
+    ConcurrencyLimit,
+    RateLimiter,
+    Sleeper,
+    build_session,
+    url_host,
+)
 from settings import base_url_problem
 
 
@@ -44,6 +54,7 @@ class ApiResource(ConfigurableResource):
     _clock: Clock = PrivateAttr(default=time.monotonic)
     _sleeper: Sleeper = PrivateAttr(default=time.sleep)
     _limiters: dict[str, RateLimiter] = PrivateAttr(default_factory=dict)
+    _in_flight: dict[str, ConcurrencyLimit] = PrivateAttr(default_factory=dict)
     _warned: set[str] = PrivateAttr(default_factory=set)
 
     # Subclasses name themselves, the variable that sets their base URL and the variables holding their
@@ -116,6 +127,12 @@ class ApiResource(ConfigurableResource):
             self._limiters[name] = RateLimiter(limit, window_s, clock=self._clock, sleeper=self._sleeper)
         return self._limiters[name]
 
+    def concurrency(self, name: str, limit: int) -> ConcurrencyLimit:
+        """A named bound on this resource's calls in flight at once."""
+        if name not in self._in_flight:
+            self._in_flight[name] = ConcurrencyLimit(limit)
+        return self._in_flight[name]
+
     def send(
         self,
         method: str,
@@ -123,6 +140,7 @@ class ApiResource(ConfigurableResource):
         *,
         endpoint: str,
         limiter: RateLimiter | None = None,
+        concurrency: ConcurrencyLimit | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """One HTTP call through the retrying session; connection failures become :class:`ApiError`."""
@@ -131,7 +149,9 @@ class ApiResource(ConfigurableResource):
             limiter.acquire()
         self._calls.add(endpoint)
         try:
-            return self.session.request(method, url, timeout=(self.connect_timeout_s, self.read_timeout_s), **kwargs)
+            timeout = (self.connect_timeout_s, self.read_timeout_s)
+            with concurrency if concurrency is not None else nullcontext():
+                return self.session.request(method, url, timeout=timeout, **kwargs)
         except requests.exceptions.InvalidHeader:
             # requests' own message quotes the header value, i.e. the token: never pass it on.
             names = " and ".join(self.credential_envs) or "the credentials"

@@ -200,10 +200,12 @@ class GA4Resource(ApiResource):
 
     def _post(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.base_url.rstrip('/')}/v1beta/properties/{self._property()}:{method}"
-        limiter = self.limiter("concurrent", self.max_concurrent_requests, 1.0)
+        in_flight = self.concurrency("requests", self.max_concurrent_requests)
         for attempt in range(2):
             headers = {"Authorization": f"Bearer {self._access_token()}"}
-            response = self.send("POST", url, endpoint=f"ga4.{method}", limiter=limiter, headers=headers, json=body)
+            response = self.send(
+                "POST", url, endpoint=f"ga4.{method}", concurrency=in_flight, headers=headers, json=body
+            )
             if response.status_code == 401 and attempt == 0 and self._tokens is not None:
                 self._tokens.invalidate()  # revoked or expired early: one fresh token, one more try
                 continue

@@ -187,3 +187,24 @@ class RateLimiter:
                     self._calls.append(now)
                     return
                 self._sleeper(self._calls[0] + self.window_s - now)
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` calls in flight at once (a limit of 0 bounds nothing).
+
+    For quotas on concurrent requests (GA4: 10 per property), which are not rates: a client that waits for
+    each answer is never over them, however fast the answers come, so pacing it by the second would only
+    add waits. Across processes, the Dagster pool of the source keeps the runs' requests apart.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._slots = threading.BoundedSemaphore(limit) if limit > 0 else None
+
+    def __enter__(self) -> None:
+        if self._slots is not None:
+            self._slots.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._slots is not None:
+            self._slots.release()

@@ -163,3 +163,15 @@ def test_ga4_read_timeout_is_retried_without_waiting(servers):
     assert len(raised) == 2 and len(report.rows) == 4
     assert faulty.requests == 2  # the timed-out attempts never reached the server
     assert len(clock.sleeps) == 2
+
+
+def test_fast_answers_are_not_paced_by_the_second(servers):
+    """GA4's limit is on requests in flight (10 per property), not per second: a client that waits for each
+    answer never waits between them (it once paced itself to 5 a second, 8 s for a 40-report backfill)."""
+    url, token_url, _, _ = servers
+    clock = FakeClock()
+    ga4 = _ga4(url, token_url, clock)
+    for _ in range(12):
+        ga4.daily_by_channel_group(date(2024, 1, 1), date(2024, 1, 7))
+    assert ga4.calls.counts == {"ga4.runReport": 12}
+    assert clock.sleeps == []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 
 import pytest
 from werkzeug.wrappers import Request, Response
 
 from emulators.server import serve_in_thread
-from resources.http import ApiError, RateLimiter, build_session
+from resources.http import ApiError, ConcurrencyLimit, RateLimiter, build_session
 from resources.hubspot import HubSpotResource
 from tests.conftest import FakeClock
 
@@ -95,3 +96,29 @@ def test_rate_limiter_paces_to_the_window():
     assert stamps == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0]
     # Any rolling second holds at most three calls.
     assert all(sum(1 for t in stamps if start <= t < start + 1.0) <= 3 for start in stamps)
+
+
+def test_a_concurrency_limit_bounds_calls_in_flight_not_their_rate() -> None:
+    limit = ConcurrencyLimit(2)
+    inside = threading.Semaphore(0)
+    release = threading.Event()
+
+    def call() -> None:
+        with limit:
+            inside.release()
+            release.wait()
+
+    holders = [threading.Thread(target=call) for _ in range(2)]
+    for thread in holders:
+        thread.start()
+    for _ in holders:
+        inside.acquire()  # both calls are in flight
+    assert limit._slots is not None and not limit._slots.acquire(blocking=False)  # a third waits
+    release.set()
+    for thread in holders:
+        thread.join()
+    # Sequential calls never wait, however many and however fast.
+    for _ in range(100):
+        with limit:
+            pass
+    assert limit._slots.acquire(blocking=False)
