@@ -1,9 +1,9 @@
-"""The KPI step's read of the HubSpot mirror, at the speed of the database cursor.
+"""The KPI step's read of the HubSpot mirror, at the speed of the database's own reader.
 
-Rows come from the DBAPI cursor in chunks of :data:`CHUNK_ROWS` plain tuples (a server-side cursor on
-PostgreSQL, SQLite's own cursor otherwise), bypassing SQLAlchemy's ``Row`` objects, which pandas would
-otherwise probe one by one. Each chunk is turned into numpy columns at once, so memory stays bounded by
-the columns being built, not by a list of every row:
+Each query runs through ADBC (Arrow Database Connectivity: the SQLite and PostgreSQL drivers of the Apache
+Arrow project), which builds the result as Arrow columns in C, PostgreSQL's through its binary COPY
+protocol; no Python object is made per row. docs/benchmarks.md measures it against the DBAPI cursor it
+replaced (about a third of the time). The Arrow columns become numpy and pandas columns at once:
 
 * ids (``contact_id``, ``deal_id``, ``meeting_id``) become ``int64`` when every id of the column is a
   canonical decimal integer (HubSpot's ids are), else they stay text;
@@ -11,15 +11,17 @@ the columns being built, not by a list of every row:
 * instants (``*_ms``) become UTC ``datetime64[ns]``; flags ``bool``; amounts ``float64``.
 
 Every query has an ``ORDER BY`` on the table's key (the stage dates excepted: each lands in its own cell),
-so the same warehouse gives the same frames, row for row, and the KPI sums are the same to the bit
-(docs/benchmarks.md explains the choice of this reader).
+so the same warehouse gives the same frames, row for row, and the KPI sums are the same to the bit.
+
+pyarrow is imported when a read starts, not with the module: the CLI answers ``--help`` without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,35 +37,62 @@ from resources.warehouse import (
     hubspot_pipeline_stages,
 )
 
-CHUNK_ROWS = 100_000
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 NAT = np.iinfo(np.int64).min
 # int64 nanoseconds hold instants up to 2262; a millisecond stamp beyond this would wrap around.
 _MAX_MS = np.iinfo(np.int64).max // 1_000_000
 # More digits than this may not fit int64 (and HubSpot's ids are far shorter).
 _MAX_ID_DIGITS = 18
+# SQLite stores a type per value, and ADBC's SQLite driver settles each column's Arrow type on the values of a
+# batch: in one batch of the whole result, a column NULL in its first rows and text later reads as text (in
+# batches of the default 1,024 rows it would fail). Its largest accepted value; nothing is allocated ahead.
+_SQLITE_BATCH_ROWS = 2**31 - 2
 
 
-def stream_rows(warehouse: WarehouseResource, query: sa.Select[Any]) -> Generator[list[tuple[Any, ...]], None, None]:
-    """The rows of ``query`` as lists of plain DBAPI tuples, :data:`CHUNK_ROWS` at a time.
+class WarehouseReadError(Exception):
+    """The KPI step could not read the warehouse (the message says why and what to do; no credentials)."""
 
-    The statement is compiled by SQLAlchemy and run on the DBAPI connection itself: on PostgreSQL through a
-    named (server-side) cursor, so the client never holds more than a chunk; SQLite's cursor steps through
-    the table as it is fetched.
+
+def fetch_arrow(warehouse: WarehouseResource, query: sa.Select[Any]) -> pa.Table:
+    """The result of ``query`` as an Arrow table, read by ADBC's driver for the warehouse's database.
+
+    The statement is compiled by SQLAlchemy with its (constant) parameters inlined, so the same text runs on
+    either driver whatever its parameter style.
     """
-    with warehouse.engine.connect() as conn:
-        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        params = compiled.construct_params()
-        args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        server_side = conn.dialect.name == "postgresql"
-        cursor = dbapi.cursor(name="funnel_ledger_read") if server_side else dbapi.cursor()  # type: ignore[call-arg]
-        try:
-            cursor.execute(str(compiled), args)
-            while rows := cursor.fetchmany(CHUNK_ROWS):
-                yield list(rows)
-        finally:
-            cursor.close()
+    engine = warehouse.engine  # migrated to head first, as every read of the warehouse
+    url = engine.url
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    where = url.render_as_string(hide_password=True)
+    try:
+        if engine.dialect.name == "sqlite":
+            import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+            if not url.database or url.database == ":memory:":
+                raise WarehouseReadError(
+                    f"the warehouse {where} is an in-memory SQLite database, which only its own connection "
+                    "sees: set WAREHOUSE_URL to a SQLite file or a PostgreSQL database"
+                )
+            with closing(sqlite_adbc.connect(url.database)) as conn, closing(conn.cursor()) as cursor:
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_SQLITE_BATCH_ROWS)})
+                cursor.execute(sql)
+                return cursor.fetch_arrow_table()
+        if engine.dialect.name == "postgresql":
+            import adbc_driver_postgresql.dbapi as postgresql_adbc
+
+            uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            with closing(postgresql_adbc.connect(uri)) as conn, closing(conn.cursor()) as cursor:
+                cursor.execute(sql)
+                return cursor.fetch_arrow_table()
+    except WarehouseReadError:
+        raise
+    except Exception as error:  # the drivers' own errors may quote the connection string: name the host only
+        raise WarehouseReadError(
+            f"the KPI step could not read the warehouse {where} ({type(error).__name__}): check WAREHOUSE_URL "
+            "and that the database is reachable"
+        ) from None
+    raise WarehouseReadError(f"the warehouse {where} is neither SQLite nor PostgreSQL: set WAREHOUSE_URL to one")
 
 
 class NotIntegerIds(Exception):
@@ -81,51 +110,55 @@ def integer_id(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[
     return sa.case((canonical, as_int), else_=sa.null())
 
 
-def _ids(values: Sequence[Any]) -> np.ndarray:
-    try:
-        return np.array(values, dtype=np.int64)
-    except TypeError:  # a NULL: an id that is not a canonical integer
-        raise NotIntegerIds from None
+def _integers(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray | None]:
+    """An integer (or all-NULL) Arrow column as int64 values (0 where NULL) and its NULL mask (None: none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_null(column.type):
+        return np.zeros(len(column), dtype=np.int64), np.ones(len(column), dtype=bool)
+    if not pa.types.is_integer(column.type):
+        raise WarehouseReadError(f"expected whole numbers, the warehouse holds {column.type}: is it damaged?")
+    values = pc.fill_null(column, 0).to_numpy().astype(np.int64, copy=False)
+    return values, (column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None)
 
 
-def _id_refs(values: Sequence[Any]) -> np.ndarray:
+def _ids(column: pa.ChunkedArray) -> np.ndarray:
+    values, missing = _integers(column)
+    if missing is not None:  # a NULL: an id that is not a canonical integer
+        raise NotIntegerIds
+    return values
+
+
+def _id_refs(column: pa.ChunkedArray) -> np.ndarray:
     """Integer ids pointing at a table of integer ids; one that is not an integer (NULL) matches none (-1)."""
-    try:
-        return np.array(values, dtype=np.int64)
-    except TypeError:
-        return np.array([-1 if v is None else v for v in values], dtype=np.int64)
+    values, missing = _integers(column)
+    if missing is not None:
+        values = values.copy()  # Arrow's buffer, seen through numpy, is read-only
+        values[missing] = -1
+    return values
 
 
-def _texts(values: Sequence[Any]) -> np.ndarray:
-    return np.array([None if v is None else str(v) for v in values], dtype=object)
+def _texts(column: pa.ChunkedArray) -> np.ndarray:
+    return np.array([None if v is None else str(v) for v in column.to_pylist()], dtype=object)
 
 
-class _Categories:
-    """A text column built chunk by chunk as category codes (missing = -1), categories in first-seen order."""
+def _categories(column: pa.ChunkedArray) -> pd.Categorical:
+    """A text column as category codes (missing = -1), its categories (object dtype) in first-seen order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    def __init__(self) -> None:
-        self.codes: list[np.ndarray] = []
-        self.position: dict[Any, int] = {}
-
-    def add(self, values: Sequence[Any]) -> None:
-        codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
-        lookup = np.array([self.position.setdefault(u, len(self.position)) for u in uniques] + [-1], dtype=np.int32)
-        self.codes.append(lookup[codes])
-
-    def column(self) -> pd.Categorical:
-        codes = np.concatenate(self.codes) if self.codes else np.array([], dtype=np.int32)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(list(self.position), dtype=object))
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column.cast(pa.string()))
+    encoded = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int32, copy=False)
+    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def ms_to_ns(values: Sequence[Any]) -> np.ndarray:
-    """Millisecond stamps (None = missing) as int64 UTC nanoseconds, ``NAT`` where missing."""
-    try:
-        ms = np.array(values, dtype=np.int64)
-        missing = None
-    except TypeError:  # a None among them
-        floats = np.array(values, dtype=np.float64)  # None reads as NaN; stamps are exact below 2**53
-        missing = np.isnan(floats)
-        ms = np.where(missing, 0, floats).astype(np.int64)
+def _ms_to_ns(column: pa.ChunkedArray) -> np.ndarray:
+    """Millisecond stamps (NULL = missing) as int64 UTC nanoseconds, ``NAT`` where missing."""
+    ms, missing = _integers(column)
     if ms.size and (np.abs(ms).max() > _MAX_MS):
         raise ValueError("a stored instant lies beyond what nanosecond timestamps hold (year 2262)")
     ns = ms * 1_000_000
@@ -139,22 +172,24 @@ def utc_column(ns: np.ndarray) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC"))
 
 
-def _floats(values: Sequence[Any]) -> np.ndarray:
-    """Numbers, numeric text or None as float64 (unreadable text and None are NaN)."""
-    try:
-        return np.array(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(np.float64, na_value=np.nan)
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """Numbers, numeric text or NULL as float64 (unreadable text and NULL are NaN)."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_null(column.type):
+        return column.to_numpy(zero_copy_only=False).astype(np.float64)
+    values = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan)
 
 
-def _flags(values: Sequence[Any]) -> np.ndarray:
+def _flags(column: pa.ChunkedArray) -> np.ndarray:
     """A NOT NULL flag (SQLite stores 0/1, PostgreSQL booleans) as bool."""
-    return np.array(values, dtype=bool)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _nullable_flags(values: Sequence[Any]) -> np.ndarray:
+def _nullable_flags(column: pa.ChunkedArray) -> np.ndarray:
     """A nullable flag as objects True / False / None (the KPI functions read unknown as unknown)."""
-    return np.array([None if v is None else bool(v) for v in values], dtype=object)
+    return np.array([None if v is None else bool(v) for v in column.to_pylist()], dtype=object)
 
 
 # What each selected column becomes: "id" (int64 ids, computed by :func:`integer_id`), "ref" (int64 ids
@@ -165,46 +200,19 @@ _CONVERT = {
     "id": _ids,
     "ref": _id_refs,
     "text": _texts,
-    "ns": ms_to_ns,
+    "cat": _categories,
+    "ns": lambda column: utc_column(_ms_to_ns(column)),
     "flag": _flags,
     "gone": _flags,
     "flag?": _nullable_flags,
     "float": _floats,
 }
-_EMPTY = {"id": np.int64, "ref": np.int64, "text": object, "ns": np.int64, "flag": bool, "gone": bool, "flag?": object}
-
-
-def _add_chunk(
-    rows: list[tuple[Any, ...]],
-    names: list[str],
-    kinds: Kinds,
-    cats: dict[str, _Categories],
-    parts: dict[str, list[np.ndarray]],
-) -> None:
-    for i, name in enumerate(names):
-        values = [row[i] for row in rows]  # one column of the chunk (faster than zip(*rows))
-        if name in cats:
-            cats[name].add(values)
-        else:
-            parts[name].append(_CONVERT[kinds[name]](values))
 
 
 def read_columns(warehouse: WarehouseResource, query: sa.Select[Any], kinds: Kinds) -> pd.DataFrame:
     """Read ``query`` (its columns named as in ``kinds``, in that order) into a frame of typed columns."""
-    names = list(kinds)
-    cats = {name: _Categories() for name in names if kinds[name] == "cat"}
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in names if name not in cats}
-    with closing(stream_rows(warehouse, query)) as chunks:  # closed (cursor and all) even when a chunk fails
-        for rows in chunks:
-            _add_chunk(rows, names, kinds, cats, parts)
-    data: dict[str, Any] = {}
-    for name in names:
-        if name in cats:
-            data[name] = cats[name].column()
-            continue
-        kind = kinds[name]
-        array = np.concatenate(parts[name]) if parts[name] else np.array([], dtype=_EMPTY.get(kind, np.float64))
-        data[name] = utc_column(array) if kind == "ns" else array
+    table = fetch_arrow(warehouse, query)
+    data = {name: _CONVERT[kind](table.column(i)) for i, (name, kind) in enumerate(kinds.items())}
     return pd.DataFrame(data)
 
 
@@ -235,65 +243,72 @@ def _ref(ids: pd.Series) -> str:
     return "ref" if ids.dtype.kind == "i" else "text"
 
 
+CONTACT_KINDS: Kinds = {
+    "contact_id": "id",
+    "created_at": "ns",
+    "lifecyclestage": "cat",
+    "analytics_source": "cat",
+    "analytics_source_data_1": "cat",
+    "archived": "gone",
+}
+DEAL_KINDS: Kinds = {
+    "deal_id": "id",
+    "created_at": "ns",
+    "close_date": "ns",
+    "amount": "float",
+    "amount_in_home_currency": "float",
+    "currency_code": "cat",
+    "pipeline": "cat",
+    "dealstage": "cat",
+    "is_closed": "flag?",
+    "is_closed_won": "flag?",
+    "deal_stage_probability": "float",
+    "mrr": "float",
+    "analytics_source": "cat",
+    "analytics_source_data_1": "cat",
+    "archived": "gone",
+}
+MEETING_KINDS: Kinds = {"meeting_id": "id", "created_at": "ns", "outcome": "cat", "archived": "gone"}
+PIPELINE_STAGE_KINDS: Kinds = {"pipeline_id": "cat", "stage_id": "cat", "is_closed": "flag", "probability": "float"}
+# Queries in flight at once: the drivers run them in C without Python's lock, so two use both CPUs of a
+# small machine (and two PostgreSQL backends); more would only queue.
+READ_THREADS = 2
+
+
 def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence[str]) -> dict[str, pd.DataFrame]:
     """The mirror as the KPI functions take it: UTC timestamps, float amounts, one column per stage date.
 
     One ``datetime64`` column per name of ``stage_properties`` that the warehouse holds a date of (a
     property no contact has is left out: the KPI functions read a missing column as never reached).
     Archived and deleted (vanished) records both come out as ``archived`` = True.
-    """
-    contacts = _read(
-        warehouse,
-        hubspot_contacts,
-        {
-            "contact_id": "id",
-            "created_at": "ns",
-            "lifecyclestage": "cat",
-            "analytics_source": "cat",
-            "analytics_source_data_1": "cat",
-            "archived": "gone",
-        },
-    )
-    for name, ns in _stage_dates(warehouse, hubspot_contact_stage_dates, contacts["contact_id"], stage_properties):
-        contacts[name] = utc_column(ns)
 
-    deals = _read(
-        warehouse,
-        hubspot_deals,
-        {
-            "deal_id": "id",
-            "created_at": "ns",
-            "close_date": "ns",
-            "amount": "float",
-            "amount_in_home_currency": "float",
-            "currency_code": "cat",
-            "pipeline": "cat",
-            "dealstage": "cat",
-            "is_closed": "flag?",
-            "is_closed_won": "flag?",
-            "deal_stage_probability": "float",
-            "mrr": "float",
-            "analytics_source": "cat",
-            "analytics_source_data_1": "cat",
-            "archived": "gone",
-        },
-    )
-    # Read in the representation of the ids they point at, so that the KPI functions join them as they are.
-    deal_contacts = _read(
-        warehouse,
-        hubspot_deal_contacts,
-        {"deal_id": _ref(deals["deal_id"]), "contact_id": _ref(contacts["contact_id"])},
-    )
-    meetings = _read(
-        warehouse,
-        hubspot_meetings,
-        {"meeting_id": "id", "created_at": "ns", "outcome": "cat", "archived": "gone"},
-    )
-    pipeline_stages = _read(
-        warehouse,
-        hubspot_pipeline_stages,
-        {"pipeline_id": "cat", "stage_id": "cat", "is_closed": "flag", "probability": "float"},
-    )
+    The tables are read :data:`READ_THREADS` at a time. The stage dates and the deals' contacts are asked
+    with integer ids, as HubSpot's are; if the contacts or deals turn out to have other ids, they are read
+    again as text.
+    """
+    dialect = warehouse.engine.dialect.name  # opened (and migrated) once, before the threads share it
+    wanted = list(dict.fromkeys(stage_properties))
+    links_as_integers: Kinds = {"deal_id": "ref", "contact_id": "ref"}
+    with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="warehouse-read") as pool:
+        contacts_read = pool.submit(_read, warehouse, hubspot_contacts, CONTACT_KINDS)
+        stage_dates_read = pool.submit(_fetch_stage_dates, warehouse, wanted, "ref") if wanted else None
+        deals_read = pool.submit(_read, warehouse, hubspot_deals, DEAL_KINDS)
+        links_read = pool.submit(fetch_arrow, warehouse, _select(hubspot_deal_contacts, links_as_integers, dialect))
+        meetings_read = pool.submit(_read, warehouse, hubspot_meetings, MEETING_KINDS)
+        pipeline_stages_read = pool.submit(_read, warehouse, hubspot_pipeline_stages, PIPELINE_STAGE_KINDS)
+        contacts, deals = contacts_read.result(), deals_read.result()
+        if stage_dates_read is not None and not contacts.empty:
+            found = stage_dates_read.result() if _ref(contacts["contact_id"]) == "ref" else None
+            for name, ns in _stage_dates(warehouse, contacts["contact_id"], wanted, found):
+                contacts[name] = utc_column(ns)
+        # Read in the representation of the ids they point at, so that the KPI functions join them as they are.
+        link_kinds = {"deal_id": _ref(deals["deal_id"]), "contact_id": _ref(contacts["contact_id"])}
+        if link_kinds == links_as_integers:
+            links = links_read.result()
+            deal_contacts = pd.DataFrame({name: _id_refs(links.column(i)) for i, name in enumerate(link_kinds)})
+        else:
+            deal_contacts = _read(warehouse, hubspot_deal_contacts, link_kinds)
+        meetings, pipeline_stages = meetings_read.result(), pipeline_stages_read.result()
     for name in ("pipeline_id", "stage_id"):
         pipeline_stages[name] = pipeline_stages[name].astype(object)
     return {
@@ -305,42 +320,34 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
     }
 
 
-def _stage_dates(
-    warehouse: WarehouseResource, table: sa.Table, contact_ids: pd.Series, properties: Sequence[str]
-) -> list[tuple[str, np.ndarray]]:
-    """Each wanted stage-date property that any contact has, as ns per contact (aligned with ``contact_ids``)."""
-    wanted = list(dict.fromkeys(properties))
-    if not wanted or contact_ids.empty:
-        return []
-    index = pd.Index(contact_ids.to_numpy())
-    ref = _ref(contact_ids)
+def _fetch_stage_dates(warehouse: WarehouseResource, wanted: list[str], ref: str) -> pa.Table:
+    """(contact id, position of the property in ``wanted``, ms) of every wanted stage date, ids read as ``ref``."""
+    table = hubspot_contact_stage_dates
     # The property as its position in ``wanted``, computed by the database (a small int, not a string).
     slot = sa.case({name: j for j, name in enumerate(wanted)}, value=table.c.property)
-    query = (
-        sa.select(
-            integer_id(table.c.contact_id, warehouse.engine.dialect.name) if ref == "ref" else table.c.contact_id,
-            slot,
-            table.c.value_ms,
-        ).where(table.c.property.in_(wanted))
-        # No ORDER BY: (contact, property) is the key, so each date lands in its own cell whatever the order
-        # rows come in, and a table scan is cheaper than walking the key's index.
-    )
-    columns: dict[int, np.ndarray] = {}  # only the properties some contact has get a column
-    with closing(stream_rows(warehouse, query)) as chunks:
-        for rows in chunks:
-            _add_stage_dates(rows, index, ref, columns, len(contact_ids))
-    return [(wanted[j], columns[j]) for j in sorted(columns)]
+    contact_id = integer_id(table.c.contact_id, warehouse.engine.dialect.name) if ref == "ref" else table.c.contact_id
+    # No ORDER BY: (contact, property) is the key, so each date lands in its own cell whatever the order rows
+    # come in, and a table scan is cheaper than walking the key's index.
+    return fetch_arrow(warehouse, sa.select(contact_id, slot, table.c.value_ms).where(table.c.property.in_(wanted)))
 
 
-def _add_stage_dates(
-    rows: list[tuple[Any, ...]], index: pd.Index, ref: str, columns: dict[int, np.ndarray], n: int
-) -> None:
-    """Put one chunk of (contact id, property slot, ms) rows into the per-property columns."""
-    ids, slots, values = ([row[i] for row in rows] for i in range(3))
-    position = index.get_indexer(pd.Index(_CONVERT[ref](ids)))
+def _stage_dates(
+    warehouse: WarehouseResource, contact_ids: pd.Series, wanted: list[str], found: pa.Table | None
+) -> list[tuple[str, np.ndarray]]:
+    """Each wanted stage-date property that any contact has, as ns per contact (aligned with ``contact_ids``).
+
+    ``found`` is the stage dates already read with integer ids (``None``: read them now, as ``contact_ids`` are).
+    """
+    ref = _ref(contact_ids)
+    result = found if found is not None else _fetch_stage_dates(warehouse, wanted, ref)
+    ids = _id_refs(result.column(0)) if ref == "ref" else _texts(result.column(0))
+    position = pd.Index(contact_ids.to_numpy()).get_indexer(pd.Index(ids))
     at = position >= 0
-    where, slot_of, ns = position[at], np.array(slots, dtype=np.int64)[at], ms_to_ns(values)[at]
+    slots, _ = _integers(result.column(1))
+    where, slot_of, ns = position[at], slots[at], _ms_to_ns(result.column(2))[at]
+    columns: dict[int, np.ndarray] = {}  # only the properties some contact has get a column
     for j in np.unique(slot_of).tolist():
-        column = columns.setdefault(j, np.full(n, NAT, dtype=np.int64))
+        column = columns.setdefault(j, np.full(len(contact_ids), NAT, dtype=np.int64))
         rows_j = slot_of == j
         column[where[rows_j]] = ns[rows_j]
+    return [(wanted[j], columns[j]) for j in sorted(columns)]

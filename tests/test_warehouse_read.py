@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from resources.warehouse import (
@@ -16,7 +17,7 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
-from resources.warehouse_read import read_hubspot_inputs
+from resources.warehouse_read import WarehouseReadError, read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
 
@@ -115,3 +116,28 @@ def test_text_ids_stay_text_and_links_read_alike(warehouse_url: str) -> None:
     }
     assert inputs["deals"]["deal_id"].tolist() == ["d1"]
     assert inputs["deal_contacts"].values.tolist() == [["d1", "12x"], ["d1", "c2"]]
+
+
+def test_a_column_empty_in_its_first_rows_and_text_later_reads_as_text(warehouse_url: str) -> None:
+    """SQLite keeps a type per value and ADBC's SQLite driver settles a column's type on the values it has
+    seen: a source blank for the first few thousand contacts must still read as the text that follows."""
+    warehouse = WarehouseResource(url=warehouse_url)
+    ids = [str(n) for n in range(1, 3001)]
+    contacts = [_contact(i, analytics_source=None, analytics_source_data_1=None) for i in ids]
+    contacts[-1] |= {"analytics_source": "PAID_SEARCH", "analytics_source_data_1": "brand"}
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.insert(hubspot_contacts), contacts)
+    got = read_hubspot_inputs(warehouse, ["hs_v2_date_entered_lead"])["contacts"]
+    warehouse.dispose()
+    assert len(got) == 3000 and got["contact_id"].dtype == "int64"
+    last = got.set_index("contact_id").loc[3000]
+    assert last["analytics_source"] == "PAID_SEARCH" and last["analytics_source_data_1"] == "brand"
+    assert got["analytics_source"].isna().sum() == 2999
+    assert list(got["analytics_source"].cat.categories) == ["PAID_SEARCH"]
+
+
+def test_an_in_memory_sqlite_warehouse_is_refused_with_the_setting_to_change() -> None:
+    warehouse = WarehouseResource(url="sqlite:///:memory:")
+    with pytest.raises(WarehouseReadError, match=r"in-memory SQLite.*set WAREHOUSE_URL"):
+        read_hubspot_inputs(warehouse, [])
+    warehouse.dispose()
