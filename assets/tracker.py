@@ -19,7 +19,7 @@ from resources.settings import SettingsResource
 from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
-from resources.warehouse_read import read_hubspot_inputs
+from resources.warehouse_read import read_contacts
 from settings import Settings
 from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.insights_tab import InsightRow
@@ -99,7 +99,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
             InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
             for row in read_insights(warehouse, weeks)
         ]
-        contacts = read_hubspot_inputs(warehouse, stage_property_names(config.stages))["contacts"]
+        contacts = read_contacts(warehouse, stage_property_names(config.stages))
         maturity = cohort_maturity(contacts, funnel_config(config), as_of)
         guard_source(warehouse, tracker.source_identity(), context.log.info)
         for attempt in range(1, WRITE_ATTEMPTS + 1):

@@ -19,7 +19,7 @@ pyarrow is imported when a read starts, not with the module: the CLI answers ``-
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
@@ -297,10 +297,7 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
         meetings_read = pool.submit(_read, warehouse, hubspot_meetings, MEETING_KINDS)
         pipeline_stages_read = pool.submit(_read, warehouse, hubspot_pipeline_stages, PIPELINE_STAGE_KINDS)
         contacts, deals = contacts_read.result(), deals_read.result()
-        if stage_dates_read is not None and not contacts.empty:
-            found = stage_dates_read.result() if _ref(contacts["contact_id"]) == "ref" else None
-            for name, ns in _stage_dates(warehouse, contacts["contact_id"], wanted, found):
-                contacts[name] = utc_column(ns)
+        _add_stage_dates(warehouse, contacts, wanted, stage_dates_read)
         # Read in the representation of the ids they point at, so that the KPI functions join them as they are.
         link_kinds = {"deal_id": _ref(deals["deal_id"]), "contact_id": _ref(contacts["contact_id"])}
         if link_kinds == links_as_integers:
@@ -318,6 +315,30 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
         "meetings": meetings,
         "pipeline_stages": pipeline_stages,
     }
+
+
+def read_contacts(warehouse: WarehouseResource, stage_properties: Sequence[str]) -> pd.DataFrame:
+    """The contacts with their stage dates, as :func:`read_hubspot_inputs` gives them, and nothing else (the
+    tracker's cohort maturity needs no deals)."""
+    warehouse.engine  # noqa: B018  # opened (and migrated) once, before the threads share it
+    wanted = list(dict.fromkeys(stage_properties))
+    with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="warehouse-read") as pool:
+        contacts_read = pool.submit(_read, warehouse, hubspot_contacts, CONTACT_KINDS)
+        stage_dates_read = pool.submit(_fetch_stage_dates, warehouse, wanted, "ref") if wanted else None
+        contacts = contacts_read.result()
+        _add_stage_dates(warehouse, contacts, wanted, stage_dates_read)
+    return contacts
+
+
+def _add_stage_dates(
+    warehouse: WarehouseResource, contacts: pd.DataFrame, wanted: list[str], read: Future[pa.Table] | None
+) -> None:
+    """Add a column per wanted stage date some contact has; ``read`` holds them read with integer ids."""
+    if read is None or contacts.empty:
+        return
+    found = read.result() if _ref(contacts["contact_id"]) == "ref" else None
+    for name, ns in _stage_dates(warehouse, contacts["contact_id"], wanted, found):
+        contacts[name] = utc_column(ns)
 
 
 def _fetch_stage_dates(warehouse: WarehouseResource, wanted: list[str], ref: str) -> pa.Table:

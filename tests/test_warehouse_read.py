@@ -17,7 +17,7 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
-from resources.warehouse_read import WarehouseReadError, read_hubspot_inputs
+from resources.warehouse_read import WarehouseReadError, read_contacts, read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
 
@@ -141,3 +141,15 @@ def test_an_in_memory_sqlite_warehouse_is_refused_with_the_setting_to_change() -
     with pytest.raises(WarehouseReadError, match=r"in-memory SQLite.*set WAREHOUSE_URL"):
         read_hubspot_inputs(warehouse, [])
     warehouse.dispose()
+
+
+def test_the_contacts_alone_read_as_in_the_whole_mirror(warehouse_url: str) -> None:
+    """The tracker's cohort maturity reads the contacts and their stage dates only: the same frame."""
+    warehouse = WarehouseResource(url=warehouse_url)
+    _store(warehouse, ["10", "9", "11"], ["900"])
+    properties = ["hs_v2_date_entered_lead", "hs_lifecyclestage_lead_date"]
+    alone = read_contacts(warehouse, properties)
+    whole = read_hubspot_inputs(warehouse, properties)["contacts"]
+    warehouse.dispose()
+    pd.testing.assert_frame_equal(alone, whole)
+    assert "hs_v2_date_entered_lead" in alone.columns
