@@ -290,14 +290,12 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
     wanted = list(dict.fromkeys(stage_properties))
     links_as_integers: Kinds = {"deal_id": "ref", "contact_id": "ref"}
     with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="warehouse-read") as pool:
-        contacts_read = pool.submit(_read, warehouse, hubspot_contacts, CONTACT_KINDS)
-        stage_dates_read = pool.submit(_fetch_stage_dates, warehouse, wanted, "ref") if wanted else None
+        contacts_read = _contacts_with_stage_dates(pool, warehouse, wanted)
         deals_read = pool.submit(_read, warehouse, hubspot_deals, DEAL_KINDS)
         links_read = pool.submit(fetch_arrow, warehouse, _select(hubspot_deal_contacts, links_as_integers, dialect))
         meetings_read = pool.submit(_read, warehouse, hubspot_meetings, MEETING_KINDS)
         pipeline_stages_read = pool.submit(_read, warehouse, hubspot_pipeline_stages, PIPELINE_STAGE_KINDS)
         contacts, deals = contacts_read.result(), deals_read.result()
-        _add_stage_dates(warehouse, contacts, wanted, stage_dates_read)
         # Read in the representation of the ids they point at, so that the KPI functions join them as they are.
         link_kinds = {"deal_id": _ref(deals["deal_id"]), "contact_id": _ref(contacts["contact_id"])}
         if link_kinds == links_as_integers:
@@ -323,22 +321,34 @@ def read_contacts(warehouse: WarehouseResource, stage_properties: Sequence[str])
     warehouse.engine  # noqa: B018  # opened (and migrated) once, before the threads share it
     wanted = list(dict.fromkeys(stage_properties))
     with ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="warehouse-read") as pool:
-        contacts_read = pool.submit(_read, warehouse, hubspot_contacts, CONTACT_KINDS)
-        stage_dates_read = pool.submit(_fetch_stage_dates, warehouse, wanted, "ref") if wanted else None
-        contacts = contacts_read.result()
-        _add_stage_dates(warehouse, contacts, wanted, stage_dates_read)
-    return contacts
+        return _contacts_with_stage_dates(pool, warehouse, wanted).result()
+
+
+def _contacts_with_stage_dates(
+    pool: ThreadPoolExecutor, warehouse: WarehouseResource, wanted: list[str]
+) -> Future[pd.DataFrame]:
+    """The contacts and their stage dates, read side by side and joined in the pool (while the caller's next
+    reads run): three tasks, the last waiting for the two before it, which the pool started first."""
+    contacts_read = pool.submit(_read, warehouse, hubspot_contacts, CONTACT_KINDS)
+    stage_dates_read = pool.submit(_fetch_stage_dates, warehouse, wanted, "ref") if wanted else None
+    return pool.submit(_add_stage_dates, warehouse, contacts_read, wanted, stage_dates_read)
 
 
 def _add_stage_dates(
-    warehouse: WarehouseResource, contacts: pd.DataFrame, wanted: list[str], read: Future[pa.Table] | None
-) -> None:
-    """Add a column per wanted stage date some contact has; ``read`` holds them read with integer ids."""
-    if read is None or contacts.empty:
-        return
-    found = read.result() if _ref(contacts["contact_id"]) == "ref" else None
+    warehouse: WarehouseResource,
+    contacts_read: Future[pd.DataFrame],
+    wanted: list[str],
+    stage_dates_read: Future[pa.Table] | None,
+) -> pd.DataFrame:
+    """The contacts with a column per wanted stage date some contact has (read with integer ids, or again as
+    text when the contacts' ids are text)."""
+    contacts = contacts_read.result()
+    if stage_dates_read is None or contacts.empty:
+        return contacts
+    found = stage_dates_read.result() if _ref(contacts["contact_id"]) == "ref" else None
     for name, ns in _stage_dates(warehouse, contacts["contact_id"], wanted, found):
         contacts[name] = utc_column(ns)
+    return contacts
 
 
 def _fetch_stage_dates(warehouse: WarehouseResource, wanted: list[str], ref: str) -> pa.Table:
