@@ -17,6 +17,7 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
+from resources import warehouse_read
 from resources.warehouse_read import WarehouseReadError, read_contacts, read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
@@ -153,3 +154,25 @@ def test_the_contacts_alone_read_as_in_the_whole_mirror(warehouse_url: str) -> N
     warehouse.dispose()
     pd.testing.assert_frame_equal(alone, whole)
     assert "hs_v2_date_entered_lead" in alone.columns
+
+
+def test_stage_dates_placed_a_slice_at_a_time_land_as_placed_at_once(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = WarehouseResource(url=warehouse_url)
+    _store(warehouse, ["10", "9", "11"], ["900"])
+    with warehouse.engine.begin() as conn:
+        conn.execute(
+            sa.insert(hubspot_contact_stage_dates),
+            [
+                {"contact_id": "10", "property": "hs_v2_date_entered_lead", "value_ms": T0 + 5},
+                {"contact_id": "11", "property": "hs_lifecyclestage_lead_date", "value_ms": T0 + 7},
+            ],
+        )
+    properties = ["hs_v2_date_entered_lead", "hs_lifecyclestage_lead_date"]
+    at_once = read_contacts(warehouse, properties)
+    monkeypatch.setattr(warehouse_read, "PLACE_ROWS", 1)
+    one_by_one = read_contacts(warehouse, properties)
+    warehouse.dispose()
+    pd.testing.assert_frame_equal(one_by_one, at_once)
+    assert at_once[properties].notna().sum().tolist() == [2, 1]
