@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from resources import warehouse_read
 from resources.warehouse import (
     WarehouseResource,
     hubspot_contact_stage_dates,
@@ -17,7 +18,6 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
-from resources import warehouse_read
 from resources.warehouse_read import WarehouseReadError, read_contacts, read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
