@@ -211,9 +211,12 @@ _CONVERT = {
 
 def read_columns(warehouse: WarehouseResource, query: sa.Select[Any], kinds: Kinds) -> pd.DataFrame:
     """Read ``query`` (its columns named as in ``kinds``, in that order) into a frame of typed columns."""
-    table = fetch_arrow(warehouse, query)
-    data = {name: _CONVERT[kind](table.column(i)) for i, (name, kind) in enumerate(kinds.items())}
-    return pd.DataFrame(data)
+    return _frame(fetch_arrow(warehouse, query), kinds)
+
+
+def _frame(table: pa.Table, kinds: Kinds) -> pd.DataFrame:
+    """An Arrow result (its columns named as in ``kinds``, in that order) as a frame of typed columns."""
+    return pd.DataFrame({name: _CONVERT[kind](table.column(i)) for i, (name, kind) in enumerate(kinds.items())})
 
 
 def _select(table: sa.Table, kinds: Kinds, dialect: str) -> sa.Select[Any]:
@@ -301,8 +304,7 @@ def read_hubspot_inputs(warehouse: WarehouseResource, stage_properties: Sequence
         # Read in the representation of the ids they point at, so that the KPI functions join them as they are.
         link_kinds = {"deal_id": _ref(deals["deal_id"]), "contact_id": _ref(contacts["contact_id"])}
         if link_kinds == links_as_integers:
-            links = links_read.result()
-            deal_contacts = pd.DataFrame({name: _id_refs(links.column(i)) for i, name in enumerate(link_kinds)})
+            deal_contacts = _frame(links_read.result(), links_as_integers)
         else:
             deal_contacts = _read(warehouse, hubspot_deal_contacts, link_kinds)
         meetings, pipeline_stages = meetings_read.result(), pipeline_stages_read.result()

@@ -56,15 +56,20 @@ def to_number(value: object) -> float | int | None:
     return None
 
 
+def stored_text(number: float) -> str:
+    """``number`` as the workbook holds it, as text: openpyxl writes 16 significant digits, one fewer than a
+    float needs to come back unchanged."""
+    return f"{number:.16g}"
+
+
 def as_stored(number: float) -> float:
-    """``number`` as the workbook holds it: openpyxl writes 16 significant digits, one fewer than a float
-    needs to come back unchanged.
+    """``number`` as the workbook holds it (:func:`stored_text`).
 
     Figures derived from cells (the Scorecard's means and sums) are computed from this form, so a run that
     computed the cells and a later run that read them back from the file derive the same figures to the bit.
     The rounding is idempotent: a number read back rounds to itself.
     """
-    return float(f"{number:.16g}")
+    return float(stored_text(number))
 
 
 def existing_cell(value: object) -> Cell:

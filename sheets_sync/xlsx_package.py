@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import fromstring
 
+from sheets_sync.cells import stored_text
 from sheets_sync.presentation import Presentation
 from sheets_sync.tabs import SNAPSHOTS_HEADER, SNAPSHOTS_TAB
 from sheets_sync.update import TrackerUpdate
@@ -111,9 +112,9 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int | float):
-        # As the workbook holds a number (openpyxl writes 16 significant digits): a value computed by this
-        # run and the same value read back from the file by the next one hash alike.
-        return ["n", f"{value:.16g}"]
+        # As the workbook holds a number: a value computed by this run and the same value read back from the
+        # file by the next one hash alike.
+        return ["n", stored_text(value)]
     if isinstance(value, datetime | date):
         return ["d", value.isoformat()]
     return ["r", repr(value)]

@@ -75,10 +75,10 @@ KPIS = ["new_mqls", "total_spend", "cost_per_lead", "win_rate", "cohort_mqls", "
 MATURITY = CohortMaturity(30, "median lead → customer time of 12 customers")
 
 
-def build_card() -> Scorecard:
+def build_card(series: dict[tuple[str, str], list[float]] = SERIES) -> Scorecard:
     rows = [
         (week, kpi, V, channel, value)
-        for (kpi, channel), values in SERIES.items()
+        for (kpi, channel), values in series.items()
         for week, value in zip(WEEKS, values, strict=True)
     ]
     values = pd.DataFrame(rows, columns=["week_start", "kpi_id", "kpi_version", "channel", "value"])
@@ -259,21 +259,5 @@ def test_figures_are_the_same_to_the_bit_from_computed_cells_and_from_cells_read
     computed = {key: (rng.random(len(WEEKS)) * 1000 / 7).tolist() for key in SERIES}
     read_back = {key: [float(f"{value:.16g}") for value in values] for key, values in computed.items()}
     assert computed != read_back  # the file really rounds them
-    cards = []
-    for series in (computed, read_back):
-        rows = [
-            (week, kpi, V, channel, value)
-            for (kpi, channel), values in series.items()
-            for week, value in zip(WEEKS, values, strict=True)
-        ]
-        values = pd.DataFrame(rows, columns=["week_start", "kpi_id", "kpi_version", "channel", "value"])
-        update = build_update(
-            values,
-            CATALOG,
-            TabGrids(),
-            run_id="r",
-            snapshot_at=datetime(2026, 11, 17, 6, tzinfo=UTC),
-            channel_order=["All", "Inbound", "Outbound"],
-        )
-        cards.append(build_scorecard(update, TARGETS, kpi_ids=KPIS, currency="USD", as_of=AS_OF, maturity=MATURITY))
+    cards = [build_card(series) for series in (computed, read_back)]
     assert cards[0] == cards[1]
