@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	test -f $(DAGSTER_HOME)/dagster.yaml || $(PY) -m pipelines.event_storage $(DAGSTER_HOME)
 	$(VENV)/bin/funnel-ledger demo
 
 # The whole suite: what CI runs (.ci/run).
@@ -33,7 +33,7 @@ check: $(STAMP)
 
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	test -f $(DAGSTER_HOME)/dagster.yaml || $(PY) -m pipelines.event_storage $(DAGSTER_HOME)
 	FUNNEL_LEDGER_MODE=demo $(VENV)/bin/dagster dev -w workspace.yaml
 
 # Benchmarks (not part of `test`): BENCH_SCALE=1 for the full 1M-contact world; see docs/benchmarks.md.

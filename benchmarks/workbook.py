@@ -57,6 +57,7 @@ def _run_facts(run_id: str) -> Result:
 def bench_workbook(pipeline_scale: float) -> Result:
     """A three-year workbook (156-week run), then unchanged reruns: 156 weeks and the default 26."""
     from pipelines.cli import run_pipeline
+    from pipelines.event_storage import instance_yaml
     from settings import RuntimeEnv, parse_settings
 
     result: Result = {"pipeline_scale": pipeline_scale, "weeks": WEEKS}
@@ -68,7 +69,7 @@ def bench_workbook(pipeline_scale: float) -> Result:
         demo, _runtime, fixture, today = env
         home = Path(tmp) / "dagster"
         home.mkdir()
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        (home / "dagster.yaml").write_text(instance_yaml(home))
         os.environ["DAGSTER_HOME"] = str(home)  # persistent SQLite event storage, as `make run` sets it
         runtime = RuntimeEnv.from_environ({"FUNNEL_LEDGER_MODE": "demo", "FUNNEL_LEDGER_DATA_DIR": str(Path(tmp))})
         last_week = today - timedelta(days=today.weekday() + 7)
@@ -114,13 +115,15 @@ def bench_workbook(pipeline_scale: float) -> Result:
     return result
 
 
-def _events_run(weeks: int, *, subset: bool, latest_only: bool) -> Result:
-    """One multi-week run of six chained weekly assets (the job's shape) on a fresh persistent SQLite instance."""
+def _events_run(weeks: int, *, subset: bool, latest_only: bool, batched: bool) -> Result:
+    """One multi-week run of six chained weekly assets (the job's shape) on a fresh persistent SQLite instance:
+    Dagster's own event storage, or with ``batched`` the local instance's (`pipelines/event_storage.py`)."""
     import dagster as dg
 
     from pipelines.definitions import PLANNED_EVENTS_ENV
+    from pipelines.event_storage import EVENT_BATCH_ENV, EVENT_BATCH_SIZE, instance_yaml
 
-    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", PLANNED_EVENTS_ENV)}
+    saved = {name: os.environ.get(name) for name in ("DAGSTER_HOME", PLANNED_EVENTS_ENV, EVENT_BATCH_ENV)}
     preview = dg.MetadataValue.md("| KPI | week |\n|---|---|\n" + "| New MQLs | 20 |\n" * 60)
     partitions = dg.WeeklyPartitionsDefinition(start_date="2023-01-02")
     keys = partitions.get_partition_keys()[:weeks]
@@ -142,9 +145,12 @@ def _events_run(weeks: int, *, subset: bool, latest_only: bool) -> Result:
         assets=assets, jobs=[dg.define_asset_job("events", selection=assets, executor_def=dg.in_process_executor)]
     ).resolve_job_def("events")
     with tempfile.TemporaryDirectory(prefix="bench-events-") as home:
-        Path(home, "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        Path(home, "dagster.yaml").write_text(
+            instance_yaml(Path(home)) if batched else "telemetry:\n  enabled: false\n"
+        )
         os.environ["DAGSTER_HOME"] = home
         os.environ[PLANNED_EVENTS_ENV] = "true" if subset else "false"
+        os.environ[EVENT_BATCH_ENV] = EVENT_BATCH_SIZE if batched else "0"
         try:
             with dg.DagsterInstance.get() as instance:
                 t0 = time.perf_counter()
@@ -163,13 +169,15 @@ def _events_run(weeks: int, *, subset: bool, latest_only: bool) -> Result:
 
 def bench_dagster_events(weeks: int = WEEKS) -> Result:
     """Event-storage cost of a 156-week run of six weekly assets: planned events per week or per asset, run
-    metadata on every week's materialization or on the latest only."""
+    metadata on every week's materialization or on the latest only, each materialization stored on its own or
+    an asset's weeks in one batch."""
     out: Result = {}
-    for label, subset, latest_only in (
-        ("planned_per_week_metadata_every_week", False, False),
-        ("planned_per_asset_metadata_latest_week", True, True),
+    for label, subset, latest_only, batched in (
+        ("planned_per_week_metadata_every_week", False, False, False),
+        ("planned_per_asset_metadata_latest_week", True, True, False),
+        ("planned_per_asset_metadata_latest_week_batched", True, True, True),
     ):
-        out[label] = _events_run(weeks, subset=subset, latest_only=latest_only)
+        out[label] = _events_run(weeks, subset=subset, latest_only=latest_only, batched=batched)
         log(f"dagster events {label}: {out[label]}")
     return out
 

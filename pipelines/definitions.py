@@ -28,6 +28,7 @@ from assets.hubspot import hubspot_mirror
 from assets.tracker import TRACKER_KEY, build_tracker_asset
 from assets.weekly_kpis import build_weekly_kpis_asset
 from pipelines.digest import build_weekly_digest_sensor
+from pipelines.event_storage import EVENT_BATCH_ENV, EVENT_BATCH_SIZE
 from pipelines.partitions import weekly_partitions
 from pipelines.sensors import run_failure_alert_sensor
 from resources.ga4 import GA4Resource
@@ -111,6 +112,9 @@ def build_definitions(
     # Read by the instance when a run of these definitions starts, in this process (the CLI's runs); a
     # deployed webserver and daemon need it in their own environment (docs/operations.md).
     os.environ.setdefault(PLANNED_EVENTS_ENV, "true")
+    # An asset's weekly materializations of one step are handed to the event storage as one batch, which
+    # PostgreSQL storage and the local instance's (pipelines/event_storage.py) store in one transaction.
+    os.environ.setdefault(EVENT_BATCH_ENV, EVENT_BATCH_SIZE)
     partitions = weekly_partitions(settings)
     kpis = build_weekly_kpis_asset(partitions)
     tracker = build_tracker_asset(partitions)
