@@ -13,7 +13,13 @@ from dagster import (
 )
 
 from assets.kpi_math import active_catalog, kpi_version
-from assets.tracker_inputs import check_scorecard, cohort_maturity, targets_validation, tracker_row_slices
+from assets.tracker_inputs import (
+    check_scorecard,
+    cohort_maturity,
+    inputs_fingerprint,
+    targets_validation,
+    tracker_row_slices,
+)
 from assets.weekly_kpis import AS_OF_TAG, KPIS_KEY, funnel_config, parse_as_of, stage_property_names
 from resources.settings import SettingsResource
 from resources.source_identity import guard_source
@@ -35,6 +41,8 @@ TRACKER_KEY = ["tracker", "weekly_tracker"]
 WRITE_ATTEMPTS = 3
 # The tracker materialization's metadata entry holding the weekly digest text (sent by pipelines/digest.py).
 DIGEST_METADATA_KEY = "digest"
+# Dagster's tag on a run its schedule launched.
+SCHEDULE_TAG = "dagster/schedule_name"
 
 
 def definition_rows(settings: Settings) -> list[DefinitionRow]:
@@ -102,6 +110,29 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         contacts = read_contacts(warehouse, stage_property_names(config.stages))
         maturity = cohort_maturity(contacts, funnel_config(config), as_of)
         guard_source(warehouse, tracker.source_identity(), context.log.info)
+        inputs = inputs_fingerprint(values, insights, config, weeks, as_of, maturity)
+        # A scheduled run always builds its Scorecard: the weekly digest is sent from it.
+        if SCHEDULE_TAG not in context.run.tags and tracker.holds_inputs(inputs):
+            context.log.info(
+                f"tracker {tracker.location}: the workbook holds what the last write built from these same KPI "
+                "values, insights and settings, and nobody saved it since; nothing to write, the workbook was "
+                "left as it was (not read)"
+            )
+            context.add_asset_metadata(
+                {
+                    "tracker": tracker.location,
+                    "weeks": len(weeks),
+                    "cells_changed": 0,
+                    "weeks_added": 0,
+                    "snapshot_rows_appended": 0,
+                    "restated_cells": 0,
+                    "saved": False,
+                    "read": False,
+                    "path": MetadataValue.path(tracker.location),
+                },
+                partition_key=context.partition_keys[-1],
+            )
+            return MaterializeResult()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             update = build_update(
                 values,
@@ -130,7 +161,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
                 targets_validation=targets_validation(config),
             )
             try:
-                written = tracker.write(update, presentation, log=context.log.info)
+                written = tracker.write(update, presentation, log=context.log.info, inputs=inputs)
                 break
             except StaleUpdateError as stale:
                 # Another writer (a run on another warehouse, a person saving the workbook) got there between

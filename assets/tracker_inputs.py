@@ -5,21 +5,28 @@
   repeat the one above it;
 * :func:`cohort_maturity`: the age a cohort week needs before its numbers are read as final
   (:mod:`sheets_sync.maturity`), from the median lead → customer time in the HubSpot mirror;
-* :func:`targets_validation`: the Targets tab's drop-down lists.
+* :func:`targets_validation`: the Targets tab's drop-down lists;
+* :func:`inputs_fingerprint`: one hash of everything the tracker write is built from besides the tracker
+  itself, so a run with the same inputs as the write the workbook holds can leave it unread.
 
 Called by :mod:`assets.tracker`; pure apart from the frames passed in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from assets.kpi_math import CATALOG, FunnelConfig, KpiDef, stage_entry_dates
 from settings import Settings, SettingsError
+from sheets_sync.insights_tab import InsightRow
 from sheets_sync.maturity import NO_MATURITY, CohortMaturity
 from sheets_sync.validation import TargetsValidation
 
@@ -153,3 +160,42 @@ def check_scorecard(settings: Settings, known: Iterable[str]) -> list[str]:
             "of the Definitions tab (e.g. new_mqls, cost_per_lead)"
         )
     return list(settings.scorecard)
+
+
+# The KPI values' columns the tracker shows and keeps; which run computed a value, and when, is not shown.
+_VALUE_KEYS = ("week_start", "kpi_id", "kpi_version", "channel")
+# The packages whose code turns the inputs into the workbook: an upgrade, or any edit to them, is a new input.
+_TRACKER_CODE = ("assets", "resources", "settings", "sheets_sync")
+
+
+@cache
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for package in _TRACKER_CODE:
+        for source in sorted((root / package).rglob("*.py")):
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(
+    values: pd.DataFrame,
+    insights: Sequence[InsightRow],
+    settings: Settings,
+    weeks: Sequence[date],
+    as_of: pd.Timestamp,
+    maturity: CohortMaturity,
+) -> str:
+    """A hash of everything the tracker step builds its write from, apart from the tracker itself: the KPI
+    values (to the bit), the Insights rows, the settings, the run's weeks and as-of instant, the cohort
+    maturity, and the code that lays them out. Equal fingerprints give the same write."""
+    digest = hashlib.sha256()
+    for part in (_code_fingerprint(), settings.model_dump_json(), repr([w.isoformat() for w in weeks])):
+        digest.update(part.encode())
+    digest.update(f"{as_of.isoformat()}|{maturity!r}|{len(values)}".encode())
+    for column in _VALUE_KEYS:
+        digest.update("\x1f".join(map(str, values[column])).encode())
+    digest.update(values["value"].to_numpy(dtype="float64", na_value=np.nan).tobytes())
+    digest.update(repr(list(insights)).encode())
+    return digest.hexdigest()

@@ -92,10 +92,17 @@ class WorkbookTrackerResource(ConfigurableResource):
         """The owner's tabs validated against ``rules``: valid rows and a problem per row left out."""
         return self._opened(lambda: self._workbook().owner_tabs(rules))
 
+    def holds_inputs(self, inputs: str) -> bool:
+        return self._opened(lambda: self._workbook().holds_inputs(inputs))
+
     def write(
-        self, update: TrackerUpdate, presentation: Presentation | None = None, log: Callable[[str], None] | None = None
+        self,
+        update: TrackerUpdate,
+        presentation: Presentation | None = None,
+        log: Callable[[str], None] | None = None,
+        inputs: str = "",
     ) -> Any:
-        return self._opened(lambda: self._workbook().write(update, presentation, log=log))
+        return self._opened(lambda: self._workbook().write(update, presentation, log=log, inputs=inputs))
 
 
 class TrackerResource(ConfigurableResource):
@@ -149,15 +156,27 @@ class TrackerResource(ConfigurableResource):
     def owner_tabs(self, rules: OwnerTabRules | None = None) -> OwnerTabs:
         return self.backend().owner_tabs(rules)
 
+    def holds_inputs(self, inputs: str) -> bool:
+        """True when the tracker is exactly what a write built from ``inputs`` left, so a run built from the same
+        inputs has nothing to read or write. A local workbook keeps that record
+        (:mod:`sheets_sync.xlsx_inputs`); a Google Sheet is always read, its owners edit it live."""
+        backend = self.backend()
+        return isinstance(backend, WorkbookTrackerResource) and backend.holds_inputs(inputs)
+
     def write(
-        self, update: TrackerUpdate, presentation: Presentation | None = None, log: Callable[[str], None] | None = None
+        self,
+        update: TrackerUpdate,
+        presentation: Presentation | None = None,
+        log: Callable[[str], None] | None = None,
+        inputs: str = "",
     ) -> Any:
-        """Write the update; ``log`` hears when the write waits for another writer (the workbook's lock)."""
+        """Write the update; ``log`` hears when the write waits for another writer (the workbook's lock);
+        ``inputs`` fingerprints what the update was built from (:meth:`holds_inputs`)."""
         # No NaN or Infinity reaches either writer (a workbook would show Infinity as 1.797e308).
         ensure_finite(update, presentation)
         backend = self.backend()
         if isinstance(backend, WorkbookTrackerResource):
-            return backend.write(update, presentation, log)
+            return backend.write(update, presentation, log, inputs)
         return backend.write(update, presentation)
 
     def source_identity(self) -> SourceIdentity | None:

@@ -72,6 +72,7 @@ from sheets_sync.workbook_lock import workbook_lock
 from sheets_sync.xlsx_cells import grid_from_rows, last_used_row, with_uncomputed_formulas
 from sheets_sync.xlsx_charts import write_charts
 from sheets_sync.xlsx_drawings import SheetShapes, read_shapes
+from sheets_sync.xlsx_inputs import holds_inputs, record_inputs
 from sheets_sync.xlsx_merge import rewrite_region
 from sheets_sync.xlsx_package import (
     LoadedWorkbook,
@@ -230,6 +231,7 @@ class XlsxTracker:
         presentation: Presentation | None = None,
         *,
         log: Callable[[str], None] | None = None,
+        inputs: str = "",
     ) -> WriteResult:
         """Apply a :class:`~sheets_sync.update.TrackerUpdate` to the workbook, atomically and one writer at a time.
 
@@ -248,6 +250,9 @@ class XlsxTracker:
                 for this update). ``None`` builds it from the workbook's own Targets tab (no colours when the
                 tab is missing or invalid) and this tracker's currency.
             log: Told when the write waits for another writer's lock.
+            inputs: A fingerprint of what the update and presentation were built from, recorded with the
+                written file (:mod:`sheets_sync.xlsx_inputs`) so the next run with the same inputs can skip
+                reading the workbook (:meth:`holds_inputs`); empty forgets any record.
 
         Returns:
             What was written.
@@ -258,7 +263,14 @@ class XlsxTracker:
             WorkbookLockedError: Another writer kept the workbook locked; nothing was written.
         """
         with workbook_lock(self.path, holder=f"run {update.run_id}", log=log):
-            return self._write_locked(update, presentation)
+            result = self._write_locked(update, presentation)
+            # Under the lock: the file is the one this write left, or found holding what it would write.
+            record_inputs(self.path, inputs)
+            return result
+
+    def holds_inputs(self, inputs: str) -> bool:
+        """True when the workbook is exactly what a write built from ``inputs`` left: nothing to read or write."""
+        return self.path.exists() and holds_inputs(self.path, inputs)
 
     def _write_locked(self, update: TrackerUpdate, presentation: Presentation | None) -> WriteResult:
         shapes: dict[str, SheetShapes] = {}

@@ -276,6 +276,48 @@ def test_fixture_demo_computes_hand_checked_numbers_and_reruns_append_nothing(
     assert "Notes" in reread.sheetnames and reread["Notes"]["A1"].value == '=HYPERLINK("x")'
 
 
+def test_a_rerun_with_the_same_inputs_leaves_the_workbook_unread_until_an_input_or_the_file_changes(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    fixture = demo_dir / "fixture.json"
+    fixture.write_text(json.dumps(_fixture()))
+    workbook = demo_dir / "tracker.xlsx"
+    args = ["demo", "--fixture", str(fixture), "--from", W1, "--to", W2, "--as-of", "2024-02-01T00:00:00Z"]
+    args += ["--workbook", str(workbook)]
+    unread = "nothing to write, the workbook was left as it was (not read)"
+    assert main(args) == 0
+    assert unread not in capsys.readouterr().err
+    written = workbook.read_bytes()
+
+    assert main(args) == 0
+    assert unread in capsys.readouterr().err
+    assert workbook.read_bytes() == written
+
+    # Another as-of instant is another input (cohort maturity, the Scorecard's date): the workbook is read.
+    assert main([*args[:-4], "--as-of", "2024-02-02T00:00:00Z", *args[-2:]]) == 0
+    assert unread not in capsys.readouterr().err
+
+    # The owner types over a KPI cell and saves: the file is no longer the one written, so it is read and the
+    # pipeline's number written back, although every input is as before.
+    assert main(args) == 0
+    capsys.readouterr()
+    book = openpyxl.load_workbook(workbook)
+    row = next(r for r in range(1, book["Tracker"].max_row + 1) if book["Tracker"].cell(r, 1).value == "New leads")
+    typed_over = book["Tracker"].cell(row, 3).value
+    book["Tracker"].cell(row, 3).value = 999
+    book.save(workbook)
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert unread not in err and "1 cells changed by hand written back" in err
+    assert openpyxl.load_workbook(workbook)["Tracker"].cell(row, 3).value == typed_over
+
+    # A changed setting is a new input too.
+    config = demo_dir / "funnel-ledger.yaml"
+    config.write_text("scorecard: [new_leads]\n")
+    assert main([*args, "--config", str(config)]) == 0
+    assert unread not in capsys.readouterr().err
+
+
 def test_synthetic_demo_tracks_26_weeks_and_a_rerun_appends_no_snapshot(demo_dir: Path):
     assert main(["demo"]) == 0
     workbook = demo_dir / "data" / "tracker.xlsx"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from assets.kpi_math import FunnelConfig
-from assets.tracker_inputs import check_scorecard, cohort_maturity, targets_validation, tracker_row_slices
+from assets.tracker_inputs import (
+    check_scorecard,
+    cohort_maturity,
+    inputs_fingerprint,
+    targets_validation,
+    tracker_row_slices,
+)
 from settings import Settings, SettingsError, parse_settings
+from sheets_sync.insights_tab import InsightRow
 from sheets_sync.maturity import NO_MATURITY, CohortMaturity
 from tests.test_kpi_funnel import contacts_frame
 
@@ -100,3 +110,62 @@ def test_targets_lists_and_scorecard_setting() -> None:
         check_scorecard(parse_settings({"scorecard": ["new_mql"]}), ["new_mqls"])
     with pytest.raises(SettingsError, match="setting 'scorecard': lists new_mqls more than once"):
         parse_settings({"scorecard": ["new_mqls", "new_mqls"]})
+
+
+def _kpi_values() -> pd.DataFrame:
+    weeks = [date(2026, 11, 9), date(2026, 11, 16)]
+    return pd.DataFrame(
+        {
+            "week_start": [weeks[0], weeks[0], weeks[1], weeks[1]],
+            "kpi_id": ["new_leads", "cost_per_lead", "new_leads", "cost_per_lead"],
+            "kpi_version": ["1.a", "1.b", "1.a", "1.b"],
+            "channel": ["All", "All", "All", "Paid Search"],
+            "value": [12.0, 0.1 + 0.2, 9.0, float("nan")],
+            "run_id": ["run-1"] * 4,
+            "computed_at_ms": [1] * 4,
+        }
+    )
+
+
+def _fingerprint(**changes: object) -> str:
+    inputs: dict[str, object] = {
+        "values": _kpi_values(),
+        "insights": [InsightRow(date(2026, 11, 9), "ga4", "thresholding", "GA4 withheld rows", 3.0)],
+        "settings": parse_settings({}),
+        "weeks": [date(2026, 11, 9), date(2026, 11, 16)],
+        "as_of": pd.Timestamp("2026-11-30T06:00:00Z"),
+        "maturity": CohortMaturity(35, "median lead → customer time of 12 customers"),
+    }
+    inputs.update(changes)
+    return inputs_fingerprint(**inputs)  # type: ignore[arg-type]
+
+
+def test_the_inputs_fingerprint_follows_every_input_the_tracker_shows_and_nothing_else() -> None:
+    base = _fingerprint()
+    assert _fingerprint() == base, "the same inputs, built again, give the same fingerprint"
+    # Which run computed the values, and when, is not shown on the tracker.
+    recomputed = _kpi_values().assign(run_id="run-2", computed_at_ms=2)
+    assert _fingerprint(values=recomputed) == base
+
+    one_ulp = _kpi_values()
+    one_ulp.loc[1, "value"] = np.nextafter(one_ulp.loc[1, "value"], 1.0)
+    filled = _kpi_values()
+    filled.loc[3, "value"] = 0.0
+    new_version = _kpi_values()
+    new_version.loc[0, "kpi_version"] = "2.a"
+    other_channel = _kpi_values()
+    other_channel.loc[3, "channel"] = "Paid Social"
+    changed = {
+        "a value, by one ulp": _fingerprint(values=one_ulp),
+        "a blank value filled": _fingerprint(values=filled),
+        "a KPI's definition": _fingerprint(values=new_version),
+        "a value's channel": _fingerprint(values=other_channel),
+        "a value fewer": _fingerprint(values=_kpi_values().iloc[:3]),
+        "an insight": _fingerprint(insights=[]),
+        "a setting": _fingerprint(settings=parse_settings({"currency": "EUR"})),
+        "the weeks": _fingerprint(weeks=[date(2026, 11, 16)]),
+        "the as-of instant": _fingerprint(as_of=pd.Timestamp("2026-11-30T06:00:01Z")),
+        "the cohort maturity": _fingerprint(maturity=NO_MATURITY),
+    }
+    assert base not in changed.values()
+    assert len(set(changed.values())) == len(changed), "every change gives its own fingerprint"

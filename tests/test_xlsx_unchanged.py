@@ -157,3 +157,45 @@ def test_a_deleted_tab_is_put_back_even_when_the_save_stamp_is_kept(book: XlsxTr
 def test_without_a_presentation_the_write_always_saves(book: XlsxTracker) -> None:
     book.write(update_for(book, RUN1_AT))
     assert book.write(update_for(book, RUN2_AT)).saved
+
+
+def test_a_write_records_its_inputs_and_only_the_same_file_and_inputs_match(book: XlsxTracker) -> None:
+    assert not book.holds_inputs("inputs-1"), "no workbook yet"
+    assert book.write(
+        update_for(book, RUN1_AT),
+        build_presentation(update_for(book, RUN1_AT), empty_targets(), currency="USD", as_of=date(2026, 11, 30)),
+        inputs="inputs-1",
+    ).saved
+    assert book.holds_inputs("inputs-1")
+    assert not book.holds_inputs("inputs-2") and not book.holds_inputs("")
+
+    # Another run with other inputs that would write nothing new: the file is unchanged, and now known to hold
+    # what those inputs give as well.
+    update = update_for(book, RUN2_AT)
+    presentation = build_presentation(update, empty_targets(), currency="USD", as_of=date(2026, 11, 30))
+    assert not book.write(update, presentation, inputs="inputs-2").saved
+    assert book.holds_inputs("inputs-2") and not book.holds_inputs("inputs-1")
+
+    # The owner saves, keeping even the save stamp: the bytes differ, so the next run reads the workbook.
+    wb = openpyxl.load_workbook(book.path)
+    wb["Tracker"].cell(row=2, column=3).value = 12345
+    save_stamped(wb, book.path, recorded_stamp(book.path))
+    assert not book.holds_inputs("inputs-2")
+
+
+def test_a_write_without_inputs_or_an_unreadable_record_means_the_workbook_is_read(book: XlsxTracker) -> None:
+    from sheets_sync.xlsx_inputs import record_path
+
+    update = update_for(book, RUN1_AT)
+    presentation = build_presentation(update, empty_targets(), currency="USD", as_of=date(2026, 11, 30))
+    book.write(update, presentation, inputs="inputs-1")
+    record = record_path(book.path)
+    assert record.name == ".tracker.xlsx.inputs" and record.exists()
+
+    record.write_text("{not json")
+    assert not book.holds_inputs("inputs-1")
+    record.write_text('["inputs-1"]')
+    assert not book.holds_inputs("inputs-1")
+
+    book.write(update_for(book, RUN2_AT), presentation)  # a caller that does not say what it built from
+    assert not record.exists() and not book.holds_inputs("inputs-1")
