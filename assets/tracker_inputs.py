@@ -194,8 +194,8 @@ def inputs_fingerprint(
     for part in (_code_fingerprint(), settings.model_dump_json(), repr([w.isoformat() for w in weeks])):
         digest.update(part.encode())
     digest.update(f"{as_of.isoformat()}|{maturity!r}|{len(values)}".encode())
-    for column in _VALUE_KEYS:
-        digest.update("\x1f".join(map(str, values[column])).encode())
+    # A 64-bit hash per row of the value's key (pandas' own, the same in every process), and the values' bits.
+    digest.update(pd.util.hash_pandas_object(values.loc[:, list(_VALUE_KEYS)], index=False).to_numpy().tobytes())
     digest.update(values["value"].to_numpy(dtype="float64", na_value=np.nan).tobytes())
     digest.update(repr(list(insights)).encode())
     return digest.hexdigest()

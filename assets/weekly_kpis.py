@@ -72,7 +72,7 @@ from resources.warehouse import (
     read_source_inputs,
     replace_insight_weeks,
 )
-from resources.warehouse_read import read_hubspot_inputs
+from resources.warehouse_read import kpi_weeks_hold, read_hubspot_inputs
 from settings import Settings, SettingsError
 from sheets_sync.owner_tabs import OwnerTabProblem, OwnerTabRules
 from sheets_sync.units import format_number
@@ -419,8 +419,14 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
             owner_problems=owner.problems,
         )
         quarantined = quarantined_by_source(sources["quarantined_records"], read_sources(_source_status(sources)))
-        written = warehouse.replace_kpi_weeks(
-            values, weeks, run_id=context.run_id, computed_at_ms=int(time.time() * 1000)
+        # Values the warehouse already holds keep the run that computed them: an unchanged rerun writes nothing.
+        held = kpi_weeks_hold(warehouse, values, weeks)
+        written = (
+            0
+            if held
+            else warehouse.replace_kpi_weeks(
+                values, weeks, run_id=context.run_id, computed_at_ms=int(time.time() * 1000)
+            )
         )
         noted = replace_insight_weeks(
             warehouse, [{**stored_row(note), "run_id": context.run_id} for note in insights], weeks
@@ -428,6 +434,7 @@ def build_weekly_kpis_asset(partitions: PartitionsDefinition) -> AssetsDefinitio
         context.log.info(
             f"computed {len(values)} KPI values for {len(weeks)} weeks ({weeks[0]} to {weeks[-1]}) as of "
             f"{as_of.isoformat()} in {time.perf_counter() - started:.2f}s"
+            + ("; the warehouse already held every one of them, left as it was" if held else "")
         )
         duplicates = duplicate_keys(values)
         additivity = additivity_violations(values, config)

@@ -18,11 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterEventType, DagsterInvariantViolationError
+import sqlalchemy as sa
+from dagster import DagsterEventType
 from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import CursorResult
 
 # Read by the instance each time a step's asset events are logged. A batch ends with its step's output anyway;
 # the size only caps how many events wait in memory (a ten-year run is 520 weeks).
@@ -48,22 +49,21 @@ class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
         if not events or len({event.run_id for event in events}) != 1 or kinds not in _BATCHED_TYPES:
             super().store_event_batch(events)
             return
+        # Each event serialised once, for both databases, and inserted with one statement compiled once.
+        rows = [self._event_to_row(event) for event in events]
         # The run's events first: should the index transaction fail, Dagster stores the batch again event by
         # event, which repeats lines of the run's log rather than the asset's materializations.
         with self.run_connection(events[0].run_id) as conn:
-            conn.execute(self.prepare_insert_event_batch(events))
+            conn.execute(SqlEventLogStorageTable.insert(), rows)
         with self.index_transaction() as conn:
-            event_ids = [_inserted_id(conn.execute(self.prepare_insert_event(event))) for event in events]
+            conn.execute(SqlEventLogStorageTable.insert(), rows)
+            # The transaction holds SQLite's write lock from its first insert, so no other writer's row comes
+            # between these: each row took the next id, and the last one is the highest.
+            last_id = conn.execute(sa.select(sa.func.max(SqlEventLogStorageTable.c.id))).scalar_one()
+            event_ids = list(range(int(last_id) - len(rows) + 1, int(last_id) + 1))
             self._store_asset_event_tags(conn, events, event_ids)
             # The asset's row holds its latest event only; every event of the batch would overwrite it in turn.
             self._store_asset_event(conn, events[-1], event_ids[-1])
-
-
-def _inserted_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    if key is None or key[0] is None:
-        raise DagsterInvariantViolationError("Cannot store asset event tags for null event id.")
-    return int(key[0])
 
 
 def instance_yaml(dagster_home: Path) -> str:

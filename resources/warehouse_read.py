@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from resources.warehouse import (
     hubspot_deals,
     hubspot_meetings,
     hubspot_pipeline_stages,
+    weekly_kpis,
 )
 
 if TYPE_CHECKING:
@@ -390,3 +392,30 @@ def _stage_dates(
             rows_j = slot_of == j
             column[where[rows_j]] = ns[rows_j]
     return [(wanted[j], columns[j]) for j in sorted(columns)]
+
+
+_KPI_KEY = ("week_start", "kpi_id", "kpi_version", "channel")
+
+
+def kpi_weeks_hold(warehouse: WarehouseResource, values: pd.DataFrame, weeks: Sequence[date]) -> bool:
+    """True when ``weekly_kpis`` holds exactly ``values`` for ``weeks``: the same keys and the same numbers
+    (blanks where blank), so writing them again would only restamp the run that computed them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    query = sa.select(*(weekly_kpis.c[name] for name in (*_KPI_KEY, "value"))).where(
+        weekly_kpis.c.week_start.in_(list(weeks))
+    )
+    stored = fetch_arrow(warehouse, query)
+    if stored.num_rows != len(values):
+        return False
+    held = pd.DataFrame(
+        {name: _texts(pc.cast(stored[name], pa.string())) for name in _KPI_KEY} | {"value": _floats(stored["value"])}
+    )
+    new = pd.DataFrame(
+        {name: values[name].astype(str).to_numpy(dtype=object) for name in _KPI_KEY}
+        | {"value": values["value"].to_numpy(dtype="float64", na_value=np.nan)}
+    )
+    held, new = (frame.sort_values(list(_KPI_KEY), ignore_index=True) for frame in (held, new))
+    keys_equal = all(np.array_equal(held[name].to_numpy(), new[name].to_numpy()) for name in _KPI_KEY)
+    return keys_equal and np.array_equal(held["value"].to_numpy(), new["value"].to_numpy(), equal_nan=True)

@@ -18,7 +18,7 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
-from resources.warehouse_read import WarehouseReadError, read_contacts, read_hubspot_inputs
+from resources.warehouse_read import WarehouseReadError, kpi_weeks_hold, read_contacts, read_hubspot_inputs
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
 
@@ -176,3 +176,40 @@ def test_stage_dates_placed_a_slice_at_a_time_land_as_placed_at_once(
     warehouse.dispose()
     pd.testing.assert_frame_equal(one_by_one, at_once)
     assert at_once[properties].notna().sum().tolist() == [2, 1]
+
+
+def test_the_kpi_weeks_held_are_told_apart_from_any_change(warehouse_url: str) -> None:
+    from datetime import date
+
+    import numpy as np
+
+    warehouse = WarehouseResource(url=warehouse_url)
+    weeks = [date(2026, 11, 9), date(2026, 11, 16)]
+    values = pd.DataFrame(
+        {
+            "week_start": [weeks[1], weeks[0], weeks[0]],
+            "kpi_id": ["new_leads", "new_leads", "cost_per_lead"],
+            "kpi_version": ["1.a", "1.a", "1.b"],
+            "channel": ["All", "All", "Paid Search"],
+            "value": [9.0, 0.1 + 0.2, np.nan],
+        }
+    )
+    assert not kpi_weeks_hold(warehouse, values, weeks), "nothing stored yet"
+    warehouse.replace_kpi_weeks(values, weeks, run_id="run-1", computed_at_ms=1)
+    assert kpi_weeks_hold(warehouse, values, weeks)
+    assert kpi_weeks_hold(warehouse, values.iloc[::-1], weeks), "the order rows come in does not matter"
+    # Another week's values are not these weeks' business.
+    later = date(2026, 11, 23)
+    warehouse.replace_kpi_weeks(values.iloc[1:].assign(week_start=later), [later], run_id="run-2", computed_at_ms=2)
+    assert kpi_weeks_hold(warehouse, values, weeks)
+
+    changed = {
+        "a value by one ulp": values.assign(value=[9.0, np.nextafter(0.1 + 0.2, 1.0), np.nan]),
+        "a blank filled": values.assign(value=[9.0, 0.1 + 0.2, 0.0]),
+        "a value gone": values.iloc[:2],
+        "a value more": pd.concat([values, values.iloc[:1].assign(channel="Inbound")]),
+        "a new definition": values.assign(kpi_version=["1.a", "2.a", "1.b"]),
+        "another channel": values.assign(channel=["All", "All", "Paid Social"]),
+    }
+    for what, frame in changed.items():
+        assert not kpi_weeks_hold(warehouse, frame, weeks), what
