@@ -221,6 +221,9 @@ def read_number(value: object) -> float | None:
 
 def read_count(value: object) -> int:
     """A whole number from 0 to 2^63 - 1 (text or a JSON number; ``12.0`` is 12). Missing is an error."""
+    # Most counts arrive as plain digits (GA4 sends every metric as text): at most 18 of them are below 2^63.
+    if isinstance(value, str) and len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError("is missing")
     number = _finite_decimal(value)

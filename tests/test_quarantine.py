@@ -119,7 +119,14 @@ def test_numbers_are_finite_and_in_range_or_refused():
             read_decimal(raw)
         assert str(caught.value) == problem, raw
     assert read_count("12") == 12 and read_count(12.0) == 12 and read_count(2**63 - 1) == 2**63 - 1
+    # Plain digits (the usual case) read as the general path reads them, up to the range's edge.
+    for digits in ("0", "007", "999999999999999999", str(2**63 - 1), " 12 ", "12.0"):
+        assert read_count(digits) == int(digits.strip().split(".")[0]), digits
     for raw, problem in [
+        (str(2**63), "is out of range (beyond 2^63)"),
+        ("99999999999999999999", "is out of range (beyond 2^63)"),
+        ("²", "is not a number"),  # a digit to str.isdigit, not to a count
+        ("", "is missing"),
         (None, "is missing"),
         (1e30, "is out of range (beyond 2^63)"),
         (float("nan"), "is not a finite number"),
