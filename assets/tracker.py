@@ -25,7 +25,7 @@ from resources.settings import SettingsResource
 from resources.source_identity import guard_source
 from resources.tracker import TrackerResource
 from resources.warehouse import WarehouseResource, read_insights
-from resources.warehouse_read import read_contacts
+from resources.warehouse_read import read_contacts, read_kpi_values
 from settings import Settings
 from sheets_sync.definitions_tab import DefinitionRow
 from sheets_sync.insights_tab import InsightRow
@@ -102,7 +102,7 @@ def build_tracker_asset(partitions: PartitionsDefinition) -> AssetsDefinition:
         headline_kpis = check_scorecard(config, (kpi.kpi_id for kpi in active_catalog(config.ga4.scroll_depth_events)))
         weeks = [date.fromisoformat(key) for key in context.partition_keys]
         as_of = parse_as_of(context.run.tags.get(AS_OF_TAG))
-        values = warehouse.read_kpis(weeks)
+        values = read_kpi_values(warehouse, weeks)
         insights = [
             InsightRow(row["week_start"], row["source"], row["flag"], row["detail"], row["value"])
             for row in read_insights(warehouse, weeks)

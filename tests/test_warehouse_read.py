@@ -18,7 +18,13 @@ from resources.warehouse import (
     hubspot_deal_contacts,
     hubspot_deals,
 )
-from resources.warehouse_read import WarehouseReadError, kpi_weeks_hold, read_contacts, read_hubspot_inputs
+from resources.warehouse_read import (
+    WarehouseReadError,
+    kpi_weeks_hold,
+    read_contacts,
+    read_hubspot_inputs,
+    read_kpi_values,
+)
 
 T0 = 1_704_067_200_000  # 2024-01-01T00:00:00Z in ms
 
@@ -213,3 +219,26 @@ def test_the_kpi_weeks_held_are_told_apart_from_any_change(warehouse_url: str) -
     }
     for what, frame in changed.items():
         assert not kpi_weeks_hold(warehouse, frame, weeks), what
+
+
+def test_the_kpi_values_read_through_adbc_are_the_frame_sqlalchemy_reads(warehouse_url: str) -> None:
+    from datetime import date
+
+    import numpy as np
+
+    warehouse = WarehouseResource(url=warehouse_url)
+    weeks = [date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
+    values = pd.DataFrame(
+        {
+            "week_start": [weeks[1], weeks[0], weeks[0], weeks[2]],
+            "kpi_id": ["new_leads", "new_leads", "cost_per_lead", "new_leads"],
+            "kpi_version": ["1.a", "1.a", "1.b", "1.a"],
+            "channel": ["All", "Zürich événements", "Paid Search", "All"],
+            "value": [9.0, 0.1 + 0.2, np.nan, 1e300],
+        }
+    )
+    warehouse.replace_kpi_weeks(values, weeks, run_id="run-1", computed_at_ms=1_764_000_000_000)
+    wanted = weeks[:2]
+    read = read_kpi_values(warehouse, wanted)
+    pd.testing.assert_frame_equal(read, warehouse.read_kpis(wanted))
+    assert len(read) == 3 and set(read["week_start"]) == set(wanted)
