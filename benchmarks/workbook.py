@@ -48,6 +48,8 @@ def _run_facts(run_id: str) -> Result:
         "restated": metadata.get("restated_cells"),
         "snapshot_rows_appended": metadata.get("snapshot_rows_appended"),
         "saved": metadata.get("saved", True),
+        # False when the workbook already held this run's write and was not read at all.
+        "read": metadata.get("read", True),
         "events": len(records),
         "materializations": by_type.get("ASSET_MATERIALIZATION", 0),
         "planned": by_type.get("ASSET_MATERIALIZATION_PLANNED", 0),
@@ -188,9 +190,9 @@ def render_workbook(book: Result) -> list[str]:
         f"### The workbook over three years (demo fixture scale {book['pipeline_scale']}: {book['contacts']:,} "
         f"contacts; persistent Dagster instance; workbook {book.get('workbook_mb', '?')} MB)",
         "",
-        "| run | weeks | wall s | tracker step s | cells changed | restated | snapshot rows | saved | events stored "
-        "| materializations | planned |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | weeks | wall s | tracker step s | cells changed | restated | snapshot rows | workbook read | saved "
+        "| events stored | materializations | planned |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label in ("first_156", "rerun_156_unchanged", "weekly_26_after_156", "weekly_26_unchanged"):
         row = book.get(label)
@@ -198,7 +200,8 @@ def render_workbook(book: Result) -> list[str]:
             continue
         lines.append(
             f"| {label} | {row['weeks']} | {row['wall_s']} | {row['tracker_step_s']} | {row['cells_changed']} | "
-            f"{row['restated']} | {row['snapshot_rows_appended']} | {'yes' if row['saved'] else 'no'} | "
+            f"{row['restated']} | {row['snapshot_rows_appended']} | {'yes' if row.get('read', True) else 'no'} | "
+            f"{'yes' if row['saved'] else 'no'} | "
             f"{row['events']} | {row['materializations']} | {row['planned']} |"
         )
     lines += ["", f"Unchanged 156-week rerun / first run: **{book.get('rerun_over_first')}** (target ≤ 0.33).", ""]
@@ -207,7 +210,7 @@ def render_workbook(book: Result) -> list[str]:
         lines += [
             "Dagster event storage alone (six chained weekly assets, one 156-week run, persistent SQLite instance):",
             "",
-            "| planned events, run metadata | wall s | events stored |",
+            "| planned events, run metadata, storage | wall s | events stored |",
             "|---|---|---|",
         ]
         for label, row in events.items():
