@@ -7,6 +7,7 @@ The console script's entry point (:func:`main`); what a failed command prints is
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -14,6 +15,8 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -121,7 +124,10 @@ def run_pipeline(
         tags[AS_OF_TAG] = as_of
     print(f"funnel-ledger: {len(keys)} weeks, {keys[0]} to {keys[-1]}", flush=True)
     # Disposed when the run ends, in this thread: the throwaway instance's storage is an in-memory SQLite.
-    with DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral() as instance:
+    with (
+        DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral() as instance,
+        _long_lived_objects_left_out_of_gc(),
+    ):
         result = job.execute_in_process(
             tags=tags,
             instance=instance,
@@ -133,6 +139,21 @@ def run_pipeline(
             raise_on_error=True,
         )
     return {"run_id": result.run_id, "weeks": keys, "success": result.success}
+
+
+@contextmanager
+def _long_lived_objects_left_out_of_gc() -> Iterator[None]:
+    """Objects alive before the run (modules, the definitions, the demo's emulators and their data) are left out
+    of Python's full garbage collections during the run, and given back to them after.
+
+    A run allocates enough (workbook cells, frames) to set off a full collection every few seconds, and each one
+    walked every object of the process: 4.0 s of a three-year demo run, 1.3 s of its unchanged rerun.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def headline_lines(values: pd.DataFrame, settings: Settings, last_week: date) -> list[str]:
