@@ -103,6 +103,20 @@ def run_pipeline(
     full_sync: bool = False,
 ) -> dict[str, Any]:
     """Run the weekly job once over a range of weeks; returns a summary for printing."""
+    with _long_lived_objects_left_out_of_gc():
+        return _run_pipeline(settings, runtime, config_path, sources, first, last, as_of, full_sync)
+
+
+def _run_pipeline(
+    settings: Settings,
+    runtime: RuntimeEnv,
+    config_path: Path | None,
+    sources: dict[str, Any] | None,
+    first: date | None,
+    last: date | None,
+    as_of: str | None,
+    full_sync: bool,
+) -> dict[str, Any]:
     from dagster import DagsterInstance
 
     from assets.hubspot import MIRROR_OP
@@ -124,10 +138,7 @@ def run_pipeline(
         tags[AS_OF_TAG] = as_of
     print(f"funnel-ledger: {len(keys)} weeks, {keys[0]} to {keys[-1]}", flush=True)
     # Disposed when the run ends, in this thread: the throwaway instance's storage is an in-memory SQLite.
-    with (
-        DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral() as instance,
-        _long_lived_objects_left_out_of_gc(),
-    ):
+    with DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             tags=tags,
             instance=instance,
