@@ -394,33 +394,6 @@ def _stage_dates(
     return [(wanted[j], columns[j]) for j in sorted(columns)]
 
 
-_KPI_KEY = ("week_start", "kpi_id", "kpi_version", "channel")
-
-
-def kpi_weeks_hold(warehouse: WarehouseResource, values: pd.DataFrame, weeks: Sequence[date]) -> bool:
-    """True when ``weekly_kpis`` holds exactly ``values`` for ``weeks``: the same keys and the same numbers
-    (blanks where blank), so writing them again would only restamp the run that computed them."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    query = sa.select(*(weekly_kpis.c[name] for name in (*_KPI_KEY, "value"))).where(
-        weekly_kpis.c.week_start.in_(list(weeks))
-    )
-    stored = fetch_arrow(warehouse, query)
-    if stored.num_rows != len(values):
-        return False
-    held = pd.DataFrame(
-        {name: _texts(pc.cast(stored[name], pa.string())) for name in _KPI_KEY} | {"value": _floats(stored["value"])}
-    )
-    new = pd.DataFrame(
-        {name: values[name].astype(str).to_numpy(dtype=object) for name in _KPI_KEY}
-        | {"value": values["value"].to_numpy(dtype="float64", na_value=np.nan)}
-    )
-    held, new = (frame.sort_values(list(_KPI_KEY), ignore_index=True) for frame in (held, new))
-    keys_equal = all(np.array_equal(held[name].to_numpy(), new[name].to_numpy()) for name in _KPI_KEY)
-    return keys_equal and np.array_equal(held["value"].to_numpy(), new["value"].to_numpy(), equal_nan=True)
-
-
 def read_kpi_values(warehouse: WarehouseResource, weeks: Sequence[date]) -> pd.DataFrame:
     """``weekly_kpis`` for ``weeks`` in key order, as :meth:`WarehouseResource.read_kpis` gives it (weeks as
     dates, texts as strings), read through ADBC: a three-year tracker's 85k values in a tenth of the time."""
@@ -439,3 +412,25 @@ def read_kpi_values(warehouse: WarehouseResource, weeks: Sequence[date]) -> pd.D
     frame.insert(0, "week_start", pd.Series([days[text] for text in week_texts], dtype=object))
     frame["value"] = _floats(table["value"])
     return frame
+
+
+_KPI_KEY = ["week_start", "kpi_id", "kpi_version", "channel"]
+
+
+def kpi_weeks_hold(warehouse: WarehouseResource, values: pd.DataFrame, weeks: Sequence[date]) -> bool:
+    """True when ``weekly_kpis`` holds exactly ``values`` for ``weeks``: the same keys and the same numbers
+    (blanks where blank), so writing them again would only restamp the run that computed them."""
+    held = read_kpi_values(warehouse, weeks)
+    if len(held) != len(values):
+        return False
+    held, new = (
+        frame.loc[:, [*_KPI_KEY, "value"]].sort_values(_KPI_KEY, ignore_index=True) for frame in (held, values)
+    )
+    keys_equal = all(
+        np.array_equal(held[name].to_numpy(dtype=object), new[name].to_numpy(dtype=object)) for name in _KPI_KEY
+    )
+    return keys_equal and np.array_equal(
+        held["value"].to_numpy(dtype="float64", na_value=np.nan),
+        new["value"].to_numpy(dtype="float64", na_value=np.nan),
+        equal_nan=True,
+    )
