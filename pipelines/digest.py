@@ -28,7 +28,7 @@ from dagster import (
     run_status_sensor,
 )
 
-from assets.tracker import DIGEST_METADATA_KEY
+from assets.tracker import DIGEST_METADATA_KEY, SCHEDULE_TAG
 from resources.http import DEFAULT_TIMEOUT, Sleeper, build_session
 from settings import SettingsError
 
@@ -212,7 +212,6 @@ def digest_from_metadata(metadata: Mapping[str, Any]) -> str | None:
 
 
 SENSOR_NAME = "weekly_digest_sensor"
-SCHEDULE_TAG = "dagster/schedule_name"
 
 
 def run_digest_text(instance: Any, run_id: str, asset_key: Any) -> str | None:

@@ -270,7 +270,7 @@ class XlsxTracker:
 
     def holds_inputs(self, inputs: str) -> bool:
         """True when the workbook is exactly what a write built from ``inputs`` left: nothing to read or write."""
-        return self.path.exists() and holds_inputs(self.path, inputs)
+        return holds_inputs(self.path, inputs)
 
     def _write_locked(self, update: TrackerUpdate, presentation: Presentation | None) -> WriteResult:
         shapes: dict[str, SheetShapes] = {}
